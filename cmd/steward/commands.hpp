@@ -1,0 +1,23 @@
+#pragma once
+// The subcommands of the `steward` binary. Each registers itself on the CLI11 app and returns the
+// function that runs it once the command line has parsed.
+//
+// Exit codes (docs/cli.md): 0 success, 1 the command failed at run time, 2 bad command line.
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace steward::cmd {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+using Command = std::function<int()>;
+
+Command add_version_command(CLI::App& app);
+
+}  // namespace steward::cmd

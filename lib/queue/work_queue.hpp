@@ -1,0 +1,288 @@
+#pragma once
+// WorkQueue: the de-duplicating, delaying work queue between the informers and the reconcilers,
+// with client-go's semantics (util/workqueue/queue.go and delaying_queue.go).
+//
+// Invariants:
+//   * A key is queued at most once: add() of a key that is already waiting does nothing.
+//   * A key is never handed to two workers at once. add() of a key that a worker is processing marks
+//     it dirty; done() then puts it back at the end of the queue, so the change is not lost and the
+//     next reconcile sees it.
+//   * add_after(key, d) makes the key ready no earlier than d from now; a second add_after of a key
+//     that is still waiting keeps the earlier time.
+//   * After shutdown() adds are ignored; get() still hands out what was queued and returns nullopt
+//     once the queue is empty. Delayed keys not yet due are dropped.
+//
+// Delayed keys are promoted by whichever worker calls get() once they are due (a waiting worker
+// sleeps until the earliest due time), so no timer thread is needed. Thread-safe; every method
+// takes the one mutex `mu_` for a short, allocation-light critical section.
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/spin_lock.hpp"
+#include "queue/queue_metrics.hpp"
+
+namespace steward::queue {
+
+struct WorkQueueOptions {
+  // Value of the `name` label on the workqueue_* metrics; empty disables metrics.
+  std::string name;
+  // Registry for the metrics; null disables metrics.
+  prometheus::Registry* registry = nullptr;
+  // Source of time for delays and latency metrics; tests pass a FakeClock.
+  const base::Clock* clock = &base::SteadyClock::instance();
+};
+
+template <typename Key, typename Hash = std::hash<Key>>
+class WorkQueue {
+ public:
+  using Clock = base::Clock;
+
+  explicit WorkQueue(WorkQueueOptions options = {}) : clock_(*options.clock) {
+    if (options.registry != nullptr && !options.name.empty()) {
+      metrics_ = std::make_unique<QueueMetrics>(*options.registry, options.name);
+    }
+  }
+  WorkQueue(const WorkQueue&) = delete;
+  WorkQueue& operator=(const WorkQueue&) = delete;
+
+  // Queues `key` unless it is already queued; if it is being processed, queues it again on done().
+  void add(const Key& key) {
+    // Time is read and metrics are recorded outside the lock: the critical section is the queue's
+    // throughput limit when producers and workers contend.
+    // The map node (and the copy of the key) is allocated before locking, too.
+    const auto now = clock_.now();
+    typename Items::node_type node = new_node(key);
+    bool added;
+    {
+      auto lock = base::lock_spinning_first(mu_);
+      added = add_locked(std::move(node), now);
+    }
+    if (added && metrics_) metrics_->added();
+  }
+
+  // Queues `key` once `delay` has passed (at once if delay <= 0).
+  void add_after(const Key& key, Clock::duration delay) {
+    const auto now = clock_.now();
+    auto lock = base::lock_spinning_first(mu_);
+    if (shutting_down_) return;
+    if (metrics_) metrics_->retried();
+    if (delay <= Clock::duration::zero()) {
+      if (add_locked(key, now) && metrics_) metrics_->added();
+      return;
+    }
+    const auto ready_at = now + delay;
+    auto [it, inserted] = waiting_.try_emplace(key, ready_at);
+    if (!inserted) {
+      if (it->second <= ready_at) return;
+      it->second = ready_at;  // the older heap entry goes stale and is skipped when it surfaces
+    }
+    delayed_.push(Delayed{ready_at, key});
+    // A parked worker may be sleeping until a later deadline; let one recompute.
+    if (idle_workers_ > 0) cv_.notify_one();
+  }
+
+  // Blocks until a key is ready and returns it, now marked as processing; nullopt once the queue is
+  // shut down and empty. Every key returned must be passed to done().
+  std::optional<Key> get() {
+    auto now = clock_.now();
+    auto lock = base::lock_spinning_first(mu_);
+    for (;;) {
+      promote_due_locked(now);
+      if (!queue_.empty()) return start(now, lock);
+      if (shutting_down_) return std::nullopt;
+      const auto deadline = delayed_.empty() ? Clock::time_point::max() : delayed_.top().ready_at;
+      ++idle_workers_;
+      clock_.wait_until(cv_, lock, deadline);
+      --idle_workers_;
+      now = clock_.now();
+    }
+  }
+
+  // Like get(), but returns nullopt at once when no key is ready.
+  std::optional<Key> try_get() {
+    const auto now = clock_.now();
+    auto lock = base::lock_spinning_first(mu_);
+    promote_due_locked(now);
+    if (queue_.empty()) return std::nullopt;
+    return start(now, lock);
+  }
+
+  // Marks `key` as no longer processing; re-queues it if it was added meanwhile.
+  void done(const Key& key) {
+    const auto now = clock_.now();
+    typename Items::node_type released;  // freed after the lock is let go (declared before it)
+    Clock::time_point started_at;
+    {
+      auto lock = base::lock_spinning_first(mu_);
+      auto it = items_.find(key);
+      if (it == items_.end() || !it->second.processing) return;  // not from get(): nothing to do
+      Item& item = it->second;
+      started_at = item.started_at;
+      item.processing = false;
+      --processing_;
+      if (item.dirty) {
+        queue_.push_back(&*it);
+        if (idle_workers_ > 0) cv_.notify_one();
+      } else {
+        released = items_.extract(it);
+      }
+      if (processing_ == 0 && draining_) drained_cv_.notify_all();
+    }
+    if (metrics_) metrics_->finished(seconds(now - started_at));
+  }
+
+  // Stops intake and wakes every worker blocked in get().
+  void shutdown() {
+    auto lock = base::lock_spinning_first(mu_);
+    shutdown_locked();
+  }
+
+  // shutdown(), then waits until every key handed out by get() has been passed to done().
+  void shutdown_with_drain() {
+    auto lock = base::lock_spinning_first(mu_);
+    draining_ = true;
+    shutdown_locked();
+    drained_cv_.wait(lock, [this] { return processing_ == 0; });
+  }
+
+  bool shutting_down() const {
+    auto lock = base::lock_spinning_first(mu_);
+    return shutting_down_;
+  }
+
+  // Keys ready to be handed out (not counting delayed or in-flight ones).
+  std::size_t len() const {
+    auto lock = base::lock_spinning_first(mu_);
+    return queue_.size();
+  }
+
+  // Keys added with a delay that has not passed yet.
+  std::size_t delayed_len() const {
+    auto lock = base::lock_spinning_first(mu_);
+    return waiting_.size();
+  }
+
+  // Refreshes workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds.
+  // client-go refreshes them every 500 ms; steward calls this before each metrics scrape instead.
+  void update_unfinished_work_metrics() {
+    auto lock = base::lock_spinning_first(mu_);
+    if (!metrics_) return;
+    const auto now = clock_.now();
+    double total = 0;
+    double longest = 0;
+    for (const auto& [key, item] : items_) {
+      if (!item.processing) continue;
+      const double age = seconds(now - item.started_at);
+      total += age;
+      longest = std::max(longest, age);
+    }
+    metrics_->set_unfinished_work(total, longest);
+  }
+
+ private:
+  // A key that is queued (dirty, not processing), in flight (processing) or both (re-added while in
+  // flight: it goes back to the queue on done()). Keys in neither state are erased.
+  struct Item {
+    bool dirty = false;
+    bool processing = false;
+    Clock::time_point added_at{};
+    Clock::time_point started_at{};
+  };
+  using Items = std::unordered_map<Key, Item, Hash>;
+  // Nodes of an unordered_map keep their address across rehashing, so the FIFO holds pointers to
+  // them: get() needs no second lookup and no copy of the key.
+  using Node = typename Items::value_type;
+
+  struct Delayed {
+    Clock::time_point ready_at;
+    Key key;
+    bool operator>(const Delayed& other) const { return ready_at > other.ready_at; }
+  };
+
+  // A detached map node for `key`, made in a scratch map (which allocates nothing of its own).
+  static typename Items::node_type new_node(const Key& key) {
+    Items scratch;
+    return scratch.extract(scratch.try_emplace(key).first);
+  }
+
+  static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+  // Returns whether the key was added (not de-duplicated away), for the adds metric.
+  bool add_locked(const Key& key, Clock::time_point now) { return add_locked(new_node(key), now); }
+
+  // `node` holds the key (from new_node()); it is inserted if the key is not tracked yet, else freed.
+  bool add_locked(typename Items::node_type&& node, Clock::time_point now) {
+    if (shutting_down_) return false;
+    auto it = items_.insert(std::move(node)).position;
+    Item& item = it->second;
+    if (item.dirty) return false;
+    item.dirty = true;
+    item.added_at = now;
+    if (item.processing) return true;  // done() queues it
+    queue_.push_back(&*it);
+    if (idle_workers_ > 0) cv_.notify_one();
+    return true;
+  }
+
+  // Hands out the key at the front of the queue and releases `lock`. The key is copied after the
+  // lock is released: its node stays put until this worker's done().
+  Key start(Clock::time_point now, std::unique_lock<std::mutex>& lock) {
+    Node* node = queue_.front();
+    queue_.pop_front();
+    Item& item = node->second;
+    item.dirty = false;
+    item.processing = true;
+    item.started_at = now;
+    ++processing_;
+    const double queued = seconds(now - item.added_at);
+    lock.unlock();
+    if (metrics_) metrics_->started(queued);
+    return node->first;
+  }
+
+  void promote_due_locked(Clock::time_point now) {
+    while (!delayed_.empty() && delayed_.top().ready_at <= now) {
+      auto it = waiting_.find(delayed_.top().key);
+      // A stale entry: the key was re-scheduled earlier and has already been promoted.
+      if (it != waiting_.end() && it->second == delayed_.top().ready_at) {
+        waiting_.erase(it);
+        if (add_locked(delayed_.top().key, now) && metrics_) metrics_->added();
+      }
+      delayed_.pop();
+    }
+  }
+
+  void shutdown_locked() {
+    shutting_down_ = true;
+    waiting_.clear();
+    delayed_ = {};
+    cv_.notify_all();
+  }
+
+  const Clock& clock_;
+  std::unique_ptr<QueueMetrics> metrics_;
+
+  mutable std::mutex mu_;               // guards everything below
+  std::condition_variable cv_;          // a key became ready, a deadline moved, or shutdown
+  std::condition_variable drained_cv_;  // processing_ reached zero while draining
+  Items items_;
+  std::deque<Node*> queue_;  // ready keys, FIFO; every node here is dirty and not processing
+  std::unordered_map<Key, Clock::time_point, Hash> waiting_;  // delayed key -> earliest ready time
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;  // by ready time
+  std::size_t processing_ = 0;
+  int idle_workers_ = 0;  // workers parked in get(); adds notify only when someone is waiting
+  bool shutting_down_ = false;
+  bool draining_ = false;
+};
+
+}  // namespace steward::queue
