@@ -131,8 +131,7 @@ class WorkQueue {
       item.processing = false;
       --processing_;
       if (item.dirty) {
-        queue_.push_back(&*it);
-        if (idle_workers_ > 0) cv_.notify_one();
+        push_locked(&*it);
       } else {
         released = items_.extract(it);
       }
@@ -229,9 +228,13 @@ class WorkQueue {
     item.dirty = true;
     item.added_at = now;
     if (item.processing) return true;  // done() queues it
-    queue_.push_back(&*it);
-    if (idle_workers_ > 0) cv_.notify_one();
+    push_locked(&*it);
     return true;
+  }
+
+  void push_locked(Node* node) {
+    queue_.push_back(node);
+    if (idle_workers_ > 0) cv_.notify_one();
   }
 
   // Hands out the key at the front of the queue and releases `lock`. The key is copied after the
