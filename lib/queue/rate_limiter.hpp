@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/token_bucket.hpp"
 
 namespace steward::queue {
 
@@ -93,36 +94,21 @@ struct BucketOptions {
   int burst = 100;
 };
 
-// A token bucket shared by all keys. Like golang.org/x/time/rate's Reserve(), every call takes a
-// token, possibly one that is not there yet: the returned delay is when that token will exist, so
-// callers that respect the delays never exceed `qps` after the first `burst`.
+// A token bucket shared by all keys (base::TokenBucket): the delay is when the token taken for this
+// retry will exist, so retries that respect their delays never exceed `qps` after the first `burst`.
 template <typename Key, typename Hash = std::hash<Key>>
 class BucketRateLimiter final : public RateLimiter<Key, Hash> {
  public:
   explicit BucketRateLimiter(BucketOptions options = {},
                              const base::Clock& clock = base::SteadyClock::instance())
-      : options_(options), clock_(clock), tokens_(options.burst), last_(clock.now()) {}
+      : bucket_(options.qps, options.burst, clock) {}
 
-  Duration when(const Key&) override {
-    std::lock_guard guard(mu_);
-    const auto now = clock_.now();
-    const double elapsed = std::chrono::duration<double>(now - last_).count();
-    last_ = now;
-    tokens_ = std::min(static_cast<double>(options_.burst), tokens_ + elapsed * options_.qps);
-    tokens_ -= 1.0;
-    if (tokens_ >= 0) return Duration::zero();
-    return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(-tokens_ / options_.qps));
-  }
-
+  Duration when(const Key&) override { return bucket_.reserve(); }
   void forget(const Key&) override {}
   int num_requeues(const Key&) const override { return 0; }
 
  private:
-  const BucketOptions options_;
-  const base::Clock& clock_;
-  std::mutex mu_;  // guards tokens_, last_
-  double tokens_;  // may go negative: tokens already promised to callers that were told to wait
-  base::Clock::time_point last_;
+  base::TokenBucket bucket_;
 };
 
 template <typename Key, typename Hash = std::hash<Key>>
