@@ -19,5 +19,6 @@ inline constexpr int kExitUsage = 2;
 using Command = std::function<int()>;
 
 Command add_version_command(CLI::App& app);
+Command add_check_command(CLI::App& app);
 
 }  // namespace steward::cmd

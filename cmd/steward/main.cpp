@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
 
   std::map<std::string, Command> commands;
   commands["version"] = add_version_command(app);
+  commands["check"] = add_check_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,119 @@
+// steward check: can steward reach and use the API server with this configuration?
+//
+// Prints name=value lines (server, server_version, resources, identity) and exits 0; on failure
+// prints one line naming the kind of failure (config, tls, auth, network, server) and exits 1.
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+#include <optional>
+
+#include "commands.hpp"
+#include "kube/client.hpp"
+#include "kube/config_error.hpp"
+#include "kube/discovery.hpp"
+#include "kube/in_cluster.hpp"
+#include "kube/kubeconfig.hpp"
+
+namespace steward::cmd {
+namespace {
+
+struct CheckFlags {
+  std::string kubeconfig;
+  std::string context;
+  bool in_cluster = false;
+};
+
+// Which of the failures `steward check` promises to tell apart.
+std::string_view failure_kind(const kube::ApiError& error) {
+  if (error.is_unauthorized() || error.is_forbidden()) return "auth";
+  if (!error.is_transport_failure()) return "server";
+  if (error.message().find("TLS") != std::string::npos) return "tls";
+  return "network";
+}
+
+kube::RestConfig load_config(const CheckFlags& flags) {
+  const auto in_cluster_env = kube::InClusterEnv::from_environment();
+  if (flags.in_cluster ||
+      (flags.kubeconfig.empty() && flags.context.empty() && !std::getenv("KUBECONFIG") &&
+       kube::in_cluster_available(in_cluster_env))) {
+    return kube::load_in_cluster(in_cluster_env);
+  }
+  return kube::load_kubeconfig(kube::KubeconfigOptions::from_environment(
+      flags.kubeconfig.empty() ? std::nullopt
+                               : std::optional<std::filesystem::path>(flags.kubeconfig),
+      flags.context.empty() ? std::nullopt : std::optional<std::string>(flags.context)));
+}
+
+int run_check(const CheckFlags& flags) {
+  kube::RestConfig config;
+  try {
+    config = load_config(flags);
+  } catch (const kube::ConfigError& e) {
+    std::cout << "check failed: config: " << e.what() << "\n";
+    return kExitFailure;
+  }
+
+  boost::asio::io_context io;
+  std::optional<kube::Client> client;
+  try {
+    // Fail fast: a check is interactive, so no retries and short deadlines.
+    kube::ClientOptions options;
+    options.retry.max_attempts = 1;
+    options.transport.connect_timeout = std::chrono::seconds(10);
+    options.transport.request_timeout = std::chrono::seconds(20);
+    client.emplace(io, config, options);
+  } catch (const std::exception& e) {
+    std::cout << "check failed: tls: " << e.what() << "\n";
+    return kExitFailure;
+  }
+
+  int exit_code = kExitFailure;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto version = co_await client->request({.method = "GET", .target = "/version", .verb = "get"});
+        if (!version.ok()) {
+          std::cout << "check failed: " << failure_kind(*version.error) << ": "
+                    << version.error->to_string() << "\n";
+          co_return;
+        }
+        rapidjson::Document doc;
+        doc.Parse(version.response.body.c_str());
+        const std::string_view git_version =
+            doc.IsObject() ? kube::string_at(doc, {"gitVersion"}) : std::string_view{};
+        kube::Discovery discovery(*client);
+        if (auto error = co_await discovery.refresh()) {
+          std::cout << "check failed: " << failure_kind(*error) << ": " << error->to_string()
+                    << "\n";
+          co_return;
+        }
+        std::cout << "server=" << config.server.to_string() << "\n"
+                  << "server_version=" << (git_version.empty() ? "unknown" : git_version) << "\n"
+                  << "resources=" << discovery.resource_count() << "\n"
+                  << "identity=" << kube::to_string(config.identity) << "\n"
+                  << "source=" << config.source << "\n";
+        exit_code = kExitOk;
+      },
+      boost::asio::detached);
+  io.run();
+  return exit_code;
+}
+
+}  // namespace
+
+Command add_check_command(CLI::App& app) {
+  auto flags = std::make_shared<CheckFlags>();
+  auto* check = app.add_subcommand(
+      "check", "Connect to the API server, read its version and discovery, and print the identity used");
+  check->add_option("--kubeconfig", flags->kubeconfig,
+                    "kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)");
+  check->add_option("--context", flags->context, "kubeconfig context (default: current-context)");
+  check->add_flag("--in-cluster", flags->in_cluster,
+                  "use the pod's service account (the default inside a pod)");
+  return [flags] { return run_check(*flags); };
+}
+
+}  // namespace steward::cmd

@@ -1,0 +1,121 @@
+#pragma once
+// ApiError: a failed API request as a value: HTTP code, the Status `reason`, message and details,
+// and what to do about it.
+//
+// Built from the response: a `Status` body when the server sent one, otherwise (empty body, HTML
+// from a proxy, `404 page not found` in text/plain for an unknown group/version) from the HTTP code
+// alone, deriving the reason as client-go's NewGenericServerResponse does. Or from a transport
+// failure (no response at all), which has code 0.
+//
+// Two classifications, for two different callers:
+//   retryable()                the transport may send the SAME request again after a delay:
+//                              no response, 429, 5xx except 501. A 409 is not retryable: the same
+//                              request would fail the same way.
+//   transient_for_reconcile()  the reconcile should be re-queued with backoff (architecture guide,
+//                              "Corrective calls"): everything retryable, plus conflicts (409: the
+//                              next reconcile reads the newer object), 410 (start over), and a 404
+//                              naming a namespace (it may be created by the same desired state).
+//                              The rest (400, 401, 403, 404 for a missing kind, 405, 422) is
+//                              permanent: reported, and retried only at the slowest backoff.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+namespace steward::kube {
+
+// Status reasons steward tells apart; anything else is Unknown (reason_string() keeps the text).
+enum class Reason {
+  NotFound,
+  AlreadyExists,
+  Conflict,
+  Invalid,
+  Forbidden,
+  Unauthorized,
+  Expired,
+  Gone,
+  TooManyRequests,
+  InternalError,
+  ServiceUnavailable,
+  Timeout,
+  BadRequest,
+  MethodNotAllowed,
+  Unknown,
+};
+std::string_view to_string(Reason reason);
+Reason parse_reason(std::string_view text);
+
+struct StatusCause {
+  std::string reason;  // e.g. FieldValueInvalid, FieldManagerConflict
+  std::string message;
+  std::string field;  // e.g. metadata.name, .spec.replicas
+};
+
+struct StatusDetails {
+  std::string name;
+  std::string group;
+  std::string kind;  // often the resource ("configmaps"), sometimes the kind ("ConfigMap")
+  std::string uid;
+  std::vector<StatusCause> causes;
+  std::optional<int> retry_after_seconds;
+};
+
+class ApiError {
+ public:
+  // From an HTTP error response. `retry_after_header` is the Retry-After header's value if any
+  // (seconds; the HTTP-date form is ignored, as client-go does); it wins over the Status's
+  // details.retryAfterSeconds. `method` only matters for a 409 without a Status: POST means
+  // AlreadyExists, anything else Conflict.
+  static ApiError from_response(int http_status, std::string_view body,
+                                std::optional<std::string_view> retry_after_header = std::nullopt,
+                                std::string_view method = {});
+
+  // From a Status object already parsed, e.g. a watch ERROR event's `object`. nullopt if `status`
+  // is not a failure Status. `fallback_code` is used when the Status has no code.
+  static std::optional<ApiError> from_status(const rapidjson::Value& status, int fallback_code = 0);
+
+  // No response: connection refused or reset, TLS failure, timeout. `what` says which.
+  static ApiError transport_failure(std::string what);
+
+  int code() const { return code_; }  // HTTP code; 0 for a transport failure
+  Reason reason() const { return reason_; }
+  const std::string& reason_string() const { return reason_string_; }  // as sent, or derived
+  const std::string& message() const { return message_; }
+  const StatusDetails& details() const { return details_; }
+  std::optional<std::chrono::seconds> retry_after() const;
+
+  bool is_transport_failure() const { return code_ == 0; }
+  bool is_not_found() const { return reason_ == Reason::NotFound || code_ == 404; }
+  bool is_already_exists() const { return reason_ == Reason::AlreadyExists; }
+  // A 409 that is not AlreadyExists: stale resourceVersion, failed precondition, apply conflict.
+  bool is_conflict() const { return code_ == 409 && reason_ != Reason::AlreadyExists; }
+  // 410, or reason Expired/Gone (a watch ERROR event carries 410 inside a 200 stream).
+  bool is_gone() const {
+    return code_ == 410 || reason_ == Reason::Expired || reason_ == Reason::Gone;
+  }
+  bool is_invalid() const { return reason_ == Reason::Invalid || code_ == 422; }
+  bool is_unauthorized() const { return code_ == 401; }
+  bool is_forbidden() const { return code_ == 403; }
+  bool is_too_many_requests() const { return code_ == 429; }
+
+  bool retryable() const;
+  bool transient_for_reconcile() const;
+
+  // "404 NotFound: configmaps \"nope\" not found": for logs and Events.
+  std::string to_string() const;
+
+ private:
+  ApiError() = default;
+
+  int code_ = 0;
+  Reason reason_ = Reason::Unknown;
+  std::string reason_string_;
+  std::string message_;
+  StatusDetails details_;
+};
+
+}  // namespace steward::kube

@@ -1,0 +1,304 @@
+#include "kube/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "kube/client_metrics.hpp"
+#include "kube/json_scan.hpp"
+#include "kube/watch.hpp"
+
+namespace steward::kube {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+void append_query(std::string& target, std::string_view name, std::string_view value) {
+  target += target.find('?') == std::string::npos ? '?' : '&';
+  target += name;
+  target += '=';
+  target += url_encode(value);
+}
+
+// Gives an item of a built-in list the apiVersion and kind the server left out.
+void fill_type(Object& item, const ScannedBody& list) {
+  auto& alloc = item.GetAllocator();
+  if (!item.HasMember("apiVersion") && !list.api_version.empty()) {
+    item.AddMember("apiVersion", rapidjson::Value(list.api_version.c_str(), alloc), alloc);
+  }
+  if (!item.HasMember("kind") && list.kind.size() > 4 &&
+      list.kind.compare(list.kind.size() - 4, 4, "List") == 0) {
+    const std::string kind = list.kind.substr(0, list.kind.size() - 4);
+    item.AddMember("kind", rapidjson::Value(kind.c_str(), alloc), alloc);
+  }
+}
+
+}  // namespace
+
+Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      credentials_(config_.auth, *options_.clock, options_.credentials),
+      transport_(io, config_, options_.transport),
+      breaker_(options_.breaker, *options_.clock),
+      throttle_(options_.qps, options_.burst, *options_.clock) {
+  if (options_.registry != nullptr) {
+    metrics_ = std::make_unique<ClientMetrics>(*options_.registry, transport_.host());
+    metrics_->breaker_state(breaker_.state());
+  }
+}
+
+Client::~Client() = default;
+
+asio::awaitable<void> Client::sleep(base::Clock::duration delay) {
+  if (delay <= base::Clock::duration::zero()) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(delay);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<std::optional<ApiError>> Client::admit() {
+  const bool allowed = breaker_.allow();
+  if (metrics_) metrics_->breaker_state(breaker_.state());
+  if (!allowed) {
+    co_return ApiError::transport_failure("circuit breaker open for " + transport_.host() +
+                                          ": failing fast");
+  }
+  co_await sleep(throttle_.reserve());
+  co_return std::nullopt;
+}
+
+void Client::record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
+                    int status, std::chrono::steady_clock::time_point started) {
+  // The server is unwell when it does not answer, or answers 429 / 5xx; other 4xx are the
+  // request's fault.
+  const bool healthy = !transport_error && status != 429 && status < 500;
+  breaker_.record(healthy);
+  if (metrics_) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics_->request(transport_error ? 0 : status, request.method, request.verb, seconds);
+    metrics_->breaker_state(breaker_.state());
+  }
+}
+
+asio::awaitable<Reply> Client::request(HttpRequest request) {
+  RetryPolicy retry(options_.retry, *options_.clock);
+  bool refreshed_credentials = false;
+  for (int attempt = 1;; ++attempt) {
+    if (auto refused = co_await admit()) co_return Reply{std::move(refused), {}};
+    auto header = credentials_.authorization();
+    if (header.error) co_return Reply{std::move(header.error), {}};
+    request.authorization = header.value;
+
+    const auto started = std::chrono::steady_clock::now();
+    TransportResult result = co_await transport_.round_trip(request);
+    record(request, result.error, result.response.status, started);
+
+    std::optional<ApiError> error = std::move(result.error);
+    if (!error && result.response.status >= 400) {
+      error = ApiError::from_response(result.response.status, result.response.body,
+                                      result.response.retry_after.empty()
+                                          ? std::nullopt
+                                          : std::optional<std::string_view>(
+                                                result.response.retry_after),
+                                      request.method);
+    }
+    if (!error) co_return Reply{std::nullopt, std::move(result.response)};
+
+    if (error->is_unauthorized() && !refreshed_credentials) {
+      // A rotated token or an expired exec credential: refresh once and try again.
+      credentials_.unauthorized(header.value);
+      refreshed_credentials = true;
+      continue;
+    }
+    if (auto delay = retry.next_delay(request.method, *error, attempt)) {
+      co_await sleep(*delay);
+      continue;
+    }
+    co_return Reply{std::move(error), std::move(result.response)};
+  }
+}
+
+ObjectReply Client::object_reply(Reply reply) {
+  if (!reply.ok()) return {std::move(reply.error), nullptr};
+  auto object = std::make_shared<Object>();
+  object->Parse(reply.response.body.data(), reply.response.body.size());
+  if (object->HasParseError() || !object->IsObject()) {
+    return {ApiError::transport_failure("response is not a JSON object"), nullptr};
+  }
+  return {std::nullopt, std::move(object)};
+}
+
+asio::awaitable<ObjectReply> Client::get(const ResourceType& type, std::string_view ns,
+                                         std::string_view name) {
+  co_return object_reply(
+      co_await request({.method = "GET", .target = type.object_path(ns, name), .verb = "get"}));
+}
+
+asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_view ns,
+                                        const ListOptions& options) {
+  std::string target = type.collection_path(ns);
+  if (options.limit > 0) append_query(target, "limit", std::to_string(options.limit));
+  if (!options.continue_token.empty()) append_query(target, "continue", options.continue_token);
+  if (!options.label_selector.empty()) append_query(target, "labelSelector", options.label_selector);
+  if (!options.field_selector.empty()) append_query(target, "fieldSelector", options.field_selector);
+  // A continued list must not name a resourceVersion: the token carries it.
+  if (options.continue_token.empty() && !options.resource_version.empty()) {
+    append_query(target, "resourceVersion", options.resource_version);
+  }
+  Reply reply = co_await request({.method = "GET", .target = target, .verb = "list"});
+  ListReply out;
+  if (!reply.ok()) {
+    out.error = std::move(reply.error);
+    co_return out;
+  }
+  std::string body = std::move(reply.response.body);
+  const ScannedBody scanned = scan_body(body);
+  if (!scanned.error.empty()) {
+    out.error = ApiError::transport_failure("list response is not JSON: " + scanned.error);
+    co_return out;
+  }
+  out.items.reserve(scanned.items.size());
+  for (const ByteRange& range : scanned.items) {
+    auto item = std::make_shared<Object>();
+    item->Parse(body.data() + range.begin, range.end - range.begin);
+    fill_type(*item, scanned);
+    out.items.push_back(std::move(item));
+  }
+  out.resource_version = scanned.resource_version;
+  out.continue_token = scanned.continue_token;
+  co_return out;
+}
+
+asio::awaitable<ListReply> Client::list_all(const ResourceType& type, std::string_view ns,
+                                            ListOptions options) {
+  ListReply all;
+  for (;;) {
+    ListReply page = co_await list(type, ns, options);
+    if (!page.ok()) co_return page;
+    if (all.items.empty()) {
+      all.items = std::move(page.items);
+    } else {
+      all.items.insert(all.items.end(), std::make_move_iterator(page.items.begin()),
+                       std::make_move_iterator(page.items.end()));
+    }
+    all.resource_version = std::move(page.resource_version);
+    if (page.continue_token.empty()) co_return all;
+    options.continue_token = std::move(page.continue_token);
+  }
+}
+
+asio::awaitable<ObjectReply> Client::create(const ResourceType& type, std::string_view ns,
+                                            const rapidjson::Value& object) {
+  co_return object_reply(co_await request({.method = "POST",
+                                           .target = type.collection_path(ns),
+                                           .content_type = kJson,
+                                           .body = to_json(object),
+                                           .verb = "create"}));
+}
+
+asio::awaitable<ObjectReply> Client::update(const ResourceType& type, std::string_view ns,
+                                            const rapidjson::Value& object) {
+  const std::string name(string_at(object, {"metadata", "name"}));
+  co_return object_reply(co_await request({.method = "PUT",
+                                           .target = type.object_path(ns, name),
+                                           .content_type = kJson,
+                                           .body = to_json(object),
+                                           .verb = "update"}));
+}
+
+asio::awaitable<ObjectReply> Client::apply(const ResourceType& type, std::string_view ns,
+                                           const rapidjson::Value& object,
+                                           const ApplyOptions& options) {
+  const std::string name(string_at(object, {"metadata", "name"}));
+  std::string target = type.object_path(ns, name);
+  append_query(target, "fieldManager", options.field_manager);
+  if (options.force) append_query(target, "force", "true");
+  if (options.dry_run) append_query(target, "dryRun", "All");
+  // JSON is YAML: the apply content type takes either.
+  co_return object_reply(co_await request({.method = "PATCH",
+                                           .target = target,
+                                           .content_type = "application/apply-patch+yaml",
+                                           .body = to_json(object),
+                                           .verb = "apply"}));
+}
+
+asio::awaitable<Reply> Client::remove(const ResourceType& type, std::string_view ns,
+                                      std::string_view name, const DeleteOptions& options) {
+  rapidjson::Document body(rapidjson::kObjectType);
+  auto& alloc = body.GetAllocator();
+  body.AddMember("kind", "DeleteOptions", alloc);
+  body.AddMember("apiVersion", "v1", alloc);
+  if (!options.uid.empty() || !options.resource_version.empty()) {
+    rapidjson::Value preconditions(rapidjson::kObjectType);
+    if (!options.uid.empty()) {
+      preconditions.AddMember("uid", rapidjson::Value(options.uid.c_str(), alloc), alloc);
+    }
+    if (!options.resource_version.empty()) {
+      preconditions.AddMember("resourceVersion",
+                              rapidjson::Value(options.resource_version.c_str(), alloc), alloc);
+    }
+    body.AddMember("preconditions", preconditions, alloc);
+  }
+  body.AddMember("propagationPolicy",
+                 rapidjson::Value(options.propagation_policy.c_str(), alloc), alloc);
+  if (options.dry_run) {
+    rapidjson::Value dry_run(rapidjson::kArrayType);
+    dry_run.PushBack("All", alloc);
+    body.AddMember("dryRun", dry_run, alloc);
+  }
+  co_return co_await request({.method = "DELETE",
+                              .target = type.object_path(ns, name),
+                              .content_type = kJson,
+                              .body = to_json(body),
+                              .verb = "delete"});
+}
+
+asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_view ns,
+                                          const WatchOptions& options) {
+  HttpRequest request{.method = "GET", .target = type.collection_path(ns), .verb = "watch"};
+  append_query(request.target, "watch", "1");
+  if (!options.resource_version.empty()) {
+    append_query(request.target, "resourceVersion", options.resource_version);
+  }
+  if (options.allow_bookmarks) append_query(request.target, "allowWatchBookmarks", "true");
+  append_query(request.target, "timeoutSeconds", std::to_string(options.timeout.count()));
+  if (!options.label_selector.empty()) {
+    append_query(request.target, "labelSelector", options.label_selector);
+  }
+  if (!options.field_selector.empty()) {
+    append_query(request.target, "fieldSelector", options.field_selector);
+  }
+
+  if (auto refused = co_await admit()) co_return WatchReply{std::move(refused), nullptr};
+  auto header = credentials_.authorization();
+  if (header.error) co_return WatchReply{std::move(header.error), nullptr};
+  request.authorization = header.value;
+  const auto started = std::chrono::steady_clock::now();
+  StreamResult opened = co_await transport_.open_stream(request);
+  const int status = opened.stream ? opened.stream->head().status : 0;
+  record(request, opened.error, status, started);
+  if (opened.error) co_return WatchReply{std::move(opened.error), nullptr};
+  if (status >= 400) {
+    // An error answer to a watch is a small Status body: read it whole.
+    std::string body;
+    for (;;) {
+      auto piece = co_await opened.stream->read_some(options_.transport.request_timeout);
+      if (piece.error || piece.data.empty()) break;
+      body.append(piece.data);
+    }
+    if (status == 401) credentials_.unauthorized(header.value);
+    co_return WatchReply{ApiError::from_response(status, body, std::nullopt, "GET"), nullptr};
+  }
+  // No byte for the watch's own timeout plus a margin means the connection is dead: the server
+  // sends a bookmark about once a minute and ends the watch at the timeout.
+  const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout) +
+                    std::chrono::seconds(30);
+  co_return WatchReply{std::nullopt, std::make_unique<WatchStream>(std::move(opened.stream), idle)};
+}
+
+}  // namespace steward::kube

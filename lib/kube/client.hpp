@@ -1,0 +1,170 @@
+#pragma once
+// Client: the Kubernetes API client every part of steward talks through.
+//
+// Every request passes, in order:
+//   circuit breaker   fails fast (no network) while the server is known to be failing
+//   throttle          client-side token bucket, 50 qps burst 100 by default (client-go's defaults
+//                     are 5/10; controllers raise them: controller-runtime users commonly run 20-50)
+//   credentials       Authorization header; a 401 refreshes them and retries once
+//   transport         one attempt (Transport)
+//   retry policy      429 / 5xx / no response, with backoff honouring Retry-After (RetryPolicy)
+//   metrics           rest_client_requests_total, rest_client_request_duration_seconds, breaker
+// Watches pass the same gates to open; their stream then runs on a connection of its own.
+//
+// Verbs work on JSON objects and ResourceTypes (from Discovery). Failures are ApiErrors: never
+// exceptions. Thread-safe; all I/O runs on the io_context given to the constructor.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/token_bucket.hpp"
+#include "kube/api_error.hpp"
+#include "kube/circuit_breaker.hpp"
+#include "kube/credentials.hpp"
+#include "kube/http_message.hpp"
+#include "kube/object.hpp"
+#include "kube/resource.hpp"
+#include "kube/rest_config.hpp"
+#include "kube/retry_policy.hpp"
+#include "kube/transport.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace steward::kube {
+
+class ClientMetrics;
+class WatchStream;
+
+struct ClientOptions {
+  double qps = 50;   // sustained requests per second to the server
+  int burst = 100;   // requests allowed at once before qps applies
+  RetryOptions retry;
+  CircuitBreakerOptions breaker;
+  TransportOptions transport;
+  CredentialsOptions credentials;
+  // Metrics go here when set.
+  prometheus::Registry* registry = nullptr;
+  const base::Clock* clock = &base::SteadyClock::instance();
+};
+
+// The outcome of a request: the response, or the error (an error status, or no response).
+struct Reply {
+  std::optional<ApiError> error;
+  HttpResponse response;
+  bool ok() const { return !error; }
+};
+
+struct ObjectReply {
+  std::optional<ApiError> error;
+  std::shared_ptr<Object> object;  // set when ok
+  bool ok() const { return !error; }
+};
+
+struct ListOptions {
+  std::string label_selector;
+  std::string field_selector;
+  // "" = consistent read from etcd; "0" = any version (the apiserver's watch cache); else at least
+  // that version.
+  std::string resource_version;
+  int limit = 500;                // page size (client-go's reflector: 500)
+  std::string continue_token;     // from the previous page
+};
+
+struct ListReply {
+  std::optional<ApiError> error;
+  // Items get the list's apiVersion and kind (without "List") when the server left them out, as
+  // client-go's unstructured decoding does for built-in kinds.
+  std::vector<std::shared_ptr<Object>> items;
+  std::string resource_version;  // the list's: where a watch starts
+  std::string continue_token;    // non-empty while pages remain
+  bool ok() const { return !error; }
+};
+
+struct WatchOptions {
+  std::string label_selector;
+  std::string field_selector;
+  std::string resource_version;  // watch from after this version
+  bool allow_bookmarks = true;
+  std::chrono::seconds timeout{300};  // the server ends the watch after this
+};
+
+struct WatchReply {
+  std::optional<ApiError> error;  // e.g. 410 Gone as an HTTP status
+  std::unique_ptr<WatchStream> stream;
+  bool ok() const { return !error; }
+};
+
+struct ApplyOptions {
+  std::string field_manager = "steward";
+  bool force = true;
+  bool dry_run = false;
+};
+
+struct DeleteOptions {
+  std::string uid;               // precondition, if set
+  std::string resource_version;  // precondition, if set
+  std::string propagation_policy = "Background";
+  bool dry_run = false;
+};
+
+class Client {
+ public:
+  Client(boost::asio::io_context& io, RestConfig config, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Any request, through every gate above. A status >= 400 comes back as an error.
+  boost::asio::awaitable<Reply> request(HttpRequest request);
+
+  boost::asio::awaitable<ObjectReply> get(const ResourceType& type, std::string_view ns,
+                                          std::string_view name);
+  // One page; see list_all() for every page.
+  boost::asio::awaitable<ListReply> list(const ResourceType& type, std::string_view ns,
+                                         const ListOptions& options);
+  // Every page, concatenated. The resourceVersion is the last page's (the snapshot's).
+  boost::asio::awaitable<ListReply> list_all(const ResourceType& type, std::string_view ns,
+                                             ListOptions options);
+  boost::asio::awaitable<ObjectReply> create(const ResourceType& type, std::string_view ns,
+                                             const rapidjson::Value& object);
+  // PUT: `object` carries metadata.resourceVersion for optimistic concurrency.
+  boost::asio::awaitable<ObjectReply> update(const ResourceType& type, std::string_view ns,
+                                             const rapidjson::Value& object);
+  // Server-side apply of `object` (apiVersion, kind, metadata.name and the fields steward owns).
+  boost::asio::awaitable<ObjectReply> apply(const ResourceType& type, std::string_view ns,
+                                            const rapidjson::Value& object,
+                                            const ApplyOptions& options = {});
+  // A 404 is an error here; callers that treat "already gone" as done check is_not_found().
+  boost::asio::awaitable<Reply> remove(const ResourceType& type, std::string_view ns,
+                                       std::string_view name, const DeleteOptions& options = {});
+  boost::asio::awaitable<WatchReply> watch(const ResourceType& type, std::string_view ns,
+                                           const WatchOptions& options);
+
+  const RestConfig& config() const { return config_; }
+  CircuitBreaker::State breaker_state() const { return breaker_.state(); }
+
+ private:
+  boost::asio::awaitable<void> sleep(base::Clock::duration delay);
+  // Waits for the breaker and the throttle; an error when the breaker is open.
+  boost::asio::awaitable<std::optional<ApiError>> admit();
+  void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
+              int status, std::chrono::steady_clock::time_point started);
+  ObjectReply object_reply(Reply reply);
+
+  const RestConfig config_;
+  const ClientOptions options_;
+  Credentials credentials_;
+  Transport transport_;
+  CircuitBreaker breaker_;
+  base::TokenBucket throttle_;
+  std::unique_ptr<ClientMetrics> metrics_;
+};
+
+}  // namespace steward::kube

@@ -1,0 +1,131 @@
+#include "kube/discovery.hpp"
+
+#include "kube/client.hpp"
+
+namespace steward::kube {
+namespace {
+
+std::optional<rapidjson::Document> parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  return doc;
+}
+
+std::string member_string(const rapidjson::Value& value, const char* name) {
+  auto it = value.FindMember(name);
+  if (it == value.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+ApiError malformed(const std::string& path) {
+  return ApiError::transport_failure("discovery: " + path + " is not a discovery document");
+}
+
+}  // namespace
+
+Discovery::Discovery(Client& client, DiscoveryOptions options)
+    : client_(client), options_(options), table_(std::make_shared<Table>()) {}
+
+boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
+    const std::string& path, const std::string& group, const std::string& version, Table& table) {
+  Reply reply = co_await client_.request({.method = "GET", .target = path, .verb = "get"});
+  if (!reply.ok()) co_return std::move(reply.error);
+  auto doc = parse(reply.response.body);
+  if (!doc || !doc->HasMember("resources") || !(*doc)["resources"].IsArray()) {
+    co_return malformed(path);
+  }
+  for (const auto& entry : (*doc)["resources"].GetArray()) {
+    if (!entry.IsObject()) continue;
+    ResourceType type;
+    type.group = group;
+    type.version = version;
+    type.resource = member_string(entry, "name");
+    type.kind = member_string(entry, "kind");
+    // Subresources (deployments/scale, pods/status) are not kinds of their own.
+    if (type.resource.empty() || type.kind.empty() || type.resource.find('/') != std::string::npos) {
+      continue;
+    }
+    auto namespaced = entry.FindMember("namespaced");
+    type.namespaced = namespaced != entry.MemberEnd() && namespaced->value.IsBool() &&
+                      namespaced->value.GetBool();
+    table.emplace(std::pair{type.api_version(), type.kind}, std::move(type));
+  }
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<ApiError>> Discovery::refresh() {
+  auto table = std::make_shared<Table>();
+  // The core group: /api lists its versions (only v1 in practice).
+  Reply core = co_await client_.request({.method = "GET", .target = "/api", .verb = "get"});
+  if (!core.ok()) co_return std::move(core.error);
+  auto core_doc = parse(core.response.body);
+  if (!core_doc || !core_doc->HasMember("versions")) co_return malformed("/api");
+  for (const auto& version : (*core_doc)["versions"].GetArray()) {
+    if (!version.IsString()) continue;
+    const std::string v = version.GetString();
+    if (auto error = co_await read_group_version("/api/" + v, "", v, *table)) co_return error;
+  }
+  // Named groups: every version of every group, so objects written for an older version resolve.
+  Reply groups = co_await client_.request({.method = "GET", .target = "/apis", .verb = "get"});
+  if (!groups.ok()) co_return std::move(groups.error);
+  auto groups_doc = parse(groups.response.body);
+  if (!groups_doc || !groups_doc->HasMember("groups")) co_return malformed("/apis");
+  for (const auto& group : (*groups_doc)["groups"].GetArray()) {
+    if (!group.IsObject() || !group.HasMember("versions")) continue;
+    const std::string name = member_string(group, "name");
+    for (const auto& version : group["versions"].GetArray()) {
+      const std::string v = member_string(version, "version");
+      if (v.empty()) continue;
+      auto error = co_await read_group_version("/apis/" + name + "/" + v, name, v, *table);
+      // A group version that vanished between the two reads (a CRD deleted meanwhile) is skipped.
+      if (error && !error->is_not_found()) co_return error;
+    }
+  }
+  std::lock_guard guard(mu_);
+  table_ = std::move(table);
+  refreshed_at_ = options_.clock->now();
+  co_return std::nullopt;
+}
+
+std::optional<ResourceType> Discovery::find(std::string_view api_version,
+                                            std::string_view kind) const {
+  std::shared_ptr<const Table> table;
+  {
+    std::lock_guard guard(mu_);
+    table = table_;
+  }
+  auto it = table->find(std::pair{std::string(api_version), std::string(kind)});
+  if (it == table->end()) return std::nullopt;
+  return it->second;
+}
+
+boost::asio::awaitable<ResolveResult> Discovery::resolve(std::string_view api_version,
+                                                         std::string_view kind) {
+  if (auto type = find(api_version, kind)) co_return ResolveResult{std::nullopt, std::move(type)};
+  bool due;
+  {
+    std::lock_guard guard(mu_);
+    due = !refreshed_at_ ||
+          options_.clock->now() - *refreshed_at_ >= options_.min_refresh_interval;
+  }
+  if (due) {
+    if (auto error = co_await refresh()) co_return ResolveResult{std::move(error), std::nullopt};
+  }
+  co_return ResolveResult{std::nullopt, find(api_version, kind)};
+}
+
+std::size_t Discovery::resource_count() const {
+  std::lock_guard guard(mu_);
+  return table_->size();
+}
+
+std::vector<ResourceType> Discovery::resources() const {
+  std::lock_guard guard(mu_);
+  std::vector<ResourceType> out;
+  out.reserve(table_->size());
+  for (const auto& [key, type] : *table_) out.push_back(type);
+  return out;
+}
+
+}  // namespace steward::kube

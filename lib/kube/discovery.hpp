@@ -1,0 +1,63 @@
+#pragma once
+// Discovery: which kinds the server serves, as resources, and whether they are namespaced.
+//
+// refresh() reads /api, /api/v1, /apis and every /apis/{group}/{version}, skipping subresources
+// (names with a '/'). resolve() answers from the cache and, when a kind is unknown (a CRD created
+// since), refreshes first, at most once per `min_refresh_interval`, so a kind that never appears
+// cannot hammer the server. Thread-safe: lookups share a snapshot that a refresh swaps.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "kube/api_error.hpp"
+#include "kube/resource.hpp"
+
+namespace steward::kube {
+
+class Client;
+
+struct DiscoveryOptions {
+  // Least time between refreshes caused by unknown kinds.
+  base::Clock::duration min_refresh_interval = std::chrono::seconds(10);
+  const base::Clock* clock = &base::SteadyClock::instance();
+};
+
+struct ResolveResult {
+  std::optional<ApiError> error;        // discovery itself failed
+  std::optional<ResourceType> type;     // nullopt without error: the kind is not served
+};
+
+class Discovery {
+ public:
+  explicit Discovery(Client& client, DiscoveryOptions options = {});
+
+  boost::asio::awaitable<std::optional<ApiError>> refresh();
+  boost::asio::awaitable<ResolveResult> resolve(std::string_view api_version,
+                                                std::string_view kind);
+  // From the cache only.
+  std::optional<ResourceType> find(std::string_view api_version, std::string_view kind) const;
+  std::size_t resource_count() const;
+  std::vector<ResourceType> resources() const;
+
+ private:
+  using Table = std::map<std::pair<std::string, std::string>, ResourceType, std::less<>>;
+
+  boost::asio::awaitable<std::optional<ApiError>> read_group_version(
+      const std::string& path, const std::string& group, const std::string& version,
+      Table& table);
+
+  Client& client_;
+  const DiscoveryOptions options_;
+  mutable std::mutex mu_;  // guards table_ and refreshed_at_
+  std::shared_ptr<const Table> table_;   // (apiVersion, kind) -> type
+  std::optional<base::Clock::time_point> refreshed_at_;
+};
+
+}  // namespace steward::kube

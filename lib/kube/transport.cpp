@@ -1,0 +1,331 @@
+#include "kube/transport.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+namespace steward::kube {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// One connection to the server, plain or TLS. Used by one request at a time.
+class Connection {
+ public:
+  Connection(asio::any_io_executor executor, ssl::context* tls)
+      : tcp_(executor) {
+    if (tls != nullptr) tls_.emplace(std::move(tcp_), *tls);
+  }
+
+  beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : tcp_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+  std::chrono::steady_clock::time_point last_used{};
+
+  // Calls `f` with the stream to read and write: the TLS stream or the plain TCP stream.
+  template <typename F>
+  auto with_stream(F&& f) {
+    return tls_ ? f(*tls_) : f(tcp_);
+  }
+
+  ssl::stream<beast::tcp_stream>* tls() { return tls_ ? &*tls_ : nullptr; }
+
+ private:
+  beast::tcp_stream tcp_;
+  std::optional<ssl::stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+};
+
+std::string describe(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return "timed out";
+  return ec.message();
+}
+
+bool is_ip_address(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// Whether a failure on a reused connection means the server had closed it while it sat in the pool
+// (then nothing was processed and sending again is safe), rather than a failure of this request.
+bool stale_connection(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::eof ||
+         ec == ssl::error::stream_truncated;
+}
+
+http::verb to_verb(const std::string& method) {
+  const http::verb verb = http::string_to_verb(method);
+  if (verb == http::verb::unknown) throw std::invalid_argument("unknown HTTP method " + method);
+  return verb;
+}
+
+}  // namespace
+
+struct Transport::Impl {
+  Impl(asio::io_context& io_context, const RestConfig& rest, TransportOptions opts)
+      : io(io_context), config(rest), options(std::move(opts)), host(rest.server.authority()) {
+    if (config.server.is_https()) tls.emplace(make_tls_context());
+  }
+
+  ssl::context make_tls_context() const {
+    ssl::context ctx(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    if (config.insecure_skip_tls_verify) {
+      ctx.set_verify_mode(ssl::verify_none);
+    } else {
+      ctx.set_verify_mode(ssl::verify_peer);
+      boost::system::error_code ec;
+      if (config.ca_pem) {
+        ctx.add_certificate_authority(asio::buffer(*config.ca_pem), ec);
+      } else {
+        ctx.set_default_verify_paths(ec);
+      }
+      if (ec) throw std::runtime_error("cannot use the certificate authority: " + ec.message());
+    }
+    if (!config.auth.client_certificate_pem.empty()) {
+      boost::system::error_code ec;
+      ctx.use_certificate_chain(asio::buffer(config.auth.client_certificate_pem), ec);
+      if (!ec) {
+        ctx.use_private_key(asio::buffer(config.auth.client_key_pem), ssl::context::pem, ec);
+      }
+      if (ec) throw std::runtime_error("cannot use the client certificate: " + ec.message());
+    }
+    return ctx;
+  }
+
+  const std::string& verify_name() const {
+    return config.tls_server_name.empty() ? config.server.host : config.tls_server_name;
+  }
+
+  // A connection from the pool, or nullptr when none is fresh enough.
+  std::unique_ptr<Connection> take_idle() {
+    std::lock_guard guard(pool_mu);
+    const auto now = std::chrono::steady_clock::now();
+    while (!idle.empty()) {
+      auto connection = std::move(idle.back());
+      idle.pop_back();
+      if (now - connection->last_used < options.idle_timeout) return connection;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<Connection> connection) {
+    connection->last_used = std::chrono::steady_clock::now();
+    std::lock_guard guard(pool_mu);
+    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
+  }
+
+  asio::awaitable<std::pair<std::unique_ptr<Connection>, std::optional<ApiError>>> connect() {
+    // Each connection gets a strand: a stream's close() may come from another thread.
+    auto connection = std::make_unique<Connection>(asio::make_strand(io), tls ? &*tls : nullptr);
+    tcp::resolver resolver(connection->tcp().get_executor());
+    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+        config.server.host, std::to_string(config.server.port), kTuple);
+    if (resolve_ec) {
+      co_return std::pair{nullptr, ApiError::transport_failure("cannot resolve " + host + ": " +
+                                                               describe(resolve_ec))};
+    }
+    connection->tcp().expires_after(options.connect_timeout);
+    auto [connect_ec, endpoint] = co_await connection->tcp().async_connect(endpoints, kTuple);
+    if (connect_ec) {
+      co_return std::pair{nullptr, ApiError::transport_failure("cannot connect to " + host + ": " +
+                                                               describe(connect_ec))};
+    }
+    connection->tcp().socket().set_option(asio::socket_base::keep_alive(true));
+    connection->tcp().socket().set_option(tcp::no_delay(true));
+    if (auto* stream = connection->tls()) {
+      const std::string& name = verify_name();
+      if (!is_ip_address(name)) SSL_set_tlsext_host_name(stream->native_handle(), name.c_str());
+      if (!config.insecure_skip_tls_verify) {
+        stream->set_verify_callback(ssl::host_name_verification(name));
+      }
+      auto [handshake_ec] = co_await stream->async_handshake(ssl::stream_base::client, kTuple);
+      if (handshake_ec) {
+        co_return std::pair{nullptr, ApiError::transport_failure("TLS handshake with " + host +
+                                                                 " failed: " +
+                                                                 describe(handshake_ec))};
+      }
+    }
+    connection->tcp().expires_never();
+    co_return std::pair{std::move(connection), std::nullopt};
+  }
+
+  http::request<http::string_body> build(const HttpRequest& request) const {
+    http::request<http::string_body> message{to_verb(request.method),
+                                             config.server.path_prefix + request.target, 11};
+    message.set(http::field::host, host);
+    message.set(http::field::user_agent, options.user_agent);
+    message.set(http::field::accept, "application/json");
+    if (!request.authorization.empty()) message.set(http::field::authorization, request.authorization);
+    if (!request.content_type.empty()) message.set(http::field::content_type, request.content_type);
+    message.body() = request.body;
+    message.keep_alive(true);
+    message.prepare_payload();
+    return message;
+  }
+
+  template <typename Fields>
+  static void copy_head(const http::header<false, Fields>& head, HttpResponse& out) {
+    out.status = static_cast<int>(head.result_int());
+    out.content_type = std::string(head[http::field::content_type]);
+    out.retry_after = std::string(head[http::field::retry_after]);
+  }
+
+  asio::io_context& io;
+  const RestConfig config;
+  const TransportOptions options;
+  const std::string host;
+  std::optional<ssl::context> tls;
+  std::mutex pool_mu;  // guards idle
+  std::vector<std::unique_ptr<Connection>> idle;
+};
+
+namespace {
+
+// A watch response: the connection belongs to the stream until it is destroyed.
+class BeastResponseStream final : public ResponseStream {
+ public:
+  BeastResponseStream(std::unique_ptr<Connection> connection,
+                      std::unique_ptr<http::response_parser<http::buffer_body>> parser,
+                      HttpResponse head)
+      : connection_(std::move(connection)), parser_(std::move(parser)), head_(std::move(head)) {}
+
+  const HttpResponse& head() const override { return head_; }
+
+  asio::awaitable<Piece> read_some(std::chrono::milliseconds idle_timeout) override {
+    // A read may parse only framing (a chunk header) and yield no body bytes: read on until some
+    // arrive or the body ends.
+    while (!parser_->is_done()) {
+      auto& body = parser_->get().body();
+      body.data = chunk_.data();
+      body.size = chunk_.size();
+      connection_->tcp().expires_after(idle_timeout);
+      auto [ec, n] = co_await connection_->with_stream([&](auto& stream) {
+        return http::async_read_some(stream, connection_->buffer(), *parser_, kTuple);
+      });
+      // need_buffer only says the chunk is full: not an error.
+      if (ec && ec != http::error::need_buffer) {
+        if (closed_) co_return Piece{{}, ApiError::transport_failure("stream closed")};
+        co_return Piece{{}, ApiError::transport_failure("watch stream: " + describe(ec))};
+      }
+      const std::size_t got = chunk_.size() - body.size;
+      if (got > 0) co_return Piece{std::string_view(chunk_.data(), got), std::nullopt};
+    }
+    co_return Piece{{}, std::nullopt};
+  }
+
+  void close() override {
+    closed_ = true;
+    // On the connection's strand: the socket is not thread-safe.
+    asio::post(connection_->tcp().get_executor(), [connection = connection_.get()] {
+      boost::system::error_code ignored;
+      connection->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      connection->tcp().socket().close(ignored);
+    });
+  }
+
+ private:
+  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  HttpResponse head_;
+  std::array<char, 64 * 1024> chunk_{};
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+Transport::Transport(asio::io_context& io, const RestConfig& config, TransportOptions options)
+    : impl_(std::make_unique<Impl>(io, config, std::move(options))) {}
+
+Transport::~Transport() = default;
+
+const std::string& Transport::host() const { return impl_->host; }
+
+asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& request) {
+  auto message = impl_->build(request);
+  for (int attempt = 0;; ++attempt) {
+    auto connection = attempt == 0 ? impl_->take_idle() : nullptr;
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      auto [fresh, error] = co_await impl_->connect();
+      if (error) co_return TransportResult{std::move(error), {}};
+      connection = std::move(fresh);
+    }
+    connection->tcp().expires_after(impl_->options.request_timeout);
+    auto [write_ec, written] = co_await connection->with_stream(
+        [&](auto& stream) { return http::async_write(stream, message, kTuple); });
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(impl_->options.max_body_bytes);
+    boost::system::error_code read_ec;
+    if (!write_ec) {
+      auto [ec, n] = co_await connection->with_stream([&](auto& stream) {
+        return http::async_read(stream, connection->buffer(), parser, kTuple);
+      });
+      read_ec = ec;
+    }
+    const auto ec = write_ec ? write_ec : read_ec;
+    if (ec) {
+      if (reused && stale_connection(ec) && !parser.got_some()) continue;
+      co_return TransportResult{
+          ApiError::transport_failure(request.method + " " + request.target + ": " + describe(ec)),
+          {}};
+    }
+    TransportResult result;
+    Impl::copy_head(parser.get().base(), result.response);
+    result.response.body = std::move(parser.get().body());
+    if (parser.get().keep_alive()) {
+      connection->tcp().expires_never();
+      impl_->give_back(std::move(connection));
+    }
+    co_return result;
+  }
+}
+
+asio::awaitable<StreamResult> Transport::open_stream(const HttpRequest& request) {
+  auto message = impl_->build(request);
+  auto [connection, error] = co_await impl_->connect();
+  if (error) co_return StreamResult{std::move(error), nullptr};
+  connection->tcp().expires_after(impl_->options.request_timeout);
+  auto [write_ec, written] = co_await connection->with_stream(
+      [&](auto& stream) { return http::async_write(stream, message, kTuple); });
+  auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+  parser->body_limit(boost::none);  // a watch has no end
+  boost::system::error_code read_ec;
+  if (!write_ec) {
+    auto [ec, n] = co_await connection->with_stream([&](auto& stream) {
+      return http::async_read_header(stream, connection->buffer(), *parser, kTuple);
+    });
+    read_ec = ec;
+  }
+  if (const auto ec = write_ec ? write_ec : read_ec) {
+    co_return StreamResult{
+        ApiError::transport_failure(request.method + " " + request.target + ": " + describe(ec)),
+        nullptr};
+  }
+  HttpResponse head;
+  Impl::copy_head(parser->get().base(), head);
+  co_return StreamResult{std::nullopt, std::make_unique<BeastResponseStream>(
+                                           std::move(connection), std::move(parser), std::move(head))};
+}
+
+}  // namespace steward::kube

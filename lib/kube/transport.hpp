@@ -1,0 +1,99 @@
+#pragma once
+// Transport: HTTP/1.1 to one API server over TLS or plain TCP, on Boost.Beast.
+//
+// One attempt per call: no retries, throttling or circuit breaking here (Client does those).
+//   round_trip()   a request on a pooled keep-alive connection; the whole response is read.
+//                  A pooled connection the server has meanwhile closed is detected and the request
+//                  is sent once more on a fresh connection (nothing was processed).
+//   open_stream()  a request on a connection of its own (a watch), whose body is then read piece by
+//                  piece: a long-lived stream never holds a pooled connection.
+// Deadlines: connect (TCP + TLS handshake), request (write + full response), and for streams an
+// idle deadline per read, so a half-open TCP connection cannot hang a watch forever. TCP keepalive
+// is on for every connection.
+//
+// TLS: at least 1.2; the server is verified against the configured CA (or the system store when no
+// CA is configured) and its name (tls-server-name, else the URL's host, IP addresses included),
+// unless insecure-skip-tls-verify is set. A client certificate from the config is presented.
+//
+// All work runs on the io_context given to the constructor; any number of threads may run it.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kube/api_error.hpp"
+#include "kube/http_message.hpp"
+#include "kube/rest_config.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace steward::kube {
+
+struct TransportOptions {
+  // TCP connect plus TLS handshake.
+  std::chrono::milliseconds connect_timeout{10'000};
+  // Write of the request plus read of the whole response, for non-streaming requests. Generous:
+  // a page of 500 large objects from a loaded server can take a while.
+  std::chrono::milliseconds request_timeout{60'000};
+  // Pooled connections unused this long are closed (Go's http.Transport IdleConnTimeout: 90 s).
+  std::chrono::milliseconds idle_timeout{90'000};
+  // Most idle connections kept for reuse.
+  std::size_t max_idle_connections = 16;
+  // Largest response body accepted (a list page); larger answers fail rather than exhaust memory.
+  std::size_t max_body_bytes = 512u << 20;
+  std::string user_agent = "steward";
+};
+
+// The outcome of one attempt: a response (any status), or `error` when there was none.
+struct TransportResult {
+  std::optional<ApiError> error;
+  HttpResponse response;
+};
+
+// A response whose body is read as it arrives (a watch stream).
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Status and headers; the body is read with read_some().
+  virtual const HttpResponse& head() const = 0;
+  // The next piece of the body. Empty with no error: the server ended the stream. An error when
+  // nothing arrived within `idle_timeout`, the connection broke, or close() was called.
+  struct Piece {
+    std::string_view data;  // valid until the next read_some()
+    std::optional<ApiError> error;
+  };
+  virtual boost::asio::awaitable<Piece> read_some(std::chrono::milliseconds idle_timeout) = 0;
+  // Ends the stream from any thread; a pending read_some() completes with an error.
+  virtual void close() = 0;
+};
+
+struct StreamResult {
+  std::optional<ApiError> error;
+  std::unique_ptr<ResponseStream> stream;  // set when error is empty
+};
+
+class Transport {
+ public:
+  // Throws std::runtime_error when the TLS settings cannot be used (bad CA or client key PEM).
+  Transport(boost::asio::io_context& io, const RestConfig& config, TransportOptions options = {});
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  boost::asio::awaitable<TransportResult> round_trip(const HttpRequest& request);
+  boost::asio::awaitable<StreamResult> open_stream(const HttpRequest& request);
+
+  // host:port of the server, as the metrics' `host` label.
+  const std::string& host() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace steward::kube

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "kube/json_scan.hpp"
+
+using steward::kube::scan_body;
+
+TEST_CASE("a list body yields each item's bytes and the list metadata") {
+  const std::string body = R"({"kind":"ConfigMapList","apiVersion":"v1",
+    "metadata":{"resourceVersion":"42","continue":"tok"},
+    "items":[{"metadata":{"name":"a","labels":{"items":"x"}},"data":{"k":"[1]"}},
+             {"metadata":{"name":"b"},"nested":{"items":[{"no":1}]}}]})";
+  const auto scanned = scan_body(body);
+  REQUIRE(scanned.error.empty());
+  CHECK(scanned.kind == "ConfigMapList");
+  CHECK(scanned.api_version == "v1");
+  CHECK(scanned.resource_version == "42");
+  CHECK(scanned.continue_token == "tok");
+  REQUIRE(scanned.items.size() == 2);
+  CHECK(body.substr(scanned.items[0].begin, scanned.items[0].end - scanned.items[0].begin) ==
+        R"({"metadata":{"name":"a","labels":{"items":"x"}},"data":{"k":"[1]"}})");
+  CHECK(body.substr(scanned.items[1].begin, scanned.items[1].end - scanned.items[1].begin) ==
+        R"({"metadata":{"name":"b"},"nested":{"items":[{"no":1}]}})");
+}
+
+TEST_CASE("a watch event yields its type and its object's bytes, not nested ones") {
+  const std::string line =
+      R"({"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"resourceVersion":"7"},"object":{"type":"x"}}})";
+  const auto scanned = scan_body(line);
+  REQUIRE(scanned.error.empty());
+  CHECK(scanned.type == "MODIFIED");
+  CHECK(scanned.kind.empty());              // the object's kind is not the event's
+  CHECK(scanned.resource_version.empty());  // nor its metadata
+  CHECK(line.substr(scanned.object.begin, scanned.object.end - scanned.object.begin) ==
+        R"({"kind":"ConfigMap","metadata":{"resourceVersion":"7"},"object":{"type":"x"}})");
+}
+
+TEST_CASE("broken JSON is reported with its offset, never read past the end") {
+  const std::string text = R"({"items":[{"a":1},)";
+  const auto scanned = scan_body(std::string_view(text));
+  CHECK_FALSE(scanned.error.empty());
+  const auto truncated = scan_body(std::string_view("{\"a\":1}garbage", 7));
+  CHECK(truncated.error.empty());
+}
