@@ -1,0 +1,139 @@
+#include "informer/informer.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace steward::informer {
+namespace asio = boost::asio;
+
+struct Informer::Impl {
+  explicit Impl(asio::io_context& io) : strand(asio::make_strand(io)), resync_timer(strand) {}
+  asio::strand<asio::io_context::executor_type> strand;
+  asio::steady_timer resync_timer;
+};
+
+Informer::Informer(asio::io_context& io, std::unique_ptr<ListerWatcher> source,
+                   InformerOptions options)
+    : impl_(std::make_unique<Impl>(io)),
+      options_(std::move(options)),
+      reflector_(std::move(source), store_, *this, options_.reflector) {}
+
+Informer::~Informer() = default;
+
+Informer::HandlerId Informer::add_handlers(ResourceEventHandlers handlers) {
+  auto entry = std::make_shared<Entry>(Entry{std::move(handlers), false});
+  HandlerId id;
+  {
+    std::lock_guard guard(handlers_mu_);
+    id = next_id_++;
+    handlers_.emplace(id, entry);
+  }
+  // On the strand, so no event is delivered between the replay and the entry going live.
+  asio::post(impl_->strand, [self = shared_from_this(), id, entry] {
+    {
+      std::lock_guard guard(self->handlers_mu_);
+      if (!self->handlers_.count(id)) return;  // removed meanwhile
+    }
+    if (entry->handlers.on_add) {
+      for (const auto& object : self->store_.list()) entry->handlers.on_add(object);
+    }
+    std::lock_guard guard(self->handlers_mu_);
+    entry->ready = true;
+  });
+  return id;
+}
+
+void Informer::remove_handlers(HandlerId id) {
+  std::lock_guard guard(handlers_mu_);
+  handlers_.erase(id);
+}
+
+std::size_t Informer::handler_count() const {
+  std::lock_guard guard(handlers_mu_);
+  return handlers_.size();
+}
+
+std::vector<std::shared_ptr<Informer::Entry>> Informer::ready_handlers() const {
+  std::lock_guard guard(handlers_mu_);
+  std::vector<std::shared_ptr<Entry>> out;
+  out.reserve(handlers_.size());
+  for (const auto& [id, entry] : handlers_) {
+    if (entry->ready) out.push_back(entry);
+  }
+  return out;
+}
+
+void Informer::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(impl_->strand, [self]() { return self->reflector_.run(); }, asio::detached);
+  if (options_.resync.count() == 0) return;
+  asio::co_spawn(
+      impl_->strand,
+      [self]() -> asio::awaitable<void> {
+        while (!self->stopped_) {
+          self->impl_->resync_timer.expires_after(self->options_.resync);
+          // Cancelled by stop(); the loop condition notices.
+          co_await self->impl_->resync_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          if (self->stopped_ || !self->synced_) continue;
+          const auto handlers = self->ready_handlers();
+          for (const auto& object : self->store_.list()) {
+            for (const auto& entry : handlers) {
+              if (entry->handlers.on_update) entry->handlers.on_update(object, object);
+            }
+          }
+        }
+      },
+      asio::detached);
+}
+
+void Informer::stop() {
+  stopped_ = true;
+  reflector_.stop();
+  asio::post(impl_->strand, [self = shared_from_this()] { self->impl_->resync_timer.cancel(); });
+  if (options_.metrics) options_.metrics->forget(options_.resource);
+}
+
+void Informer::count_objects() {
+  if (options_.metrics) options_.metrics->objects(options_.resource, static_cast<double>(store_.size()));
+}
+
+void Informer::on_add(const ObjectPtr& object) {
+  for (const auto& entry : ready_handlers()) {
+    if (entry->handlers.on_add) entry->handlers.on_add(object);
+  }
+  count_objects();
+}
+
+void Informer::on_update(const ObjectPtr& old_object, const ObjectPtr& new_object) {
+  for (const auto& entry : ready_handlers()) {
+    if (entry->handlers.on_update) entry->handlers.on_update(old_object, new_object);
+  }
+}
+
+void Informer::on_delete(const ObjectPtr& object) {
+  for (const auto& entry : ready_handlers()) {
+    if (entry->handlers.on_delete) entry->handlers.on_delete(object);
+  }
+  count_objects();
+}
+
+void Informer::on_synced() {
+  synced_ = true;
+  if (options_.metrics) options_.metrics->synced(options_.resource, true);
+}
+
+void Informer::on_watch_event(std::string_view type) {
+  if (options_.metrics) options_.metrics->event(options_.resource, type);
+}
+
+void Informer::on_watch_restart(std::string_view reason) {
+  if (options_.metrics) options_.metrics->restart(options_.resource, reason);
+}
+
+}  // namespace steward::informer

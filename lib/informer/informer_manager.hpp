@@ -1,0 +1,95 @@
+#pragma once
+// InformerManager: the dynamic informer layer. Consumers subscribe to kinds (apiVersion + kind) as
+// the desired state names them; the manager runs one shared Informer per kind, starts it on the
+// first subscription and stops it when the last one leaves, at any time while running.
+//
+// A kind that discovery does not know yet (a CRD not created yet) is retried with backoff; its
+// informer starts when the kind appears, without restarting anything else. Until then it is
+// reported by not_ready(). All informers share the io_context's threads: no thread per informer.
+// Thread-safe.
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/backoff.hpp"
+#include "informer/informer.hpp"
+#include "kube/discovery.hpp"
+
+namespace steward::informer {
+
+struct InformerManagerOptions {
+  // Only objects matching this are cached (steward: its ownership label), so memory grows with
+  // what steward manages, not with the cluster.
+  std::string label_selector;
+  std::chrono::seconds resync{600};
+  // Between discovery attempts for a kind that is not served yet: 1 s .. 60 s.
+  base::BackoffOptions unknown_kind_backoff{.initial = std::chrono::seconds(1),
+                                            .max = std::chrono::seconds(60),
+                                            .factor = 2.0,
+                                            .jitter = 0.5,
+                                            .reset_after = base::Clock::duration::zero()};
+  InformerMetrics* metrics = nullptr;
+  // Makes the list/watch source for a type; the default goes through the client.
+  std::function<std::unique_ptr<ListerWatcher>(const kube::ResourceType&)> source;
+};
+
+class InformerManager {
+ public:
+  using SubscriptionId = std::uint64_t;
+
+  InformerManager(boost::asio::io_context& io, kube::Client& client, kube::Discovery& discovery,
+                  InformerManagerOptions options = {});
+  ~InformerManager();
+
+  SubscriptionId subscribe(const std::string& api_version, const std::string& kind,
+                           ResourceEventHandlers handlers);
+  void unsubscribe(SubscriptionId id);
+
+  // The running informer for a kind (for cache reads), or nullptr.
+  std::shared_ptr<Informer> informer(const std::string& api_version, const std::string& kind) const;
+  // The resource type a kind resolved to, if it has.
+  std::optional<kube::ResourceType> resource_type(const std::string& api_version,
+                                                  const std::string& kind) const;
+
+  // True when every subscribed kind has a synced informer.
+  bool synced() const;
+  // "apiVersion/Kind: why" for each subscribed kind that is not synced yet.
+  std::vector<std::string> not_ready() const;
+  std::size_t informer_count() const;
+
+  // Stops every informer; subscriptions are dropped.
+  void stop();
+
+ private:
+  struct Kind {
+    std::string api_version;
+    std::string kind;
+    std::map<SubscriptionId, ResourceEventHandlers> subscribers;
+    std::shared_ptr<Informer> informer;
+    std::map<SubscriptionId, Informer::HandlerId> handler_ids;  // subscriber -> its informer handlers
+    std::optional<kube::ResourceType> type;
+    std::string waiting_reason = "resolving kind";
+    bool resolving = false;
+  };
+
+  boost::asio::awaitable<void> resolve(std::string key);
+  void start_informer_locked(Kind& kind);
+
+  boost::asio::io_context& io_;
+  kube::Client& client_;
+  kube::Discovery& discovery_;
+  const InformerManagerOptions options_;
+
+  mutable std::mutex mu_;  // guards everything below
+  std::map<std::string, Kind> kinds_;  // by "apiVersion/Kind"
+  std::map<SubscriptionId, std::string> subscription_kind_;
+  SubscriptionId next_id_ = 1;
+  bool stopped_ = false;
+};
+
+}  // namespace steward::informer

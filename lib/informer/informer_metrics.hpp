@@ -1,0 +1,42 @@
+#pragma once
+// InformerMetrics: the informer layer's series, labelled by resource ("deployments.apps"):
+//   steward_informer_events_total{resource,type}        watch events received, by type
+//   steward_watch_restarts_total{resource,reason}       re-watches: timeout, gone (410), error
+//   steward_informer_objects{resource}                  objects in the cache
+//   steward_informer_synced{resource}                   1 once the first list was delivered
+//   steward_informer_last_event_timestamp_seconds{resource}  Unix time of the last watch event;
+//                                                       time() minus this is the last event's age
+
+#include <string>
+#include <string_view>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Registry;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace steward::informer {
+
+class InformerMetrics {
+ public:
+  explicit InformerMetrics(prometheus::Registry& registry);
+
+  void event(const std::string& resource, std::string_view type);
+  void restart(const std::string& resource, std::string_view reason);
+  void objects(const std::string& resource, double count);
+  void synced(const std::string& resource, bool synced);
+  // Removes the series of a resource whose informer stopped.
+  void forget(const std::string& resource);
+
+ private:
+  prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Family<prometheus::Counter>& restarts_;
+  prometheus::Family<prometheus::Gauge>& objects_;
+  prometheus::Family<prometheus::Gauge>& synced_;
+  prometheus::Family<prometheus::Gauge>& last_event_;
+};
+
+}  // namespace steward::informer

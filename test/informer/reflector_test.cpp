@@ -1,0 +1,202 @@
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "fake_lister_watcher.hpp"
+#include "informer/reflector.hpp"
+
+using namespace steward;
+using namespace steward::informer;
+using steward::test::FakeListerWatcher;
+using steward::test::run_until;
+
+namespace {
+
+std::shared_ptr<kube::Object> cm(const std::string& name, const std::string& rv,
+                                 const std::string& extra = "") {
+  auto doc = std::make_shared<kube::Object>();
+  doc->Parse((R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"namespace":"ns","name":")" +
+              name + R"(","resourceVersion":")" + rv + "\"" + extra + "}}")
+                 .c_str());
+  return doc;
+}
+
+std::string event(const std::string& type, const std::string& name, const std::string& rv) {
+  return R"({"type":")" + type + R"(","object":)" + kube::to_json(*cm(name, rv)) + "}";
+}
+
+kube::ListReply list_of(std::vector<std::shared_ptr<kube::Object>> items, std::string rv) {
+  kube::ListReply reply;
+  reply.items = std::move(items);
+  reply.resource_version = std::move(rv);
+  return reply;
+}
+
+// Records what the reflector reports, as "add ns/a", "update ns/a 1->2", "delete ns/a".
+struct RecordingSink : EventSink {
+  std::vector<std::string> seen;
+  std::vector<std::string> restarts;
+  bool synced = false;
+  static std::string rv(const ObjectPtr& o) {
+    return std::string(kube::string_at(*o, {"metadata", "resourceVersion"}));
+  }
+  void on_add(const ObjectPtr& o) override { seen.push_back("add " + object_key(*o)); }
+  void on_update(const ObjectPtr& a, const ObjectPtr& b) override {
+    seen.push_back("update " + object_key(*b) + " " + rv(a) + "->" + rv(b));
+  }
+  void on_delete(const ObjectPtr& o) override { seen.push_back("delete " + object_key(*o)); }
+  void on_synced() override { synced = true; }
+  void on_watch_event(std::string_view) override {}
+  void on_watch_restart(std::string_view reason) override { restarts.emplace_back(reason); }
+};
+
+struct Fixture {
+  boost::asio::io_context io;
+  Store store;
+  RecordingSink sink;
+  FakeListerWatcher* source = nullptr;
+  std::unique_ptr<Reflector> reflector;
+  bool finished = false;
+
+  explicit Fixture(FakeListerWatcher::ListFn list_fn) {
+    auto fake = std::make_unique<FakeListerWatcher>(io, std::move(list_fn));
+    source = fake.get();
+    ReflectorOptions options;
+    options.backoff.initial = std::chrono::milliseconds(1);
+    options.backoff.max = std::chrono::milliseconds(2);
+    options.seed = 1;
+    reflector = std::make_unique<Reflector>(std::move(fake), store, sink, options);
+    boost::asio::co_spawn(io, reflector->run(), [this](std::exception_ptr) { finished = true; });
+  }
+  ~Fixture() {
+    reflector->stop();
+    run_until(io, [&] { return finished; });
+  }
+  bool watching(std::size_t watches) {
+    return run_until(io, [&] {
+      return source->streams.size() >= watches && reflector->state() == Reflector::State::watching;
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("lists from the watch cache, then watches from the list's version") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "5"), cm("b", "6")}, "10"); });
+  REQUIRE(f.watching(1));
+  CHECK(f.source->lists.at(0).resource_version == "0");
+  CHECK(f.source->lists.at(0).limit == 500);
+  CHECK(f.sink.synced);
+  CHECK(f.sink.seen == std::vector<std::string>{"add ns/a", "add ns/b"});
+  CHECK(f.source->watches.at(0).resource_version == "10");
+  CHECK(f.source->watches.at(0).allow_bookmarks);
+  const auto timeout = f.source->watches.at(0).timeout.count();
+  CHECK(timeout >= 300);
+  CHECK(timeout <= 600);
+}
+
+TEST_CASE("watch events update the store and reach the sink in order") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "5"), cm("b", "6")}, "10"); });
+  REQUIRE(f.watching(1));
+  f.sink.seen.clear();
+  auto* stream = f.source->streams.back();
+  stream->push(event("ADDED", "c", "11"));
+  stream->push(event("MODIFIED", "a", "12"));
+  stream->push(event("DELETED", "b", "13"));
+  REQUIRE(run_until(f.io, [&] { return f.sink.seen.size() == 3; }));
+  CHECK(f.sink.seen ==
+        std::vector<std::string>{"add ns/c", "update ns/a 5->12", "delete ns/b"});
+  CHECK(f.store.size() == 2);
+  CHECK(f.store.get("ns/b") == nullptr);
+  CHECK(f.reflector->last_resource_version() == "13");
+}
+
+TEST_CASE("a watch that ends resumes from the last bookmark without re-listing") {
+  Fixture f([](const kube::ListOptions&) { return list_of({}, "10"); });
+  REQUIRE(f.watching(1));
+  f.source->streams.back()->push(
+      R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"20"}}})");
+  f.source->streams.back()->end();
+  REQUIRE(f.watching(2));
+  CHECK(f.source->lists.size() == 1);
+  CHECK(f.source->watches.at(1).resource_version == "20");
+  CHECK(f.sink.restarts == std::vector<std::string>{"timeout"});
+}
+
+TEST_CASE("410 Gone re-lists at the last version and emits deletes for what vanished") {
+  int lists = 0;
+  Fixture f([&](const kube::ListOptions&) {
+    return ++lists == 1 ? list_of({cm("a", "5"), cm("b", "6")}, "10")
+                        : list_of({cm("b", "6"), cm("d", "30")}, "31");
+  });
+  REQUIRE(f.watching(1));
+  f.source->streams.back()->push(event("MODIFIED", "b", "6"));  // nothing new; sets version 6
+  f.source->streams.back()->push(
+      R"json({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 6 (25)","reason":"Expired","code":410}})json");
+  REQUIRE(f.watching(2));
+  CHECK(f.source->lists.at(1).resource_version == "6");  // from the watch cache, not ""
+  CHECK(f.sink.restarts == std::vector<std::string>{"gone"});
+  CHECK(f.sink.seen == std::vector<std::string>{"add ns/a", "add ns/b", "update ns/b 6->6",
+                                                "delete ns/a", "add ns/d"});
+  CHECK(f.store.size() == 2);
+  CHECK(f.source->watches.at(1).resource_version == "31");
+}
+
+TEST_CASE("a re-list that is itself too old falls back to a consistent read") {
+  int lists = 0;
+  Fixture f([&](const kube::ListOptions& options) {
+    ++lists;
+    if (lists == 2) {
+      kube::ListReply gone;
+      gone.error = kube::ApiError::from_response(410, R"({"kind":"Status","code":410,"reason":"Expired"})");
+      return gone;
+    }
+    return list_of({}, lists == 1 ? "10" : "40");
+    (void)options;
+  });
+  REQUIRE(f.watching(1));
+  f.source->streams.back()->push(
+      R"({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}})");
+  REQUIRE(f.watching(2));
+  REQUIRE(f.source->lists.size() == 3);
+  CHECK(f.source->lists.at(1).resource_version == "10");
+  CHECK(f.source->lists.at(2).resource_version.empty());
+  CHECK(f.source->watches.at(1).resource_version == "40");
+}
+
+TEST_CASE("a watch that cannot be opened is retried after a backoff, without re-listing") {
+  Fixture f([](const kube::ListOptions&) { return list_of({}, "10"); });
+  REQUIRE(f.watching(1));
+  f.source->fail_next_watch = kube::ApiError::transport_failure("connection refused");
+  f.source->streams.back()->fail();
+  REQUIRE(f.watching(2));
+  // The broken stream, then the refused watch, each cost a restart; the third watch works.
+  REQUIRE(run_until(f.io, [&] { return f.source->watches.size() == 3; }));
+  CHECK(f.source->lists.size() == 1);
+  CHECK(f.source->watches.at(2).resource_version == "10");
+  CHECK(f.sink.restarts == std::vector<std::string>{"error", "error"});
+}
+
+TEST_CASE("objects are stored without managedFields or the last-applied annotation") {
+  Fixture f([](const kube::ListOptions&) {
+    return list_of({cm("a", "5",
+                       R"(,"managedFields":[{"manager":"kubectl"}],"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","keep":"me"})")},
+                   "10");
+  });
+  REQUIRE(f.watching(1));
+  auto stored = f.store.get("ns/a");
+  REQUIRE(stored);
+  CHECK_FALSE((*stored)["metadata"].HasMember("managedFields"));
+  CHECK_FALSE((*stored)["metadata"]["annotations"].HasMember(
+      "kubectl.kubernetes.io/last-applied-configuration"));
+  CHECK(kube::string_at(*stored, {"metadata", "annotations", "keep"}) == "me");
+}
+
+TEST_CASE("stop ends the reflector while it watches") {
+  auto f = std::make_unique<Fixture>([](const kube::ListOptions&) { return list_of({}, "10"); });
+  REQUIRE(f->watching(1));
+  f->reflector->stop();
+  REQUIRE(run_until(f->io, [&] { return f->finished; }));
+  CHECK(f->reflector->state() == Reflector::State::stopped);
+}

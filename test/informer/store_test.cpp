@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "informer/store.hpp"
+
+using namespace steward::informer;
+
+namespace {
+ObjectPtr object(const std::string& json) {
+  auto doc = std::make_shared<Object>();
+  doc->Parse(json.c_str());
+  return doc;
+}
+ObjectPtr cm(const std::string& ns, const std::string& name, const std::string& rv) {
+  return object(R"({"metadata":{"namespace":")" + ns + R"(","name":")" + name +
+                R"(","resourceVersion":")" + rv + R"("}})");
+}
+std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
+  std::vector<std::string> out;
+  for (const auto& o : objects) out.push_back(object_key(*o));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("keys are namespace/name, or name for cluster-scoped objects") {
+  CHECK(object_key(*cm("ns", "a", "1")) == "ns/a");
+  CHECK(object_key(*object(R"({"metadata":{"name":"prod"}})")) == "prod");
+}
+
+TEST_CASE("upsert and remove return what they replaced; readers share, never copy") {
+  Store store;
+  auto v1 = cm("ns", "a", "1");
+  CHECK(store.upsert(v1) == nullptr);
+  auto v2 = cm("ns", "a", "2");
+  CHECK(store.upsert(v2) == v1);
+  CHECK(store.get("ns/a") == v2);  // the same pointer: no copy
+  CHECK(store.remove("ns/a") == v2);
+  CHECK(store.remove("ns/a") == nullptr);
+  CHECK(store.size() == 0);
+}
+
+TEST_CASE("replace reports added, updated, unchanged and deleted objects") {
+  Store store;
+  store.upsert(cm("ns", "keep", "1"));
+  store.upsert(cm("ns", "change", "1"));
+  store.upsert(cm("ns", "gone", "1"));
+  auto changes = store.replace({cm("ns", "keep", "1"), cm("ns", "change", "2"), cm("ns", "new", "3")});
+  CHECK(names(changes.added) == std::vector<std::string>{"ns/new"});
+  CHECK(names(changes.deleted) == std::vector<std::string>{"ns/gone"});
+  CHECK(names(changes.unchanged) == std::vector<std::string>{"ns/keep"});
+  REQUIRE(changes.updated.size() == 1);
+  CHECK(steward::kube::string_at(*changes.updated[0].first, {"metadata", "resourceVersion"}) == "1");
+  CHECK(steward::kube::string_at(*changes.updated[0].second, {"metadata", "resourceVersion"}) == "2");
+  CHECK(store.size() == 3);
+}
+
+TEST_CASE("the namespace index and custom indexes follow every change") {
+  Store store;
+  store.add_index("app", [](const Object& o) {
+    auto app = steward::kube::string_at(o, {"metadata", "labels", "app"});
+    return app.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(app)};
+  });
+  store.upsert(cm("a", "x", "1"));
+  store.upsert(cm("a", "y", "1"));
+  store.upsert(cm("b", "x", "1"));
+  store.upsert(object(R"({"metadata":{"namespace":"b","name":"web","labels":{"app":"web"}}})"));
+  CHECK(names(store.by_index(Store::kNamespaceIndex, "a")) == std::vector<std::string>{"a/x", "a/y"});
+  CHECK(names(store.by_index("app", "web")) == std::vector<std::string>{"b/web"});
+  store.remove("a/x");
+  CHECK(names(store.by_index(Store::kNamespaceIndex, "a")) == std::vector<std::string>{"a/y"});
+  store.upsert(object(R"({"metadata":{"namespace":"b","name":"web","labels":{"app":"api"}}})"));
+  CHECK(store.by_index("app", "web").empty());
+  store.replace({cm("c", "z", "1")});
+  CHECK(store.by_index(Store::kNamespaceIndex, "a").empty());
+  CHECK(names(store.by_index(Store::kNamespaceIndex, "c")) == std::vector<std::string>{"c/z"});
+}
