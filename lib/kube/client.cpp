@@ -1,6 +1,8 @@
 #include "kube/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -38,6 +40,11 @@ void fill_type(Object& item, const ScannedBody& list) {
 
 }  // namespace
 
+struct Client::ExecThread {
+  asio::thread_pool pool{1};
+  ~ExecThread() { pool.join(); }
+};
+
 Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
@@ -49,6 +56,7 @@ Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
     metrics_ = std::make_unique<ClientMetrics>(*options_.registry, transport_.host());
     metrics_->breaker_state(breaker_.state());
   }
+  if (config_.auth.exec) exec_thread_ = std::make_unique<ExecThread>();
 }
 
 Client::~Client() = default;
@@ -58,6 +66,15 @@ asio::awaitable<void> Client::sleep(base::Clock::duration delay) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<Credentials::Header> Client::authorization() {
+  if (!exec_thread_) co_return credentials_.authorization();
+  // The plugin may run for seconds; the awaiting coroutine resumes on its own executor afterwards.
+  co_return co_await asio::co_spawn(
+      exec_thread_->pool.get_executor(),
+      [this]() -> asio::awaitable<Credentials::Header> { co_return credentials_.authorization(); },
+      asio::use_awaitable);
 }
 
 asio::awaitable<std::optional<ApiError>> Client::admit() {
@@ -90,7 +107,7 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
   bool refreshed_credentials = false;
   for (int attempt = 1;; ++attempt) {
     if (auto refused = co_await admit()) co_return Reply{std::move(refused), {}};
-    auto header = credentials_.authorization();
+    auto header = co_await authorization();
     if (header.error) co_return Reply{std::move(header.error), {}};
     request.authorization = header.value;
 
@@ -275,7 +292,7 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
   }
 
   if (auto refused = co_await admit()) co_return WatchReply{std::move(refused), nullptr};
-  auto header = credentials_.authorization();
+  auto header = co_await authorization();
   if (header.error) co_return WatchReply{std::move(header.error), nullptr};
   request.authorization = header.value;
   const auto started = std::chrono::steady_clock::now();

@@ -154,6 +154,8 @@ class Client {
   boost::asio::awaitable<void> sleep(base::Clock::duration delay);
   // Waits for the breaker and the throttle; an error when the breaker is open.
   boost::asio::awaitable<std::optional<ApiError>> admit();
+  // The Authorization header; an exec plugin runs on a thread of its own, never on an I/O thread.
+  boost::asio::awaitable<Credentials::Header> authorization();
   void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
               int status, std::chrono::steady_clock::time_point started);
   ObjectReply object_reply(Reply reply);
@@ -165,6 +167,8 @@ class Client {
   CircuitBreaker breaker_;
   base::TokenBucket throttle_;
   std::unique_ptr<ClientMetrics> metrics_;
+  struct ExecThread;  // a one-thread pool for exec credential plugins, when configured
+  std::unique_ptr<ExecThread> exec_thread_;
 };
 
 }  // namespace steward::kube
