@@ -74,7 +74,8 @@ int run_check(const CheckFlags& flags) {
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
-        auto version = co_await client->request({.method = "GET", .target = "/version", .verb = "get"});
+        kube::HttpRequest get_version{.method = "GET", .target = "/version", .verb = "get"};
+        auto version = co_await client->request(std::move(get_version));
         if (!version.ok()) {
           std::cout << "check failed: " << failure_kind(*version.error) << ": "
                     << version.error->to_string() << "\n";

@@ -87,9 +87,8 @@ asio::awaitable<void> Reflector::run() {
 ObjectPtr Reflector::ingest(std::shared_ptr<kube::Object> object) const {
   if (options_.transform && options_.transform(*object)) {
     // Copy into a fresh document so the removed members' memory is not kept alive.
-    auto compact = std::make_shared<kube::Object>();
-    compact->CopyFrom(*object, compact->GetAllocator());
-    return compact;
+    // The pool's size is what the object used before; the copy needs less.
+    return kube::copy_object(*object, object->GetAllocator().Size() / 2);
   }
   return object;
 }

@@ -142,8 +142,7 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
 
 ObjectReply Client::object_reply(Reply reply) {
   if (!reply.ok()) return {std::move(reply.error), nullptr};
-  auto object = std::make_shared<Object>();
-  object->Parse(reply.response.body.data(), reply.response.body.size());
+  auto object = parse_object(reply.response.body);
   if (object->HasParseError() || !object->IsObject()) {
     return {ApiError::transport_failure("response is not a JSON object"), nullptr};
   }
@@ -152,8 +151,10 @@ ObjectReply Client::object_reply(Reply reply) {
 
 asio::awaitable<ObjectReply> Client::get(const ResourceType& type, std::string_view ns,
                                          std::string_view name) {
-  co_return object_reply(
-      co_await request({.method = "GET", .target = type.object_path(ns, name), .verb = "get"}));
+  // Requests are built as named values before co_await: GCC 12 mishandles a braced temporary
+  // passed by value to a coroutine inside a co_await expression (it frees it twice).
+  HttpRequest get{.method = "GET", .target = type.object_path(ns, name), .verb = "get"};
+  co_return object_reply(co_await request(std::move(get)));
 }
 
 asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_view ns,
@@ -167,7 +168,8 @@ asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_vi
   if (options.continue_token.empty() && !options.resource_version.empty()) {
     append_query(target, "resourceVersion", options.resource_version);
   }
-  Reply reply = co_await request({.method = "GET", .target = target, .verb = "list"});
+  HttpRequest get{.method = "GET", .target = target, .verb = "list"};
+  Reply reply = co_await request(std::move(get));
   ListReply out;
   if (!reply.ok()) {
     out.error = std::move(reply.error);
@@ -181,8 +183,7 @@ asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_vi
   }
   out.items.reserve(scanned.items.size());
   for (const ByteRange& range : scanned.items) {
-    auto item = std::make_shared<Object>();
-    item->Parse(body.data() + range.begin, range.end - range.begin);
+    auto item = parse_object(std::string_view(body).substr(range.begin, range.end - range.begin));
     fill_type(*item, scanned);
     out.items.push_back(std::move(item));
   }
@@ -211,21 +212,23 @@ asio::awaitable<ListReply> Client::list_all(const ResourceType& type, std::strin
 
 asio::awaitable<ObjectReply> Client::create(const ResourceType& type, std::string_view ns,
                                             const rapidjson::Value& object) {
-  co_return object_reply(co_await request({.method = "POST",
-                                           .target = type.collection_path(ns),
-                                           .content_type = kJson,
-                                           .body = to_json(object),
-                                           .verb = "create"}));
+  HttpRequest post{.method = "POST",
+                   .target = type.collection_path(ns),
+                   .content_type = kJson,
+                   .body = to_json(object),
+                   .verb = "create"};
+  co_return object_reply(co_await request(std::move(post)));
 }
 
 asio::awaitable<ObjectReply> Client::update(const ResourceType& type, std::string_view ns,
                                             const rapidjson::Value& object) {
   const std::string name(string_at(object, {"metadata", "name"}));
-  co_return object_reply(co_await request({.method = "PUT",
-                                           .target = type.object_path(ns, name),
-                                           .content_type = kJson,
-                                           .body = to_json(object),
-                                           .verb = "update"}));
+  HttpRequest put{.method = "PUT",
+                  .target = type.object_path(ns, name),
+                  .content_type = kJson,
+                  .body = to_json(object),
+                  .verb = "update"};
+  co_return object_reply(co_await request(std::move(put)));
 }
 
 asio::awaitable<ObjectReply> Client::apply(const ResourceType& type, std::string_view ns,
@@ -237,11 +240,12 @@ asio::awaitable<ObjectReply> Client::apply(const ResourceType& type, std::string
   if (options.force) append_query(target, "force", "true");
   if (options.dry_run) append_query(target, "dryRun", "All");
   // JSON is YAML: the apply content type takes either.
-  co_return object_reply(co_await request({.method = "PATCH",
-                                           .target = target,
-                                           .content_type = "application/apply-patch+yaml",
-                                           .body = to_json(object),
-                                           .verb = "apply"}));
+  HttpRequest patch{.method = "PATCH",
+                    .target = target,
+                    .content_type = "application/apply-patch+yaml",
+                    .body = to_json(object),
+                    .verb = "apply"};
+  co_return object_reply(co_await request(std::move(patch)));
 }
 
 asio::awaitable<Reply> Client::remove(const ResourceType& type, std::string_view ns,
@@ -268,11 +272,12 @@ asio::awaitable<Reply> Client::remove(const ResourceType& type, std::string_view
     dry_run.PushBack("All", alloc);
     body.AddMember("dryRun", dry_run, alloc);
   }
-  co_return co_await request({.method = "DELETE",
-                              .target = type.object_path(ns, name),
-                              .content_type = kJson,
-                              .body = to_json(body),
-                              .verb = "delete"});
+  HttpRequest del{.method = "DELETE",
+                  .target = type.object_path(ns, name),
+                  .content_type = kJson,
+                  .body = to_json(body),
+                  .verb = "delete"};
+  co_return co_await request(std::move(del));
 }
 
 asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_view ns,

@@ -114,6 +114,11 @@ struct DeleteOptions {
   bool dry_run = false;
 };
 
+// Defaults for the verbs' option arguments, as named objects: GCC 12 mishandles a temporary (such
+// as a `= {}` default argument) that lives across a co_await, freeing it twice.
+inline const ApplyOptions kDefaultApplyOptions{};
+inline const DeleteOptions kDefaultDeleteOptions{};
+
 class Client {
  public:
   Client(boost::asio::io_context& io, RestConfig config, ClientOptions options = {});
@@ -140,10 +145,11 @@ class Client {
   // Server-side apply of `object` (apiVersion, kind, metadata.name and the fields steward owns).
   boost::asio::awaitable<ObjectReply> apply(const ResourceType& type, std::string_view ns,
                                             const rapidjson::Value& object,
-                                            const ApplyOptions& options = {});
+                                            const ApplyOptions& options = kDefaultApplyOptions);
   // A 404 is an error here; callers that treat "already gone" as done check is_not_found().
   boost::asio::awaitable<Reply> remove(const ResourceType& type, std::string_view ns,
-                                       std::string_view name, const DeleteOptions& options = {});
+                                       std::string_view name,
+                                       const DeleteOptions& options = kDefaultDeleteOptions);
   boost::asio::awaitable<WatchReply> watch(const ResourceType& type, std::string_view ns,
                                            const WatchOptions& options);
 

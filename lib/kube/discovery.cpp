@@ -29,7 +29,9 @@ Discovery::Discovery(Client& client, DiscoveryOptions options)
 
 boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
     const std::string& path, const std::string& group, const std::string& version, Table& table) {
-  Reply reply = co_await client_.request({.method = "GET", .target = path, .verb = "get"});
+  // Named, not a braced temporary: see Client::get on GCC 12 and coroutine arguments.
+  HttpRequest get{.method = "GET", .target = path, .verb = "get"};
+  Reply reply = co_await client_.request(std::move(get));
   if (!reply.ok()) co_return std::move(reply.error);
   auto doc = parse(reply.response.body);
   if (!doc || !doc->HasMember("resources") || !(*doc)["resources"].IsArray()) {
@@ -57,7 +59,8 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
 boost::asio::awaitable<std::optional<ApiError>> Discovery::refresh() {
   auto table = std::make_shared<Table>();
   // The core group: /api lists its versions (only v1 in practice).
-  Reply core = co_await client_.request({.method = "GET", .target = "/api", .verb = "get"});
+  HttpRequest get_core{.method = "GET", .target = "/api", .verb = "get"};
+  Reply core = co_await client_.request(std::move(get_core));
   if (!core.ok()) co_return std::move(core.error);
   auto core_doc = parse(core.response.body);
   if (!core_doc || !core_doc->HasMember("versions")) co_return malformed("/api");
@@ -67,7 +70,8 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::refresh() {
     if (auto error = co_await read_group_version("/api/" + v, "", v, *table)) co_return error;
   }
   // Named groups: every version of every group, so objects written for an older version resolve.
-  Reply groups = co_await client_.request({.method = "GET", .target = "/apis", .verb = "get"});
+  HttpRequest get_groups{.method = "GET", .target = "/apis", .verb = "get"};
+  Reply groups = co_await client_.request(std::move(get_groups));
   if (!groups.ok()) co_return std::move(groups.error);
   auto groups_doc = parse(groups.response.body);
   if (!groups_doc || !groups_doc->HasMember("groups")) co_return malformed("/apis");

@@ -1,9 +1,29 @@
 #include "kube/object.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace steward::kube {
+
+namespace {
+// The DOM of a Kubernetes object takes somewhat more than its JSON text (16-byte values, copied
+// strings); one chunk of twice the text usually holds all of it.
+std::size_t chunk_for(std::size_t json_size) { return std::max<std::size_t>(256, 2 * json_size); }
+}  // namespace
+
+std::shared_ptr<Object> parse_object(std::string_view json) {
+  auto object = std::make_shared<Object>(chunk_for(json.size()));
+  object->Parse(json.data(), json.size());
+  return object;
+}
+
+std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t size_hint) {
+  auto object = std::make_shared<Object>(chunk_for(size_hint));
+  object->CopyFrom(value, object->GetAllocator());
+  return object;
+}
 
 std::string_view string_at(const rapidjson::Value& value,
                            std::initializer_list<std::string_view> path) {

@@ -205,7 +205,7 @@ namespace {
 // A watch response: the connection belongs to the stream until it is destroyed.
 class BeastResponseStream final : public ResponseStream {
  public:
-  BeastResponseStream(std::unique_ptr<Connection> connection,
+  BeastResponseStream(std::shared_ptr<Connection> connection,
                       std::unique_ptr<http::response_parser<http::buffer_body>> parser,
                       HttpResponse head)
       : connection_(std::move(connection)), parser_(std::move(parser)), head_(std::move(head)) {}
@@ -236,8 +236,9 @@ class BeastResponseStream final : public ResponseStream {
 
   void close() override {
     closed_ = true;
-    // On the connection's strand: the socket is not thread-safe.
-    asio::post(connection_->tcp().get_executor(), [connection = connection_.get()] {
+    // On the connection's strand (the socket is not thread-safe), keeping the connection alive
+    // until then: the stream may be destroyed right after close().
+    asio::post(connection_->tcp().get_executor(), [connection = connection_] {
       boost::system::error_code ignored;
       connection->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
       connection->tcp().socket().close(ignored);
@@ -245,7 +246,7 @@ class BeastResponseStream final : public ResponseStream {
   }
 
  private:
-  std::unique_ptr<Connection> connection_;
+  std::shared_ptr<Connection> connection_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
   HttpResponse head_;
   std::array<char, 64 * 1024> chunk_{};

@@ -28,8 +28,7 @@ WatchEvent decode_watch_event(std::string_view line) {
   const auto type = parse_type(scanned.type);
   if (!type) return undecodable("type \"" + scanned.type + "\"");
   if (scanned.object.empty()) return undecodable("no object");
-  auto object = std::make_shared<Object>();
-  object->Parse(line.data() + scanned.object.begin, scanned.object.end - scanned.object.begin);
+  auto object = parse_object(line.substr(scanned.object.begin, scanned.object.end - scanned.object.begin));
   if (object->HasParseError()) return undecodable("object is not JSON");
 
   WatchEvent event;

@@ -1,0 +1,350 @@
+// The API client against steward-testapi over real sockets (TLS, bearer token).
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "kube/client.hpp"
+#include "kube/discovery.hpp"
+#include "kube/kubeconfig.hpp"
+#include "kube/watch.hpp"
+#include "support/testapi_process.hpp"
+
+using namespace steward;
+using steward::test::TestApiServer;
+
+namespace {
+
+// Runs one coroutine to completion on `io`.
+template <typename T>
+T run(boost::asio::io_context& io, boost::asio::awaitable<T> work) {
+  std::optional<T> out;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) out = std::move(value);
+  });
+  io.restart();
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*out);
+}
+
+kube::RestConfig config_for(const TestApiServer& server) {
+  kube::KubeconfigOptions options;
+  options.explicit_path = server.kubeconfig();
+  return kube::load_kubeconfig(options);
+}
+
+rapidjson::Document json(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false};
+const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
+
+rapidjson::Document configmap(const std::string& ns, const std::string& name,
+                              const std::string& value = "v") {
+  return json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":")" + ns +
+              R"(","name":")" + name + R"(","labels":{"app":"t"}},"data":{"k":")" + value + "\"}}");
+}
+
+struct Env {
+  TestApiServer server;
+  boost::asio::io_context io;
+  prometheus::Registry registry;
+  std::unique_ptr<kube::Client> client;
+
+  explicit Env(std::vector<std::string> args = {}, kube::ClientOptions options = {})
+      : server(std::move(args)) {
+    options.registry = &registry;
+    client = std::make_unique<kube::Client>(io, config_for(server), options);
+  }
+
+  void make_namespace(const std::string& name) {
+    auto reply = run(io, client->create(kNamespaces, "",
+                                        json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" +
+                                             name + "\"}}")));
+    REQUIRE(reply.ok());
+  }
+
+  std::string metrics() const {
+    return prometheus::TextSerializer().Serialize(registry.Collect());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("discovery maps kinds to resources and scope") {
+  Env env;
+  kube::Discovery discovery(*env.client);
+  REQUIRE_FALSE(run(env.io, discovery.refresh()).has_value());
+  CHECK(discovery.resource_count() >= 10);
+  auto deployments = discovery.find("apps/v1", "Deployment");
+  REQUIRE(deployments);
+  CHECK(deployments->resource == "deployments");
+  CHECK(deployments->namespaced);
+  auto namespaces = discovery.find("v1", "Namespace");
+  REQUIRE(namespaces);
+  CHECK_FALSE(namespaces->namespaced);
+  CHECK_FALSE(discovery.find("example.com/v1", "Widget").has_value());
+}
+
+TEST_CASE("create, get, update with optimistic locking, apply, and delete with preconditions") {
+  Env env;
+  env.make_namespace("verbs");
+
+  auto created = run(env.io, env.client->create(kConfigMaps, "verbs", configmap("verbs", "a")));
+  REQUIRE(created.ok());
+  const std::string uid(kube::string_at(*created.object, {"metadata", "uid"}));
+  const std::string rv(kube::string_at(*created.object, {"metadata", "resourceVersion"}));
+  CHECK_FALSE(uid.empty());
+
+  auto again = run(env.io, env.client->create(kConfigMaps, "verbs", configmap("verbs", "a")));
+  REQUIRE(again.error);
+  CHECK(again.error->is_already_exists());
+
+  auto got = run(env.io, env.client->get(kConfigMaps, "verbs", "a"));
+  REQUIRE(got.ok());
+  CHECK(kube::string_at(*got.object, {"data", "k"}) == "v");
+
+  // Update at the current version works; at the old one it is a conflict.
+  auto update = configmap("verbs", "a", "w");
+  update["metadata"].AddMember("resourceVersion", rapidjson::Value(rv.c_str(), update.GetAllocator()),
+                               update.GetAllocator());
+  auto updated = run(env.io, env.client->update(kConfigMaps, "verbs", update));
+  REQUIRE(updated.ok());
+  auto stale = run(env.io, env.client->update(kConfigMaps, "verbs", update));
+  REQUIRE(stale.error);
+  CHECK(stale.error->is_conflict());
+
+  // Server-side apply creates and corrects.
+  auto applied = run(env.io, env.client->apply(kConfigMaps, "verbs", configmap("verbs", "b", "x")));
+  REQUIRE(applied.ok());
+  CHECK(kube::string_at(*applied.object, {"data", "k"}) == "x");
+
+  auto missing = run(env.io, env.client->get(kConfigMaps, "verbs", "nope"));
+  REQUIRE(missing.error);
+  CHECK(missing.error->is_not_found());
+
+  auto wrong_uid = run(env.io, env.client->remove(kConfigMaps, "verbs", "a", {.uid = "not-the-uid"}));
+  REQUIRE(wrong_uid.error);
+  CHECK(wrong_uid.error->is_conflict());
+  auto removed = run(env.io, env.client->remove(kConfigMaps, "verbs", "a", {.uid = uid}));
+  CHECK(removed.ok());
+  auto gone = run(env.io, env.client->remove(kConfigMaps, "verbs", "a"));
+  REQUIRE(gone.error);
+  CHECK(gone.error->is_not_found());
+
+  const std::string metrics = env.metrics();
+  CHECK(metrics.find("rest_client_requests_total{") != std::string::npos);
+  CHECK(metrics.find("code=\"409\"") != std::string::npos);
+  CHECK(metrics.find("rest_client_request_duration_seconds_bucket{") != std::string::npos);
+}
+
+TEST_CASE("a namespaced object needs its namespace") {
+  Env env;
+  auto reply = run(env.io, env.client->create(kConfigMaps, "nowhere", configmap("nowhere", "a")));
+  REQUIRE(reply.error);
+  CHECK(reply.error->is_not_found());
+  CHECK(reply.error->transient_for_reconcile());  // the namespace may come with the same state
+}
+
+TEST_CASE("paged lists return every object once with the list's resourceVersion") {
+  Env env;
+  env.make_namespace("paged");
+  for (int i = 0; i < 7; ++i) {
+    REQUIRE(run(env.io, env.client->create(kConfigMaps, "paged",
+                                           configmap("paged", "cm-" + std::to_string(i))))
+                .ok());
+  }
+  auto first = run(env.io, env.client->list(kConfigMaps, "paged", {.limit = 3}));
+  REQUIRE(first.ok());
+  CHECK(first.items.size() == 3);
+  CHECK_FALSE(first.continue_token.empty());
+  // Items of a built-in list come without kind/apiVersion; the client fills them in.
+  CHECK(kube::string_at(*first.items[0], {"kind"}) == "ConfigMap");
+  CHECK(kube::string_at(*first.items[0], {"apiVersion"}) == "v1");
+
+  auto all = run(env.io, env.client->list_all(kConfigMaps, "paged", {.limit = 3}));
+  REQUIRE(all.ok());
+  CHECK(all.items.size() == 7);
+  CHECK_FALSE(all.resource_version.empty());
+
+  auto selected = run(env.io, env.client->list_all(kConfigMaps, "", {.field_selector = "metadata.name=cm-3"}));
+  REQUIRE(selected.ok());
+  CHECK(selected.items.size() == 1);
+}
+
+TEST_CASE("a watch sees adds, changes and deletes after its version, in order") {
+  Env env;
+  env.make_namespace("watched");
+  auto list = run(env.io, env.client->list(kConfigMaps, "watched", {}));
+  REQUIRE(list.ok());
+
+  // Arguments are named locals, never braced temporaries inside co_await (a GCC 12 coroutine bug).
+  auto events = run(env.io, [&]() -> boost::asio::awaitable<std::vector<std::string>> {
+    const kube::WatchOptions options{.resource_version = list.resource_version,
+                                     .timeout = std::chrono::seconds(30)};
+    auto watch = co_await env.client->watch(kConfigMaps, "watched", options);
+    std::vector<std::string> seen;
+    if (!watch.ok()) co_return seen;
+    const auto created = configmap("watched", "a");
+    const auto changed = configmap("watched", "a", "changed");
+    if (!(co_await env.client->create(kConfigMaps, "watched", created)).ok()) co_return seen;
+    if (!(co_await env.client->apply(kConfigMaps, "watched", changed)).ok()) co_return seen;
+    if (!(co_await env.client->remove(kConfigMaps, "watched", "a")).ok()) co_return seen;
+    while (seen.size() < 3) {
+      auto event = co_await watch.stream->next();
+      if (!event) break;
+      if (event->type == kube::WatchEvent::Type::bookmark) continue;
+      seen.push_back(std::to_string(static_cast<int>(event->type)) + " " +
+                     std::string(kube::string_at(*event->object, {"metadata", "name"})));
+    }
+    watch.stream->close();
+    co_return seen;
+  }());
+  CHECK(events == std::vector<std::string>{"0 a", "1 a", "2 a"});  // added, modified, deleted
+}
+
+TEST_CASE("a wrong token is an auth error, never retried into success") {
+  Env env;
+  auto config = config_for(env.server);
+  config.auth.bearer_token = "wrong";
+  kube::Client client(env.io, config);
+  auto reply = run(env.io, client.get(kConfigMaps, "default", "x"));
+  REQUIRE(reply.error);
+  CHECK(reply.error->is_unauthorized());
+}
+
+TEST_CASE("TLS verification fails against another server's CA") {
+  Env env;
+  TestApiServer other;
+  auto config = config_for(env.server);
+  config.ca_pem = config_for(other).ca_pem;
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  kube::Client client(env.io, config, options);
+  auto reply = run(env.io, client.get(kConfigMaps, "default", "x"));
+  REQUIRE(reply.error);
+  CHECK(reply.error->is_transport_failure());
+  CHECK(reply.error->message().find("TLS") != std::string::npos);
+}
+
+namespace {
+
+double counter_value(const prometheus::Registry& registry, const std::string& name,
+                     const std::string& label, const std::string& value) {
+  double total = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& l : metric.label) {
+        if (l.name == label && l.value == value) {
+          total += family.type == prometheus::MetricType::Counter ? metric.counter.value
+                                                                  : metric.gauge.value;
+        }
+      }
+    }
+  }
+  return total;
+}
+
+boost::asio::awaitable<kube::Reply> post_faults(kube::Client& client, std::string body) {
+  kube::HttpRequest request{.method = "POST",
+                            .target = "/_testapi/faults",
+                            .content_type = "application/json",
+                            .body = std::move(body),
+                            .verb = "create"};
+  co_return co_await client.request(std::move(request));
+}
+
+}  // namespace
+
+TEST_CASE("429 with Retry-After is retried after the delay the server asked for") {
+  Env env;
+  const auto started = std::chrono::steady_clock::now();
+  auto reply = run(env.io, [&]() -> boost::asio::awaitable<kube::ListReply> {
+    auto faults = co_await post_faults(*env.client,
+                                       R"({"errorRate":1.0,"errorCodes":[429],"retryAfterSeconds":1})");
+    if (!faults.ok()) co_return kube::ListReply{faults.error, {}, {}, {}};
+    // Lift the fault as soon as the client has been refused once; its retry then succeeds.
+    boost::asio::co_spawn(
+        env.io,
+        [&]() -> boost::asio::awaitable<void> {
+          boost::asio::steady_timer timer(env.io);
+          while (counter_value(env.registry, "rest_client_requests_total", "code", "429") < 1) {
+            timer.expires_after(std::chrono::milliseconds(5));
+            co_await timer.async_wait(boost::asio::use_awaitable);
+          }
+          co_await post_faults(*env.client, R"({"reset":true})");
+        },
+        boost::asio::detached);
+    const kube::ListOptions options{};
+    co_return co_await env.client->list(kConfigMaps, "default", options);
+  }());
+  CHECK(reply.ok());
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::seconds(1));
+  CHECK(counter_value(env.registry, "rest_client_requests_total", "code", "429") == 1);
+}
+
+TEST_CASE("after the token rotates, a 401 makes the client re-read its token file") {
+  Env env;
+  auto config = config_for(env.server);
+  const auto token_file = env.server.dir() / "token";
+  std::ofstream(token_file) << config.auth.bearer_token << "\n";
+  config.auth.token_file = token_file;
+  config.auth.bearer_token.clear();
+  kube::Client client(env.io, config);
+
+  CHECK(run(env.io, client.get(kNamespaces, "", "default")).ok());  // the token from the file works
+  REQUIRE(run(env.io, post_faults(client, R"({"token":"rotated-token"})")).ok());
+  std::ofstream(token_file, std::ios::trunc) << "rotated-token\n";
+  auto reply = run(env.io, client.list(kConfigMaps, "", {}));
+  CHECK(reply.ok());
+}
+
+TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fast") {
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  Env env({}, options);
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"errorRate":1.0,"errorCodes":[503]})")).ok());
+  for (int i = 0; i < 5; ++i) {
+    auto reply = run(env.io, env.client->get(kConfigMaps, "default", "x"));
+    REQUIRE(reply.error);
+    CHECK(reply.error->code() == 503);
+  }
+  CHECK(env.client->breaker_state() == kube::CircuitBreaker::State::open);
+  auto fast = run(env.io, env.client->get(kConfigMaps, "default", "x"));
+  REQUIRE(fast.error);
+  CHECK(fast.error->is_transport_failure());
+  CHECK(fast.error->message().find("circuit breaker open") != std::string::npos);
+  CHECK(counter_value(env.registry, "steward_api_circuit_breaker_state", "host",
+                      env.client->config().server.authority()) == 2);
+}
+
+TEST_CASE("a watch from a compacted version answers 410 Gone") {
+  Env env;
+  env.make_namespace("old");
+  REQUIRE(run(env.io, env.client->create(kConfigMaps, "old", configmap("old", "a"))).ok());
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"compact":true})")).ok());
+  auto gone = run(env.io, [&]() -> boost::asio::awaitable<bool> {
+    const kube::WatchOptions options{.resource_version = "1", .timeout = std::chrono::seconds(10)};
+    auto watch = co_await env.client->watch(kConfigMaps, "old", options);
+    if (!watch.ok()) co_return watch.error->is_gone();
+    // The real server answers 200 and then an ERROR event with a 410 Status.
+    auto event = co_await watch.stream->next();
+    watch.stream->close();
+    co_return event && event->type == kube::WatchEvent::Type::error && event->error->is_gone();
+  }());
+  CHECK(gone);
+}
