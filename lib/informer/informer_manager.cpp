@@ -99,6 +99,7 @@ void InformerManager::start_informer_locked(Kind& entry) {
   const kube::ResourceType& type = *entry.type;
   InformerOptions informer_options;
   informer_options.reflector.label_selector = options_.label_selector;
+  informer_options.reflector.backoff = options_.watch_backoff;
   informer_options.resync = options_.resync;
   informer_options.resource = type.qualified_resource();
   informer_options.metrics = options_.metrics;

@@ -27,6 +27,8 @@ struct InformerManagerOptions {
   // what steward manages, not with the cluster.
   std::string label_selector;
   std::chrono::seconds resync{600};
+  // Between failed list/watch attempts of each informer (the reflector's default; tests shorten it).
+  base::BackoffOptions watch_backoff{};
   // Between discovery attempts for a kind that is not served yet: 1 s .. 60 s.
   base::BackoffOptions unknown_kind_backoff{.initial = std::chrono::seconds(1),
                                             .max = std::chrono::seconds(60),

@@ -1,0 +1,136 @@
+// Informers under the test server's faults: whatever happens, once the faults stop the cache equals
+// a fresh list of the server (every key at the same resourceVersion), and handlers heard of every
+// deletion.
+#include <catch2/catch.hpp>
+
+#include "informer_env.hpp"
+#include "support/cache_check.hpp"
+
+using namespace steward;
+using namespace steward::test;
+
+namespace {
+
+// Short backoffs: the scenarios below fail watches on purpose.
+base::BackoffOptions fast_backoff() {
+  return {.initial = std::chrono::milliseconds(20),
+          .max = std::chrono::milliseconds(200),
+          .factor = 2,
+          .jitter = 0.5,
+          .reset_after = std::chrono::seconds(5)};
+}
+
+// The informers' client: its circuit breaker opens under the faults (as it should) and is given a
+// short open period so the tests need not wait 30 s for the probe.
+kube::ClientOptions informer_client() {
+  kube::ClientOptions options;
+  options.breaker.open_for = std::chrono::milliseconds(200);
+  return options;
+}
+
+kube::Reply post_faults(Env& env, const std::string& body) {
+  return env.loop.sync([&env, body]() -> boost::asio::awaitable<kube::Reply> {
+    kube::HttpRequest request{.method = "POST",
+                              .target = "/_testapi/faults",
+                              .content_type = "application/json",
+                              .body = body,
+                              .verb = "create"};
+    co_return co_await env.client.request(std::move(request));
+  }());
+}
+
+void create(Env& env, const std::string& name) {
+  const auto object = json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"f","name":")" +
+                           name + R"("},"data":{"k":"v"}})");
+  REQUIRE(env.loop.sync(env.client.create(kConfigMaps, "f", object)).ok());
+}
+
+// Server-side apply: repeatable, so the client retries it through injected 500s (a POST is not
+// retried on a 500: its first attempt may have created the object).
+void apply_configmap(Env& env, kube::Client& writer, const std::string& name) {
+  const auto object = json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"f","name":")" +
+                           name + R"("},"data":{"k":"v"}})");
+  REQUIRE(env.loop.sync(writer.apply(kConfigMaps, "f", object)).ok());
+}
+
+void remove(Env& env, const std::string& name) {
+  REQUIRE(env.loop.sync(env.client.remove(kConfigMaps, "f", name)).ok());
+}
+
+// Waits until the cache equals the server; returns the last difference seen otherwise.
+std::string converge(Env& env) {
+  std::string difference = "never checked";
+  eventually([&] {
+    auto informer = env.manager.informer("v1", "ConfigMap");
+    if (!informer) return false;
+    difference = env.loop.sync(cache_difference(env.client, kConfigMaps, informer->store()));
+    return difference.empty();
+  });
+  return difference;
+}
+
+struct Started {
+  Env env{fast_backoff(), informer_client()};
+  Recorder recorder;
+  // Writes go through a client of their own that keeps trying through the faults.
+  kube::Client writer{env.loop.io, env.rest_config(), [] {
+                        kube::ClientOptions options;
+                        options.retry.max_attempts = 50;
+                        options.retry.backoff.max = std::chrono::milliseconds(100);
+                        options.breaker.failure_threshold = 1000;
+                        return options;
+                      }()};
+  Started() {
+    REQUIRE(env.loop.sync(env.client.create(kNamespaces, "", json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"f"}})"))).ok());
+    for (int i = 0; i < 5; ++i) create(env, "before-" + std::to_string(i));
+    env.manager.subscribe("v1", "ConfigMap", recorder.handlers());
+    REQUIRE(eventually([&] { return env.manager.synced(); }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("watches closed mid-stream resume without losing changes") {
+  Started s;
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(post_faults(s.env, R"({"closeWatches":true})").ok());
+    create(s.env, "during-" + std::to_string(round));
+    remove(s.env, "before-" + std::to_string(round));
+  }
+  CHECK(converge(s.env).empty());
+  CHECK(s.recorder.has("delete f/before-2"));
+  CHECK(s.recorder.has("add f/during-2"));
+}
+
+TEST_CASE("a simulated server restart is survived") {
+  Started s;
+  REQUIRE(post_faults(s.env, R"({"restart":true})").ok());
+  create(s.env, "after-restart");
+  remove(s.env, "before-0");
+  CHECK(converge(s.env).empty());
+  CHECK(s.recorder.has("delete f/before-0"));
+}
+
+TEST_CASE("410 after compaction re-lists and emits deletes for objects removed meanwhile") {
+  Started s;
+  // Keep the informer from watching while objects change and history is compacted away.
+  REQUIRE(post_faults(s.env, R"({"refuseWatchesSeconds":2,"closeWatches":true})").ok());
+  remove(s.env, "before-1");
+  remove(s.env, "before-3");
+  create(s.env, "while-away");
+  REQUIRE(post_faults(s.env, R"({"compact":true})").ok());
+  CHECK(converge(s.env).empty());
+  CHECK(s.recorder.has("delete f/before-1"));
+  CHECK(s.recorder.has("delete f/before-3"));
+  CHECK(s.recorder.has("add f/while-away"));
+}
+
+TEST_CASE("bursts of 429 and 500 answers delay but never corrupt the cache") {
+  Started s;
+  REQUIRE(post_faults(s.env, R"({"errorRate":0.5,"errorCodes":[429,500],"retryAfterSeconds":0,"closeWatches":true,"seed":3})").ok());
+  // Writes may be refused too; the client retries them.
+  for (int i = 0; i < 5; ++i) apply_configmap(s.env, s.writer, "burst-" + std::to_string(i));
+  REQUIRE(post_faults(s.env, R"({"reset":true})").ok());
+  CHECK(converge(s.env).empty());
+  CHECK(s.recorder.has("add f/burst-4"));
+}
