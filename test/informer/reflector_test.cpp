@@ -3,7 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
-#include "fake_lister_watcher.hpp"
+#include "support/fake_lister_watcher.hpp"
 #include "informer/reflector.hpp"
 
 using namespace steward;
