@@ -90,7 +90,7 @@ struct Started {
 
 }  // namespace
 
-TEST_CASE("watches closed mid-stream resume without losing changes") {
+TEST_CASE("watches closed mid-stream resume without losing changes", "[testapi]") {
   Started s;
   for (int round = 0; round < 3; ++round) {
     REQUIRE(post_faults(s.env, R"({"closeWatches":true})").ok());
@@ -102,7 +102,7 @@ TEST_CASE("watches closed mid-stream resume without losing changes") {
   CHECK(s.recorder.has("add f/during-2"));
 }
 
-TEST_CASE("a simulated server restart is survived") {
+TEST_CASE("a simulated server restart is survived", "[testapi]") {
   Started s;
   REQUIRE(post_faults(s.env, R"({"restart":true})").ok());
   create(s.env, "after-restart");
@@ -111,7 +111,7 @@ TEST_CASE("a simulated server restart is survived") {
   CHECK(s.recorder.has("delete f/before-0"));
 }
 
-TEST_CASE("410 after compaction re-lists and emits deletes for objects removed meanwhile") {
+TEST_CASE("410 after compaction re-lists and emits deletes for objects removed meanwhile", "[testapi]") {
   Started s;
   // Keep the informer from watching while objects change and history is compacted away.
   REQUIRE(post_faults(s.env, R"({"refuseWatchesSeconds":2,"closeWatches":true})").ok());
@@ -125,7 +125,7 @@ TEST_CASE("410 after compaction re-lists and emits deletes for objects removed m
   CHECK(s.recorder.has("add f/while-away"));
 }
 
-TEST_CASE("bursts of 429 and 500 answers delay but never corrupt the cache") {
+TEST_CASE("bursts of 429 and 500 answers delay but never corrupt the cache", "[testapi]") {
   Started s;
   REQUIRE(post_faults(s.env, R"({"errorRate":0.5,"errorCodes":[429,500],"retryAfterSeconds":0,"closeWatches":true,"seed":3})").ok());
   // Writes may be refused too; the client retries them.

@@ -226,7 +226,7 @@ TEST_CASE("a wrong token is an auth error, never retried into success") {
   CHECK(reply.error->is_unauthorized());
 }
 
-TEST_CASE("TLS verification fails against another server's CA") {
+TEST_CASE("TLS verification fails against another server's CA", "[testapi]") {
   Env env;
   TestApiServer other;
   auto config = config_for(env.server);
@@ -270,7 +270,7 @@ boost::asio::awaitable<kube::Reply> post_faults(kube::Client& client, std::strin
 
 }  // namespace
 
-TEST_CASE("429 with Retry-After is retried after the delay the server asked for") {
+TEST_CASE("429 with Retry-After is retried after the delay the server asked for", "[testapi]") {
   Env env;
   const auto started = std::chrono::steady_clock::now();
   auto reply = run(env.io, [&]() -> boost::asio::awaitable<kube::ListReply> {
@@ -297,7 +297,7 @@ TEST_CASE("429 with Retry-After is retried after the delay the server asked for"
   CHECK(counter_value(env.registry, "rest_client_requests_total", "code", "429") == 1);
 }
 
-TEST_CASE("after the token rotates, a 401 makes the client re-read its token file") {
+TEST_CASE("after the token rotates, a 401 makes the client re-read its token file", "[testapi]") {
   Env env;
   auto config = config_for(env.server);
   const auto token_file = env.server.dir() / "token";
@@ -313,7 +313,7 @@ TEST_CASE("after the token rotates, a 401 makes the client re-read its token fil
   CHECK(reply.ok());
 }
 
-TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fast") {
+TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fast", "[testapi]") {
   kube::ClientOptions options;
   options.retry.max_attempts = 1;
   Env env({}, options);
@@ -332,7 +332,7 @@ TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fa
                       env.client->config().server.authority()) == 2);
 }
 
-TEST_CASE("a watch from a compacted version answers 410 Gone") {
+TEST_CASE("a watch from a compacted version answers 410 Gone", "[testapi]") {
   Env env;
   env.make_namespace("old");
   REQUIRE(run(env.io, env.client->create(kConfigMaps, "old", configmap("old", "a"))).ok());

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -43,11 +44,22 @@ std::string read_line(int fd, std::chrono::seconds deadline) {
 }  // namespace
 
 TestApiServer::TestApiServer(std::vector<std::string> extra_args, std::string binary) {
+  dir_ = make_temp_dir();
+  if (const char* real = std::getenv("STEWARD_REAL_APISERVER_KUBECONFIG"); real && *real) {
+    kubeconfig_ = real;
+    std::ifstream in(kubeconfig_);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto at = line.find("server: ");
+      if (at != std::string::npos) url_ = line.substr(at + 8);
+    }
+    if (url_.empty()) throw std::runtime_error("no server in " + kubeconfig_.string());
+    return;
+  }
 #ifdef STEWARD_TESTAPI_BINARY
   if (binary.empty()) binary = STEWARD_TESTAPI_BINARY;
 #endif
   if (binary.empty()) throw std::runtime_error("no steward-testapi binary configured");
-  dir_ = make_temp_dir();
   kubeconfig_ = dir_ / "kubeconfig";
 
   std::vector<std::string> args{binary, "--listen", "127.0.0.1:0", "--kubeconfig-out",

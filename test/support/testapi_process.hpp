@@ -1,9 +1,15 @@
 #pragma once
-// TestApiServer: runs steward-testapi as a child process for integration tests, over real sockets.
+// TestApiServer: the API server an integration test talks to, over real sockets.
 //
-// Starts `steward-testapi --listen 127.0.0.1:0 --kubeconfig-out DIR/kubeconfig [args]`, waits for its
-// one `listening URL` line (with a generous deadline), and stops it with SIGTERM (then SIGKILL) when
-// destroyed. Each instance has its own temporary folder, so tests can run in parallel.
+// Normally it runs steward-testapi as a child process: `steward-testapi --listen 127.0.0.1:0
+// --kubeconfig-out DIR/kubeconfig [args]`, waits for its one `listening URL` line (generous
+// deadline), and stops it with SIGTERM (then SIGKILL) when destroyed. Each instance has its own
+// temporary folder, so tests can run in parallel.
+//
+// When STEWARD_REAL_APISERVER_KUBECONFIG names a kubeconfig (scripts/kube-apiserver run sets it),
+// it uses that real kube-apiserver instead and starts nothing: the same scenarios then run against
+// the real server. Scenarios that need the test server's faults are tagged [testapi] and excluded
+// from those runs.
 
 #include <filesystem>
 #include <string>
@@ -22,6 +28,8 @@ class TestApiServer {
   const std::string& url() const { return url_; }             // https://127.0.0.1:PORT
   const std::filesystem::path& kubeconfig() const { return kubeconfig_; }
   const std::filesystem::path& dir() const { return dir_; }
+  // True when this is a real kube-apiserver, not steward-testapi.
+  bool real() const { return pid_ < 0 && !url_.empty(); }
 
   // SIGTERM and wait; true if it exited with status 0.
   bool stop();
