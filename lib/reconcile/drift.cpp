@@ -1,0 +1,119 @@
+#include "reconcile/drift.hpp"
+
+#include <cmath>
+#include <string_view>
+
+namespace steward::reconcile {
+namespace {
+
+// Top-level fields that say nothing about drift.
+bool ignored_top_level(std::string_view name) { return name == "status"; }
+
+// Server-owned metadata: set by the API server whatever a manifest says.
+bool ignored_metadata(std::string_view name) {
+  return name == "resourceVersion" || name == "uid" || name == "generation" ||
+         name == "creationTimestamp" || name == "managedFields" || name == "selfLink" ||
+         name == "deletionTimestamp" || name == "deletionGracePeriodSeconds";
+}
+
+bool numbers_equal(const rapidjson::Value& a, const rapidjson::Value& b) {
+  if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+  if (a.IsUint64() && b.IsUint64()) return a.GetUint64() == b.GetUint64();
+  return a.GetDouble() == b.GetDouble();
+}
+
+bool scalars_equal(const rapidjson::Value& desired, const rapidjson::Value& live) {
+  if (desired.IsNumber() && live.IsNumber()) return numbers_equal(desired, live);
+  if (desired.GetType() != live.GetType()) return false;
+  if (desired.IsString()) {
+    return desired.GetStringLength() == live.GetStringLength() &&
+           std::string_view(desired.GetString(), desired.GetStringLength()) ==
+               std::string_view(live.GetString(), live.GetStringLength());
+  }
+  return desired == live;  // booleans (null handled by the caller)
+}
+
+class Walker {
+ public:
+  Drift drift;
+
+  bool compare(const rapidjson::Value& desired, const rapidjson::Value& live, std::string& path,
+               int depth) {
+    if (desired.IsObject()) {
+      if (!live.IsObject()) return differ(path, "not a map");
+      for (const auto& member : desired.GetObject()) {
+        const std::string_view name(member.name.GetString(), member.name.GetStringLength());
+        if (depth == 0 && ignored_top_level(name)) continue;
+        if (depth == 1 && path == ".metadata" && ignored_metadata(name)) continue;
+        const std::size_t mark = path.size();
+        path.append(".").append(name);
+        auto found = live.FindMember(member.name);
+        bool ok;
+        if (member.value.IsNull()) {
+          ok = found == live.MemberEnd() || found->value.IsNull() || differ(path, "should be absent");
+        } else if (found == live.MemberEnd()) {
+          ok = differ(path, "missing");
+        } else {
+          ok = compare(member.value, found->value, path, depth + 1);
+        }
+        if (!ok) return false;
+        path.resize(mark);
+      }
+      return true;
+    }
+    if (desired.IsArray()) {
+      if (!live.IsArray()) return differ(path, "not a list");
+      if (desired.Size() != live.Size()) {
+        return differ(path, "length " + std::to_string(live.Size()) + " != " +
+                                std::to_string(desired.Size()));
+      }
+      for (rapidjson::SizeType i = 0; i < desired.Size(); ++i) {
+        const std::size_t mark = path.size();
+        path.append("[").append(std::to_string(i)).append("]");
+        if (!compare(desired[i], live[i], path, depth + 1)) return false;
+        path.resize(mark);
+      }
+      return true;
+    }
+    return scalars_equal(desired, live) || differ(path, "differs");
+  }
+
+ private:
+  bool differ(const std::string& path, std::string reason) {
+    drift = {true, path, std::move(reason)};
+    return false;
+  }
+};
+
+}  // namespace
+
+Drift find_drift(const rapidjson::Value& desired, const rapidjson::Value& live) {
+  Walker walker;
+  std::string path;
+  walker.compare(desired, live, path, 0);
+  return walker.drift;
+}
+
+rapidjson::Value project(const rapidjson::Value& desired, const rapidjson::Value& live,
+                         rapidjson::Document::AllocatorType& allocator) {
+  if (desired.IsObject() && live.IsObject()) {
+    rapidjson::Value out(rapidjson::kObjectType);
+    for (const auto& member : desired.GetObject()) {
+      auto found = live.FindMember(member.name);
+      if (found == live.MemberEnd()) continue;
+      out.AddMember(rapidjson::Value(member.name, allocator),
+                    project(member.value, found->value, allocator), allocator);
+    }
+    return out;
+  }
+  if (desired.IsArray() && live.IsArray() && desired.Size() == live.Size()) {
+    rapidjson::Value out(rapidjson::kArrayType);
+    for (rapidjson::SizeType i = 0; i < desired.Size(); ++i) {
+      out.PushBack(project(desired[i], live[i], allocator), allocator);
+    }
+    return out;
+  }
+  return rapidjson::Value(live, allocator);
+}
+
+}  // namespace steward::reconcile
