@@ -29,7 +29,7 @@ TEST_CASE("keys are namespace/name, or name for cluster-scoped objects") {
   CHECK(object_key(*object(R"({"metadata":{"name":"prod"}})")) == "prod");
 }
 
-TEST_CASE("upsert and remove return what they replaced; readers share, never copy") {
+TEST_CASE("upsert and remove return what they replaced, and readers share, never copy") {
   Store store;
   auto v1 = cm("ns", "a", "1");
   CHECK(store.upsert(v1) == nullptr);

@@ -38,7 +38,7 @@ TEST_CASE("a success in between resets the failure count") {
   CHECK(breaker.state() == State::closed);
 }
 
-TEST_CASE("after 30 s one probe at a time; two successes close it") {
+TEST_CASE("after 30 s one probe at a time, and two successes close it") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
   fail(breaker, 5);

@@ -1,0 +1,111 @@
+#include "faults.hpp"
+
+namespace steward::testapi {
+
+namespace {
+ApiError failure(int code, int retry_after) {
+  ApiError e;
+  e.code = code;
+  e.has_details = true;
+  switch (code) {
+    case 429:
+      e.reason = "TooManyRequests";
+      e.message = "Too many requests, please try again later.";
+      e.retry_after_seconds = retry_after;
+      break;
+    case 503:
+      e.reason = "ServiceUnavailable";
+      e.message = "the server is currently unable to handle the request";
+      e.retry_after_seconds = retry_after;
+      break;
+    case 504:
+      e.reason = "Timeout";
+      e.message = "the server was unable to return a response in the time allotted, but may still be processing the request";
+      break;
+    default:
+      e.code = 500;
+      e.reason = "InternalError";
+      e.message = "Internal error occurred: injected fault";
+      e.causes.push_back({"", "injected fault", ""});
+      break;
+  }
+  return e;
+}
+
+bool get_number(const json::Value& body, const char* key, double& out) {
+  const json::Value* v = body.find(key);
+  if (!v) return false;
+  if (!v->is_number()) {
+    ApiError e;
+    e.code = 400;
+    e.reason = "BadRequest";
+    e.message = std::string("fault field ") + key + " must be a number";
+    throw e;
+  }
+  out = v->as_double();
+  return true;
+}
+}  // namespace
+
+Faults::Actions Faults::configure(const json::Value& body) {
+  if (!body.is_object()) {
+    ApiError e;
+    e.code = 400;
+    e.reason = "BadRequest";
+    e.message = "fault configuration must be a JSON object";
+    throw e;
+  }
+  Actions actions;
+  if (const json::Value* r = body.find("reset"); r && r->is_bool() && r->as_bool()) {
+    error_rate_ = 0;
+    error_codes_ = {503};
+    retry_after_seconds_ = 1;
+    latency_ = std::chrono::milliseconds(0);
+    refuse_watches_until_ = {};
+  }
+  double n;
+  if (get_number(body, "seed", n)) rng_.seed(static_cast<std::uint64_t>(n));
+  if (get_number(body, "errorRate", n)) error_rate_ = n;
+  if (get_number(body, "errorCode", n)) error_codes_ = {static_cast<int>(n)};
+  if (const json::Value* codes = body.find("errorCodes"); codes && codes->is_array() && !codes->as_array().empty()) {
+    error_codes_.clear();
+    for (const auto& c : codes->as_array())
+      if (c.is_number()) error_codes_.push_back(static_cast<int>(c.as_double()));
+  }
+  if (get_number(body, "retryAfterSeconds", n)) retry_after_seconds_ = static_cast<int>(n);
+  if (get_number(body, "latencyMs", n)) latency_ = std::chrono::milliseconds(static_cast<long>(n));
+  if (get_number(body, "refuseWatchesSeconds", n))
+    refuse_watches_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(n * 1000));
+  auto flag = [&](const char* key) {
+    const json::Value* v = body.find(key);
+    return v && v->is_bool() && v->as_bool();
+  };
+  actions.close_watches = flag("closeWatches");
+  actions.compact = flag("compact");
+  actions.restart = flag("restart");
+  return actions;
+}
+
+json::Value Faults::describe() const {
+  json::Value d = json::Value::object();
+  d["errorRate"] = error_rate_;
+  json::Value codes = json::Value::array();
+  for (int c : error_codes_) codes.as_array().push_back(c);
+  d["errorCodes"] = std::move(codes);
+  d["retryAfterSeconds"] = retry_after_seconds_;
+  d["latencyMs"] = static_cast<std::int64_t>(latency_.count());
+  d["refusingWatches"] = refusing_watches();
+  return d;
+}
+
+std::optional<ApiError> Faults::draw_failure() {
+  if (error_rate_ <= 0) return std::nullopt;
+  double x = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  if (x >= error_rate_) return std::nullopt;
+  int code = error_codes_[rng_() % error_codes_.size()];
+  return failure(code, retry_after_seconds_);
+}
+
+ApiError Faults::watch_refusal() const { return failure(429, retry_after_seconds_); }
+
+}  // namespace steward::testapi

@@ -1,0 +1,69 @@
+#include "router.hpp"
+
+#include "api_error.hpp"
+#include "discovery.hpp"
+
+namespace steward::testapi {
+
+Router::Router(Api& api, Registry& registry, Faults& faults, std::string token, ActionHandler on_actions)
+    : api_(api), registry_(registry), faults_(faults), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
+
+bool Router::authorized(const Request& req) const {
+  const std::string prefix = "Bearer ";
+  if (req.authorization.size() <= prefix.size()) return false;
+  if (req.authorization.compare(0, prefix.size(), prefix) != 0) return false;
+  return req.authorization.substr(prefix.size()) == token_;
+}
+
+ApiReply Router::route(const Request& req) {
+  try {
+    return dispatch(req);
+  } catch (const std::exception& e) {
+    return error_response(internal_error(e.what()));
+  }
+}
+
+ApiReply Router::dispatch(const Request& req) {
+  const std::string& path = req.path;
+  if (path == "/healthz" || path == "/livez" || path == "/readyz") {
+    Response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = "ok";
+    return r;
+  }
+  if (!authorized(req)) return error_response(unauthorized());
+
+  if (path == "/_testapi/faults") {
+    try {
+      if (req.method == "POST" || req.method == "PUT") {
+        json::Value body = req.body.empty() ? json::Value::object() : json::parse(req.body);
+        Faults::Actions actions = faults_.configure(body);
+        // Token rotation: from now on only the new token is accepted (steward must re-read its file).
+        if (const json::Value* t = body.find("token"); t && t->is_string() && !t->as_string().empty())
+          token_ = t->as_string();
+        // Answer before restarting: the caller learns the fault took effect, then loses the link.
+        Response r = json_response(200, faults_.describe());
+        on_actions_(actions);
+        return r;
+      }
+      return json_response(200, faults_.describe());
+    } catch (const json::ParseError& e) {
+      return error_response(bad_request(std::string("invalid fault configuration: ") + e.what()));
+    } catch (const ApiError& e) {
+      return error_response(e);
+    }
+  }
+
+  if (path != "/version" && path != "/version/") {
+    if (auto failure = faults_.draw_failure()) return error_response(*failure);
+  }
+  if (auto d = discovery(registry_, path, server_address_)) return *d;
+  if (auto reply = api_.handle(req)) {
+    if (std::holds_alternative<WatchSpec>(*reply) && faults_.refusing_watches())
+      return error_response(faults_.watch_refusal());
+    return std::move(*reply);
+  }
+  return page_not_found();
+}
+
+}  // namespace steward::testapi

@@ -1,0 +1,36 @@
+// Where a request goes: authentication first (every path but the health probes), then the admin
+// fault endpoint, injected faults, discovery, and the resource API. Transport-free.
+#pragma once
+
+#include "api.hpp"
+#include "faults.hpp"
+#include "http_types.hpp"
+#include "registry.hpp"
+
+#include <functional>
+#include <string>
+
+namespace steward::testapi {
+
+class Router {
+ public:
+  using ActionHandler = std::function<void(const Faults::Actions&)>;
+
+  Router(Api& api, Registry& registry, Faults& faults, std::string token, ActionHandler on_actions);
+
+  void set_server_address(std::string address) { server_address_ = std::move(address); }
+  ApiReply route(const Request& req);
+
+ private:
+  ApiReply dispatch(const Request& req);
+  bool authorized(const Request& req) const;
+
+  Api& api_;
+  Registry& registry_;
+  Faults& faults_;
+  std::string token_;
+  std::string server_address_;
+  ActionHandler on_actions_;
+};
+
+}  // namespace steward::testapi

@@ -1,0 +1,59 @@
+// The test API server: listener, sessions and watch streams on one io_context thread, around the
+// transport-free router/api/store. No Asio or Beast in this header (pimpl).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace steward::testapi {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;  // 0: the kernel picks a free port
+  bool tls = true;          // false: plain HTTP (--plain)
+  std::string token = "steward-testapi-token";
+  // How often a watch that allows bookmarks gets one (the real server: about once a minute).
+  std::chrono::milliseconds bookmark_interval{60000};
+  // Events kept per resource for watches to resume from; older resourceVersions answer 410.
+  std::size_t watch_history = 1000;
+  // Seeds uids, generated names and fault draws, so runs repeat.
+  std::uint64_t seed = 1;
+  // A watch without timeoutSeconds ends after this long (the real server: 30-60 minutes).
+  int default_watch_timeout_seconds = 1800;
+  // Bulk data at start: N ConfigMaps in namespace "bench", each with B bytes of data.
+  std::size_t seed_configmaps = 0;
+  std::size_t seed_bytes = 0;
+  // Stop cleanly on SIGINT/SIGTERM (the binary); off for servers embedded in tests.
+  bool handle_signals = false;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listener; returns the bound port. Throws std::runtime_error on failure.
+  unsigned short start();
+  // Serves until stop() (or a signal, with handle_signals). Call from one thread.
+  void run();
+  // Thread-safe: ends run() soon after, closing every connection.
+  void stop();
+
+  // "https://127.0.0.1:PORT" or "http://...".
+  std::string url() const;
+  // The CA certificate that signed the serving certificate ("" for plain HTTP).
+  const std::string& ca_pem() const;
+  const std::string& token() const;
+
+  // Opaque; public only so the sessions in server.cpp can name it.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace steward::testapi

@@ -1,0 +1,125 @@
+// Pure logic of the test API server: quantities, selectors, field sets and apply, JSON patching.
+#include "field_set.hpp"
+#include "json.hpp"
+#include "managed_fields.hpp"
+#include "quantity.hpp"
+#include "selectors.hpp"
+#include "yaml_to_json.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace steward::testapi;
+
+TEST_CASE("quantities are canonicalised as the real server stores them") {
+  CHECK(canonical_quantity("0.5") == "500m");
+  CHECK(canonical_quantity("1000m") == "1");
+  CHECK(canonical_quantity("1024Mi") == "1Gi");
+  CHECK(canonical_quantity("1536Mi") == "1536Mi");
+  CHECK(canonical_quantity("0.5Gi") == "512Mi");
+  CHECK(canonical_quantity("1500m") == "1500m");
+  CHECK(canonical_quantity("2000") == "2k");
+  CHECK(canonical_quantity("100") == "100");
+  CHECK(canonical_quantity("512Ki") == "512Ki");
+  CHECK(canonical_quantity("1Ki") == "1Ki");
+  CHECK(canonical_quantity("0") == "0");
+  CHECK(canonical_quantity("1e3") == "1e3");
+  CHECK_FALSE(canonical_quantity("abc"));
+  CHECK_FALSE(canonical_quantity("1Zi"));
+}
+
+TEST_CASE("label selectors support equality, set and existence requirements") {
+  json::Value obj = json::parse(R"({"metadata":{"labels":{"app":"web","tier":"front"}}})");
+  auto matches = [&](const std::string& text) {
+    std::string err;
+    auto sel = LabelSelector::parse(text, err);
+    REQUIRE(sel);
+    return sel->matches(obj);
+  };
+  CHECK(matches(""));
+  CHECK(matches("app=web"));
+  CHECK(matches("app==web"));
+  CHECK_FALSE(matches("app!=web"));
+  CHECK(matches("app!=db"));
+  CHECK(matches("tier in (front, back)"));
+  CHECK_FALSE(matches("tier notin (front)"));
+  CHECK(matches("app,!missing"));
+  CHECK_FALSE(matches("missing"));
+  CHECK(matches("app=web,tier in (front)"));
+  std::string err;
+  CHECK_FALSE(LabelSelector::parse("app in front", err));
+}
+
+TEST_CASE("field selectors accept metadata.name and metadata.namespace only") {
+  json::Value obj = json::parse(R"({"metadata":{"name":"a","namespace":"ns"}})");
+  std::string err;
+  auto sel = FieldSelector::parse("metadata.name=a,metadata.namespace!=other", err);
+  REQUIRE(sel);
+  CHECK(sel->matches(obj));
+  CHECK_FALSE(FieldSelector::parse("spec.x=1", err));
+  CHECK(err.find("is not a known field selector") != std::string::npos);
+}
+
+TEST_CASE("YAML plain scalars resolve to numbers and booleans, quoted ones stay strings") {
+  json::Value v = yaml_to_json("a: 1\nb: \"1\"\nc: true\nd: 0.5\ne: '0.5'\nf: null\ng: 1024Mi\n");
+  CHECK(v.find("a")->is_int());
+  CHECK(v.find("b")->is_string());
+  CHECK(v.find("c")->is_bool());
+  CHECK(v.find("d")->is_double());
+  CHECK(v.find("e")->as_string() == "0.5");
+  CHECK(v.find("f")->is_null());
+  CHECK(v.find("g")->as_string() == "1024Mi");
+}
+
+TEST_CASE("merge patch deletes nulls and merges objects") {
+  json::Value target = json::parse(R"({"a":{"b":1,"c":2},"d":[1,2]})");
+  json::merge_patch(target, json::parse(R"({"a":{"b":null,"e":3},"d":[3]})"));
+  CHECK(target == json::parse(R"({"a":{"c":2,"e":3},"d":[3]})"));
+}
+
+TEST_CASE("field sets key containers by name and ports by containerPort and protocol") {
+  json::Value obj = json::parse(
+      R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x","labels":{"a":"b"}},
+          "spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"spec":{"containers":[
+            {"name":"c","image":"i","ports":[{"containerPort":80}]}]}}}})");
+  FieldSet set = fields_of(obj, FieldSetMode::Apply);
+  CHECK(json::write(to_fields_v1(set)) ==
+        R"({"f:metadata":{"f:labels":{"f:a":{}}},"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}}}}}}}})");
+  FieldPath image = {"f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"c\"}", "f:image"};
+  CHECK(path_string(image) == ".spec.template.spec.containers[name=\"c\"].image");
+  REQUIRE(value_at(obj, image));
+  CHECK(value_at(obj, image)->as_string() == "i");
+}
+
+TEST_CASE("apply conflicts with another manager's different value unless forced") {
+  auto noop = [](json::Value&) {};
+  json::Value live = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}})");
+  json::Value config = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"1"}})");
+  ApplyResult first = server_side_apply(live, config, "one", "v1", false, "t1", noop);
+  REQUIRE(first.conflicts.empty());
+  json::Value updated = first.object;
+  updated["data"]["k"] = "2";
+  record_update(updated, first.object, "editor", "v1", "t2");
+
+  json::Value config2 = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"3"}})");
+  ApplyResult conflicted = server_side_apply(updated, config2, "one", "v1", false, "t3", noop);
+  REQUIRE(conflicted.conflicts.size() == 1);
+  CHECK(conflicted.conflicts[0].manager == "\"editor\" using v1");
+  CHECK(path_string(conflicted.conflicts[0].path) == ".data.k");
+
+  ApplyResult forced = server_side_apply(updated, config2, "one", "v1", true, "t3", noop);
+  REQUIRE(forced.conflicts.empty());
+  CHECK(forced.object.at_path("data.k")->as_string() == "3");
+  auto entries = read_managed_fields(forced.object);
+  REQUIRE(entries.size() == 1);  // the editor lost its only field
+  CHECK(entries[0].manager == "one");
+}
+
+TEST_CASE("apply removes fields the manager stopped applying") {
+  auto noop = [](json::Value&) {};
+  json::Value config = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"1","j":"2"}})");
+  ApplyResult first = server_side_apply(json::Value::object(), config, "m", "v1", false, "t", noop);
+  json::Value smaller = json::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"1"}})");
+  ApplyResult second = server_side_apply(first.object, smaller, "m", "v1", false, "t", noop);
+  CHECK(second.object.at_path("data.j") == nullptr);
+  CHECK(second.object.at_path("data.k")->as_string() == "1");
+}
