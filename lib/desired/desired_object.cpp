@@ -1,0 +1,53 @@
+#include "desired/desired_object.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace steward::desired {
+
+std::string ObjectKey::to_string() const {
+  std::string out = group.empty() ? kind : group + "/" + kind;
+  out += ' ';
+  if (!ns.empty()) out += ns + "/";
+  out += name;
+  return out;
+}
+
+namespace {
+void write_canonical(const rapidjson::Value& value,
+                     rapidjson::Writer<rapidjson::StringBuffer>& writer) {
+  if (value.IsObject()) {
+    std::vector<const rapidjson::Value::Member*> members;
+    members.reserve(value.MemberCount());
+    for (const auto& member : value.GetObject()) members.push_back(&member);
+    std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
+      return std::string_view(a->name.GetString(), a->name.GetStringLength()) <
+             std::string_view(b->name.GetString(), b->name.GetStringLength());
+    });
+    writer.StartObject();
+    for (const auto* member : members) {
+      writer.Key(member->name.GetString(), member->name.GetStringLength());
+      write_canonical(member->value, writer);
+    }
+    writer.EndObject();
+  } else if (value.IsArray()) {
+    writer.StartArray();
+    for (const auto& item : value.GetArray()) write_canonical(item, writer);
+    writer.EndArray();
+  } else {
+    value.Accept(writer);
+  }
+}
+}  // namespace
+
+std::string canonical_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  write_canonical(value, writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace steward::desired

@@ -1,0 +1,49 @@
+#pragma once
+// One object of the desired state: the manifest as JSON, where it was written, and its key.
+//
+// The key is (group, kind, namespace, name): what the manifest itself says. The loader cannot know
+// the resource (plural) without discovery, and the version does not make a different object
+// (apps/v1 and apps/v1beta1 Deployments named x are the same Deployment), so it is not part of the
+// key.
+
+#include <compare>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "desired/location.hpp"
+#include "kube/object.hpp"
+
+namespace steward::desired {
+
+struct ObjectKey {
+  std::string group;  // "" for the core group
+  std::string kind;
+  std::string ns;     // "" for cluster-scoped objects (and for unknown-scope objects written without)
+  std::string name;
+
+  auto operator<=>(const ObjectKey&) const = default;
+  bool operator==(const ObjectKey&) const = default;
+  // "apps/Deployment default/web", "Namespace team-a": for messages and logs.
+  std::string to_string() const;
+};
+
+struct DesiredObject {
+  kube::ObjectPtr object;  // immutable; shared with snapshots and workers
+  ObjectKey key;
+  std::string source;      // name of the source it was loaded from
+  Location location;       // where the object starts
+  // Discovery did not know the kind when the object was loaded (e.g. a CRD in the same source):
+  // no namespace was defaulted, and whoever resolves the scope later must do it.
+  bool scope_unknown = false;
+  // Hash of the object's canonical JSON (members sorted): a cheap first test for "changed".
+  std::size_t canonical_hash = 0;
+};
+
+using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
+
+// `value` as compact JSON with object members sorted by name at every level, so two manifests
+// that differ only in member order compare equal.
+std::string canonical_json(const rapidjson::Value& value);
+
+}  // namespace steward::desired

@@ -1,0 +1,180 @@
+#include "desired/manifest_loader.hpp"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "desired/manifest_files.hpp"
+#include "desired/object_rules.hpp"
+#include "kube/resource.hpp"
+
+namespace steward::desired {
+
+namespace {
+
+// Validates and keys the objects of one converted document.
+class DocumentLoader {
+ public:
+  DocumentLoader(const JsonDocument& doc, const std::string& file, const SourceSpec& spec,
+                 const LoaderOptions& options, SourceLoad& load)
+      : doc_(doc), file_(file), spec_(spec), options_(options), load_(load) {}
+
+  void run() { load_value(*doc_.json, ""); }
+
+ private:
+  void error(std::string_view pointer, std::string message) {
+    load_.errors.push_back({{file_, doc_.at(pointer)}, std::move(message)});
+  }
+
+  static bool is_list(const rapidjson::Value& value) {
+    if (!kube::string_at(value, {"kind"}).ends_with("List")) return false;
+    auto items = value.FindMember("items");
+    return items != value.MemberEnd() && items->value.IsArray();
+  }
+
+  void load_value(const rapidjson::Value& value, const std::string& pointer) {
+    if (!value.IsObject()) return error(pointer, "a manifest must be a mapping (an object)");
+    if (is_list(value)) {
+      const auto& items = value["items"];
+      for (rapidjson::SizeType i = 0; i < items.Size(); ++i)
+        load_value(items[i], pointer + "/items/" + std::to_string(i));
+      return;
+    }
+    load_object(value, pointer);
+  }
+
+  // A required, non-empty string member of `object` at `parent`/`name`; nullopt (with an error)
+  // when missing.
+  std::optional<std::string> required_string(const rapidjson::Value& object,
+                                              const std::string& parent, const char* name,
+                                              const std::string& shown) {
+    auto member = object.FindMember(name);
+    if (member == object.MemberEnd() || member->value.IsNull()) {
+      error(parent, shown + " is required");
+      return std::nullopt;
+    }
+    if (!member->value.IsString() || member->value.GetStringLength() == 0) {
+      error(parent + "/" + name, shown + " must be a non-empty string");
+      return std::nullopt;
+    }
+    return std::string(member->value.GetString(), member->value.GetStringLength());
+  }
+
+  void load_object(const rapidjson::Value& value, const std::string& pointer) {
+    const std::size_t errors_before = load_.errors.size();
+    const auto api_version = required_string(value, pointer, "apiVersion", "apiVersion");
+    const auto kind = required_string(value, pointer, "kind", "kind");
+    auto metadata = value.FindMember("metadata");
+    if (metadata == value.MemberEnd() || metadata->value.IsNull()) {
+      error(pointer, "metadata is required");
+      return;
+    }
+    const std::string metadata_pointer = pointer + "/metadata";
+    if (!metadata->value.IsObject()) return error(metadata_pointer, "metadata must be a mapping");
+    const auto name = required_string(metadata->value, metadata_pointer, "name", "metadata.name");
+    std::string ns;
+    auto ns_member = metadata->value.FindMember("namespace");
+    const bool has_namespace = ns_member != metadata->value.MemberEnd();
+    if (has_namespace && !ns_member->value.IsNull()) {
+      if (!ns_member->value.IsString())
+        return error(metadata_pointer + "/namespace", "metadata.namespace must be a string");
+      ns.assign(ns_member->value.GetString(), ns_member->value.GetStringLength());
+    }
+    if (!api_version || !kind || !name) return;
+    const std::string group(kube::split_api_version(*api_version).first);
+    if (std::string problem = check_object_name(group, *kind, *name); !problem.empty())
+      error(metadata_pointer + "/name", std::move(problem));
+
+    const std::optional<bool> namespaced =
+        options_.is_namespaced ? options_.is_namespaced(*api_version, *kind) : std::nullopt;
+    enum class NamespaceEdit { kNone, kSet, kRemove } edit = NamespaceEdit::kNone;
+    if (namespaced == true && ns.empty()) {
+      ns = spec_.default_namespace;
+      edit = NamespaceEdit::kSet;
+    } else if (namespaced == false && has_namespace) {
+      ns.clear();
+      edit = NamespaceEdit::kRemove;
+    }
+    if (!ns.empty() && !is_dns1123_label(ns))
+      error(has_namespace ? metadata_pointer + "/namespace" : metadata_pointer,
+            "namespace \"" + ns + "\" must be a DNS-1123 label");
+    if (load_.errors.size() != errors_before) return;
+
+    auto object = pointer.empty() ? doc_.json : kube::copy_object(value, 1024);
+    if (edit != NamespaceEdit::kNone) {
+      auto& alloc = object->GetAllocator();
+      auto& meta = (*object)["metadata"];
+      meta.RemoveMember("namespace");
+      if (edit == NamespaceEdit::kSet)
+        meta.AddMember("namespace",
+                       rapidjson::Value(ns.data(), static_cast<rapidjson::SizeType>(ns.size()),
+                                        alloc),
+                       alloc);
+    }
+    auto desired = std::make_shared<DesiredObject>();
+    desired->key = ObjectKey{group, *kind, ns, *name};
+    desired->source = spec_.name;
+    desired->location = {file_, doc_.at(pointer)};
+    desired->scope_unknown = !namespaced.has_value();
+    desired->canonical_hash = std::hash<std::string>{}(canonical_json(*object));
+    desired->object = std::move(object);
+    load_.objects.push_back(std::move(desired));
+  }
+
+  const JsonDocument& doc_;
+  const std::string& file_;
+  const SourceSpec& spec_;
+  const LoaderOptions& options_;
+  SourceLoad& load_;
+};
+
+void check_duplicates(SourceLoad& load) {
+  std::map<ObjectKey, const Location*> first;
+  for (const auto& object : load.objects) {
+    auto [at, inserted] = first.emplace(object->key, &object->location);
+    if (!inserted)
+      load.errors.push_back({object->location, "duplicate object " + object->key.to_string() +
+                                                   " (also defined at " + at->second->to_string() +
+                                                   ")"});
+  }
+}
+
+}  // namespace
+
+void load_text(std::string_view text, const std::string& file, const SourceSpec& spec,
+               const LoaderOptions& options, SourceLoad& load) {
+  YamlStream stream = yaml_to_json(text, file, options.yaml);
+  for (auto& error : stream.errors) load.errors.push_back(std::move(error));
+  for (const JsonDocument& doc : stream.documents)
+    DocumentLoader(doc, file, spec, options, load).run();
+}
+
+SourceLoad load_source(const SourceSpec& spec, const LoaderOptions& options) {
+  SourceLoad load;
+  load.source = spec.name;
+  ManifestFiles listing = list_manifest_files(spec.path);
+  load.errors = std::move(listing.errors);
+  for (const auto& path : listing.files) {
+    const std::string file = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in.is_open()) {
+      load.errors.push_back({{file, {}}, "cannot open file"});
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    ++load.files;
+    load_text(text.view(), file, spec, options, load);
+  }
+  check_duplicates(load);
+  if (load.errors.size() > options.max_errors) {
+    const std::size_t more = load.errors.size() - options.max_errors;
+    load.errors.resize(options.max_errors);
+    load.errors.push_back(
+        {{spec.path.string(), {}}, std::to_string(more) + " more errors not shown"});
+  }
+  if (!load.ok()) load.objects.clear();  // all or nothing
+  return load;
+}
+
+}  // namespace steward::desired

@@ -1,0 +1,71 @@
+#pragma once
+// Loading one source: files → YAML documents → validated objects with keys and places.
+//
+// All or nothing: a source with any error yields no objects, so a half-edited directory never
+// becomes the desired state (and never causes a prune). Errors are collected, up to a limit, so one
+// `steward validate` run shows every mistake, each as `path:line:column: message`.
+//
+// Per object:
+//  - `kind: *List` with an `items` array (e.g. `v1/List`, as `kubectl get -o yaml` writes) is
+//    replaced by its items, recursively, as kubectl does;
+//  - apiVersion, kind and metadata.name are required strings; the name must pass the kind's name
+//    rule (object_rules.hpp);
+//  - scope comes from the `is_namespaced` callback (discovery): namespaced objects without a
+//    namespace get the source's default namespace; cluster-scoped objects lose a namespace written
+//    on them (the API server ignores it, so keeping it would look like drift forever); when the
+//    callback does not know the kind (nullopt, e.g. a CRD defined in the same source) the object
+//    stays as written and is marked scope_unknown;
+//  - two objects with the same key (group, kind, namespace, name) anywhere in the source are an
+//    error naming both places.
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "desired/desired_object.hpp"
+#include "desired/location.hpp"
+#include "desired/yaml_json.hpp"
+
+namespace steward::desired {
+
+// true: namespaced, false: cluster-scoped, nullopt: the kind is not known (yet).
+using ScopeFunc =
+    std::function<std::optional<bool>(std::string_view api_version, std::string_view kind)>;
+
+struct SourceSpec {
+  std::string name;            // names the source in annotations, metrics and status
+  std::filesystem::path path;  // a file or a directory
+  // Namespace for namespaced objects written without one; "default", as kubectl uses with no
+  // context namespace.
+  std::string default_namespace = "default";
+};
+
+struct LoaderOptions {
+  YamlOptions yaml;
+  // Errors collected before a load gives up; enough to fix a broken directory in one pass without
+  // flooding the log when a whole tree is wrong.
+  std::size_t max_errors = 100;
+  // Unset: every kind's scope is unknown (objects kept as written, marked scope_unknown).
+  ScopeFunc is_namespaced;
+};
+
+struct SourceLoad {
+  std::string source;
+  std::vector<DesiredObjectPtr> objects;  // in file order, then document order; empty on error
+  std::vector<Diagnostic> errors;
+  std::size_t files = 0;  // files read
+  bool ok() const { return errors.empty(); }
+};
+
+SourceLoad load_source(const SourceSpec& spec, const LoaderOptions& options = {});
+
+// Loads manifests from `text` as if read from `file` (used by load_source, and by tests and
+// `steward validate` on stdin). Objects are appended to `load`, errors too.
+void load_text(std::string_view text, const std::string& file, const SourceSpec& spec,
+               const LoaderOptions& options, SourceLoad& load);
+
+}  // namespace steward::desired

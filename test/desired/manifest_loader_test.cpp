@@ -1,0 +1,270 @@
+// load_source: sources on disk → validated, keyed objects, or every error with its place.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "desired/manifest_files.hpp"
+#include "desired/manifest_loader.hpp"
+#include "kube/object.hpp"
+#include "kube/temp_dir.hpp"
+
+using namespace steward::desired;
+using steward::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Discovery stand-in: the kinds the tests use; "Widget" is unknown (a CRD not yet served).
+std::optional<bool> scope(std::string_view, std::string_view kind) {
+  if (kind == "Namespace" || kind == "ClusterRole") return false;
+  if (kind == "Widget") return std::nullopt;
+  return true;
+}
+
+LoaderOptions options() {
+  LoaderOptions o;
+  o.is_namespaced = scope;
+  return o;
+}
+
+SourceLoad load(const fs::path& path, LoaderOptions o = options()) {
+  return load_source({.name = "apps", .path = path, .default_namespace = "team"}, o);
+}
+
+std::vector<std::string> errors(const SourceLoad& l) {
+  std::vector<std::string> out;
+  for (const auto& e : l.errors) out.push_back(e.to_string());
+  return out;
+}
+
+std::vector<std::string> keys(const SourceLoad& l) {
+  std::vector<std::string> out;
+  for (const auto& o : l.objects) out.push_back(o->key.to_string());
+  return out;
+}
+
+std::string cm(const std::string& name, const std::string& extra = "") {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n" + extra;
+}
+
+}  // namespace
+
+TEST_CASE("a directory source reads yaml, yml and json files recursively in path order") {
+  TempDir dir;
+  dir.write("b.yaml", cm("b"));
+  dir.write("a/z.yml", cm("az"));
+  dir.write("a/y.json", R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ay"}})");
+  dir.write("notes.txt", "not a manifest");
+  dir.write(".hidden.yaml", cm("hidden"));
+  dir.write(".git/x.yaml", cm("git"));
+  const SourceLoad l = load(dir.path());
+  CHECK(errors(l).empty());
+  CHECK(l.files == 3);
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/ay", "ConfigMap team/az",
+                                            "ConfigMap team/b"});
+  CHECK(l.objects[0]->source == "apps");
+  CHECK(l.objects[2]->location.to_string() == (dir.path() / "b.yaml").string() + ":1:1");
+}
+
+TEST_CASE("a ConfigMap volume's ..data symlink layout is read once per file, by its visible name") {
+  TempDir dir;
+  const fs::path mount = dir.path() / "mount";
+  dir.write("mount/..2024_05_01_10_00_00.1/web.yaml", cm("web"));
+  dir.write("mount/..2024_05_01_10_00_00.1/db.yaml", cm("db"));
+  dir.write("mount/..2024_05_01_10_00_00.1/sub/x.yaml", cm("x"));
+  fs::create_directory_symlink("..2024_05_01_10_00_00.1", mount / "..data");
+  fs::create_symlink("..data/web.yaml", mount / "web.yaml");
+  fs::create_symlink("..data/db.yaml", mount / "db.yaml");
+  fs::create_directory_symlink("..data/sub", mount / "sub");
+  fs::create_symlink("web.yaml", mount / "web-again.yaml");  // a second link to one file
+
+  const ManifestFiles files = list_manifest_files(mount);
+  CHECK(files.errors.empty());
+  CHECK(files.files == std::vector<fs::path>{mount / "db.yaml", mount / "sub" / "x.yaml",
+                                             mount / "web-again.yaml"});
+  const SourceLoad l = load(mount);
+  CHECK(errors(l).empty());
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/db", "ConfigMap team/x",
+                                            "ConfigMap team/web"});
+}
+
+TEST_CASE("a directory symlink cycle is walked once") {
+  TempDir dir;
+  dir.write("src/a.yaml", cm("a"));
+  fs::create_directory_symlink("..", dir.path() / "src" / "loop");
+  const SourceLoad l = load(dir.path() / "src");
+  CHECK(errors(l).empty());
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/a"});
+}
+
+TEST_CASE("multi-document files skip empty documents") {
+  TempDir dir;
+  const auto file = dir.write("all.yaml", "---\n" + cm("one") + "---\n---\n# nothing\n---\n" +
+                                              cm("two") + "...\n");
+  const SourceLoad l = load(file);
+  CHECK(errors(l).empty());
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/one", "ConfigMap team/two"});
+  CHECK(l.objects[1]->location.mark == Mark{10, 1});
+}
+
+TEST_CASE("List kinds are expanded into their items, each with its own place") {
+  TempDir dir;
+  const auto file = dir.write("list.yaml",
+                              "apiVersion: v1\n"
+                              "kind: List\n"
+                              "items:\n"
+                              "- apiVersion: v1\n"
+                              "  kind: ConfigMap\n"
+                              "  metadata: {name: a}\n"
+                              "- apiVersion: apps/v1\n"
+                              "  kind: Deployment\n"
+                              "  metadata: {name: b, namespace: other}\n");
+  const SourceLoad l = load(file);
+  CHECK(errors(l).empty());
+  REQUIRE(keys(l) == std::vector<std::string>{"ConfigMap team/a", "apps/Deployment other/b"});
+  CHECK(l.objects[1]->location.mark == Mark{7, 3});
+  CHECK(steward::kube::string_at(*l.objects[0]->object, {"metadata", "namespace"}) == "team");
+}
+
+TEST_CASE("missing or malformed required fields are reported at their exact places") {
+  TempDir dir;
+  const auto file = dir.write("bad.yaml",
+                              "kind: ConfigMap\n"             // 1: no apiVersion
+                              "metadata:\n"
+                              "  name: a\n"
+                              "---\n"
+                              "apiVersion: v1\n"              // 5: no kind
+                              "metadata:\n"
+                              "  name: b\n"
+                              "---\n"
+                              "apiVersion: v1\n"              // 9: no metadata
+                              "kind: ConfigMap\n"
+                              "---\n"
+                              "apiVersion: v1\n"              // 12: no name
+                              "kind: ConfigMap\n"
+                              "metadata:\n"
+                              "  labels: {a: b}\n"
+                              "---\n"
+                              "apiVersion: 1\n"               // 17: apiVersion not a string
+                              "kind: ConfigMap\n"
+                              "metadata: {name: e}\n"
+                              "---\n"
+                              "- not a mapping\n");           // 21
+  const std::string f = file.string();
+  const SourceLoad l = load(file);
+  CHECK(l.objects.empty());
+  CHECK(errors(l) == std::vector<std::string>{
+                         f + ":1:1: apiVersion is required",
+                         f + ":5:1: kind is required",
+                         f + ":9:1: metadata is required",
+                         f + ":15:3: metadata.name is required",
+                         f + ":17:13: apiVersion must be a non-empty string",
+                         f + ":21:1: a manifest must be a mapping (an object)",
+                     });
+}
+
+TEST_CASE("names follow the kind's rule") {
+  TempDir dir;
+  const auto file = dir.write("names.yaml",
+                              cm("Bad_Name") + "---\n" +
+                                  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a.b\n---\n" +
+                                  "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+                                  "metadata:\n  name: system:controller:x\n---\n" +
+                                  cm("ok", "  namespace: Not_A_Label\n"));
+  const std::string f = file.string();
+  const SourceLoad l = load(file);
+  const auto e = errors(l);
+  REQUIRE(e.size() == 3);
+  CHECK_THAT(e[0], Catch::StartsWith(f + ":4:9: metadata.name \"Bad_Name\" must be a DNS-1123 subdomain"));
+  CHECK_THAT(e[1], Catch::StartsWith(f + ":9:9: metadata.name \"a.b\" must be a DNS-1123 label"));
+  CHECK(e[2] == f + ":20:14: namespace \"Not_A_Label\" must be a DNS-1123 label");
+}
+
+TEST_CASE("scope decides the namespace: defaulted, dropped, or left for later") {
+  TempDir dir;
+  const auto file = dir.write(
+      "scope.yaml",
+      cm("plain") + "---\n" +
+          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  namespace: ignored\n---\n" +
+          "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
+  const SourceLoad l = load(file);
+  CHECK(errors(l).empty());
+  REQUIRE(keys(l) == std::vector<std::string>{"ConfigMap team/plain", "Namespace team",
+                                              "example.com/Widget w"});
+  CHECK(steward::kube::to_json(*l.objects[1]->object) ==
+        R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}})");
+  CHECK_FALSE(l.objects[0]->scope_unknown);
+  CHECK(l.objects[2]->scope_unknown);
+  CHECK(steward::kube::string_at(*l.objects[2]->object, {"metadata", "namespace"}).empty());
+}
+
+TEST_CASE("without a scope callback every object is kept as written and marked unknown") {
+  TempDir dir;
+  const auto file = dir.write("a.yaml", cm("a"));
+  const SourceLoad l = load(file, LoaderOptions{});
+  REQUIRE(l.objects.size() == 1);
+  CHECK(l.objects[0]->scope_unknown);
+  CHECK(l.objects[0]->key.ns.empty());
+}
+
+TEST_CASE("duplicate objects across files are an error naming both places") {
+  TempDir dir;
+  const auto a = dir.write("a.yaml", cm("same"));
+  const auto b = dir.write("b.yaml", "# comment\n" + cm("same", "  namespace: team\n"));
+  const SourceLoad l = load(dir.path());
+  CHECK(l.objects.empty());
+  CHECK(errors(l) == std::vector<std::string>{b.string() +
+                                              ":2:1: duplicate object ConfigMap team/same (also "
+                                              "defined at " + a.string() + ":1:1)"});
+}
+
+TEST_CASE("duplicates within one file, and the same name in another group or namespace") {
+  TempDir dir;
+  const auto file = dir.write("d.yaml", cm("x") + "---\n" + cm("x") + "---\n" +
+                                            cm("x", "  namespace: other\n") + "---\n" +
+                                            "apiVersion: example.com/v1\nkind: ConfigMap\n"
+                                            "metadata:\n  name: x\n");
+  const SourceLoad l = load(file, [] {
+    LoaderOptions o = options();
+    o.is_namespaced = [](std::string_view, std::string_view) { return std::optional<bool>(true); };
+    return o;
+  }());
+  const std::string f = file.string();
+  CHECK(errors(l) == std::vector<std::string>{f + ":6:1: duplicate object ConfigMap team/x (also "
+                                                  "defined at " + f + ":1:1)"});
+}
+
+TEST_CASE("every error of a load is reported, up to the limit, and the source yields nothing") {
+  TempDir dir;
+  dir.write("a.yaml", "kind: ConfigMap\nmetadata: {name: a}\n");
+  dir.write("b.yaml", "a: [\n");
+  dir.write("c.yaml", cm("fine"));
+  dir.write("d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\nx: 1\nx: 2\n");
+  SourceLoad l = load(dir.path());
+  CHECK(l.objects.empty());
+  CHECK(l.errors.size() == 3);
+
+  LoaderOptions limited = options();
+  limited.max_errors = 2;
+  l = load(dir.path(), limited);
+  REQUIRE(l.errors.size() == 3);
+  CHECK(l.errors[2].to_string() == dir.path().string() + ": 1 more errors not shown");
+}
+
+TEST_CASE("a missing source is an error") {
+  TempDir dir;
+  const SourceLoad l = load(dir.path() / "nope");
+  REQUIRE(l.errors.size() == 1);
+  CHECK_THAT(l.errors[0].to_string(),
+             Catch::StartsWith((dir.path() / "nope").string() + ": cannot read source"));
+}
+
+TEST_CASE("YAML-level errors carry the file's path") {
+  TempDir dir;
+  const auto file = dir.write("u.yaml", cm("u", "data:\n  k: \"\xff\"\n"));
+  const SourceLoad l = load(file);
+  CHECK(errors(l) == std::vector<std::string>{file.string() + ":6:7: invalid UTF-8"});
+}
