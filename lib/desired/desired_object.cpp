@@ -16,6 +16,15 @@ std::string ObjectKey::to_string() const {
   return out;
 }
 
+std::size_t ObjectKeyHash::operator()(const ObjectKey& key) const {
+  // boost::hash_combine's mixing, without the Boost dependency in this library.
+  std::size_t seed = 0;
+  for (const std::string* part : {&key.group, &key.kind, &key.ns, &key.name}) {
+    seed ^= std::hash<std::string>{}(*part) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+  }
+  return seed;
+}
+
 namespace {
 void write_canonical(const rapidjson::Value& value,
                      rapidjson::Writer<rapidjson::StringBuffer>& writer) {

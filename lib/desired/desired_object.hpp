@@ -28,6 +28,11 @@ struct ObjectKey {
   std::string to_string() const;
 };
 
+// For unordered containers and the work queue, whose keys are ObjectKeys.
+struct ObjectKeyHash {
+  std::size_t operator()(const ObjectKey& key) const;
+};
+
 struct DesiredObject {
   kube::ObjectPtr object;  // immutable; shared with snapshots and workers
   ObjectKey key;

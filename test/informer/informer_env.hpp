@@ -11,43 +11,11 @@
 
 #include "informer/informer_manager.hpp"
 #include "kube/kubeconfig.hpp"
+#include "support/async.hpp"
 #include "support/testapi_process.hpp"
 
 namespace steward::test {
 
-
-inline rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  return doc;
-}
-
-// An io_context running on a thread of its own, as in the daemon.
-struct Loop {
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
-  ~Loop() {
-    guard.reset();
-    io.stop();
-    thread.join();
-  }
-  template <typename T>
-  T sync(boost::asio::awaitable<T> work) {
-    return boost::asio::co_spawn(io, std::move(work), boost::asio::use_future).get();
-  }
-};
-
-// Waits for `done()` with a generous deadline; no fixed sleeps.
-template <typename Predicate>
-bool eventually(Predicate done, std::chrono::seconds deadline = std::chrono::seconds(30)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 struct Recorder {
   std::mutex mu;

@@ -1,0 +1,329 @@
+#include "reconcile/controller.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <algorithm>
+
+#include "kube/resource.hpp"
+#include "observe/log.hpp"
+
+namespace steward::reconcile {
+namespace {
+
+// Apply order for new objects (issue: Namespaces and CRDs first, then ServiceAccounts and RBAC,
+// then the rest): the queue is FIFO, so enqueueing by tier applies in that order. An object that
+// still races ahead of its namespace gets a 404 for the namespace, which is transient and retried.
+int tier(const desired::ObjectKey& key) {
+  if (key.kind == "Namespace" || key.kind == "CustomResourceDefinition") return 0;
+  if (key.kind == "ServiceAccount" || key.kind == "Role" || key.kind == "ClusterRole" ||
+      key.kind == "RoleBinding" || key.kind == "ClusterRoleBinding") {
+    return 1;
+  }
+  return 2;
+}
+
+std::string type_name(const std::string& api_version, const std::string& kind) {
+  return api_version + "/" + kind;
+}
+
+bool failed(Result result) {
+  return result == Result::kWaiting || result == Result::kTransientError ||
+         result == Result::kPermanentError;
+}
+
+}  // namespace
+
+Controller::Controller(boost::asio::io_context& io, kube::Client& client,
+                       kube::Discovery& discovery, ControllerOptions options)
+    : io_(io),
+      discovery_(discovery),
+      options_(std::move(options)),
+      informers_(io, client, discovery,
+                 informer::InformerManagerOptions{
+                     .label_selector = std::string(kOwnershipSelector),
+                     .resync = options_.resync,
+                     .watch_backoff = options_.watch_backoff,
+                     .metrics = options_.informer_metrics}),
+      queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
+             queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(
+                 base::SteadyClock::instance(), options_.backoff, options_.bucket)),
+      reconciler_(client, *this, [this] { return store_.current(); },
+                  ReconcilerOptions{
+                      .may_prune = [this](std::string_view source) { return may_prune(source); },
+                      .registry = options_.registry}) {
+  reconciler_.set_dry_run(options_.dry_run);
+}
+
+Controller::~Controller() { stop(); }
+
+desired::LoaderOptions Controller::loader_options() const {
+  desired::LoaderOptions loader;
+  // Scope from discovery's cache: a kind it does not know yet (a CRD in the same source) stays
+  // unresolved until a reload after the CRD is served.
+  loader.is_namespaced = [this](std::string_view api_version,
+                                std::string_view kind) -> std::optional<bool> {
+    const auto type = discovery_.find(api_version, kind);
+    if (!type) return std::nullopt;
+    return type->namespaced;
+  };
+  return loader;
+}
+
+bool Controller::start() {
+  // Scopes for the first load come from discovery. If the server is unreachable now, objects load
+  // with unknown scopes and their sources are reloaded once the kinds resolve (needs_reload).
+  const auto refreshed =
+      boost::asio::co_spawn(io_, discovery_.refresh(), boost::asio::use_future).get();
+  if (refreshed) {
+    observe::log_warn("discovery failed; loading without it", {{"error", refreshed->to_string()}});
+  }
+  bool all_loaded = true;
+  for (const auto& source : options_.sources) {
+    const auto update = reload(source.spec.name);
+    all_loaded = all_loaded && update.accepted;
+  }
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back([this] { worker(); });
+  }
+  return all_loaded;
+}
+
+desired::StoreUpdate Controller::reload(const std::string& name) {
+  const auto source = std::find_if(options_.sources.begin(), options_.sources.end(),
+                                   [&](const SourceOptions& s) { return s.spec.name == name; });
+  if (source == options_.sources.end()) return {};
+  desired::StoreUpdate update = store_.reload(source->spec, loader_options());
+  if (!update.accepted) {
+    for (const auto& error : update.errors) {
+      observe::log_error("desired state not loaded; the last good state stays in force",
+                         {{"source", name}, {"error", error.to_string()}});
+    }
+    return update;
+  }
+  observe::log_info("desired state loaded",
+                    {{"source", name},
+                     {"objects", std::to_string(update.current->source(name)
+                                                    ? update.current->source(name)->objects.size()
+                                                    : 0)},
+                     {"added", std::to_string(update.diff.added.size())},
+                     {"changed", std::to_string(update.diff.changed.size())},
+                     {"removed", std::to_string(update.diff.removed.size())}});
+  on_update(update);
+  return update;
+}
+
+void Controller::reload_all() {
+  for (const auto& source : options_.sources) reload(source.spec.name);
+}
+
+void Controller::on_update(const desired::StoreUpdate& update) {
+  update_prune_guard(update);
+  update_subscriptions(*update.current);
+  std::vector<desired::ObjectKey> keys = update.diff.added;
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
+  for (const auto& key : keys) enqueue(key);
+  for (const auto& key : update.diff.changed) enqueue(key);
+  for (const auto& key : update.diff.removed) enqueue(key);
+  std::lock_guard lock(mu_);
+  for (const auto& key : update.diff.removed) failing_.erase(key);
+}
+
+void Controller::update_prune_guard(const desired::StoreUpdate& update) {
+  // Per source: how many of its objects this load removed, against how many it had.
+  std::map<std::string, std::size_t> removed;
+  for (const auto& key : update.diff.removed) {
+    if (const auto* object = update.previous->find(key)) ++removed[object->source];
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& source : options_.sources) {
+    const std::string& name = source.spec.name;
+    const auto* before = update.previous->source(name);
+    const auto* after = update.current->source(name);
+    if (before == nullptr || after == nullptr || before == after) continue;
+    const std::size_t had = before->objects.size();
+    const std::size_t gone = removed[name];
+    if (had > 0 && static_cast<double>(gone) > source.prune_fraction * static_cast<double>(had)) {
+      prune_blocked_.insert(name);
+      observe::log_error("prune refused: this load removes more than pruneFraction of the source",
+                         {{"source", name},
+                          {"removed", std::to_string(gone)},
+                          {"had", std::to_string(had)},
+                          {"pruneFraction", std::to_string(source.prune_fraction)}});
+    } else {
+      prune_blocked_.erase(name);
+    }
+  }
+}
+
+bool Controller::may_prune(std::string_view source) const {
+  const auto configured =
+      std::find_if(options_.sources.begin(), options_.sources.end(),
+                   [&](const SourceOptions& s) { return s.spec.name == source; });
+  if (configured == options_.sources.end() || !configured->prune) return false;
+  const auto status = store_.status(configured->spec.name);
+  if (!status || !status->loaded || !status->last_load_ok) return false;
+  std::lock_guard lock(mu_);
+  return prune_blocked_.count(configured->spec.name) == 0;
+}
+
+void Controller::update_subscriptions(const desired::DesiredState& state) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  for (const auto& [api_version, kind] : state.types()) {
+    const std::string name = type_name(api_version, kind);
+    if (subscriptions_.count(name) != 0) continue;
+    const auto group = std::string(kube::split_api_version(api_version).first);
+    // One version per group and kind: a second version of the same kind is the same objects.
+    if (!watched_versions_.emplace(std::pair(group, kind), api_version).second) continue;
+    auto add = [this](const informer::ObjectPtr& object) { enqueue(key_of(*object)); };
+    subscriptions_[name] = informers_.subscribe(
+        api_version, kind,
+        informer::ResourceEventHandlers{
+            .on_add = add,
+            .on_update = [this](const informer::ObjectPtr&,
+                                const informer::ObjectPtr& object) { enqueue(key_of(*object)); },
+            .on_delete = add});
+  }
+  // Kinds no longer desired keep their informer while it still caches objects of steward's (they
+  // may have to be pruned); the next update after they are gone releases it.
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    const auto slash = it->first.rfind('/');
+    const std::string api_version = it->first.substr(0, slash);
+    const std::string kind = it->first.substr(slash + 1);
+    if (state.types().count({api_version, kind}) != 0) {
+      ++it;
+      continue;
+    }
+    const auto informer = informers_.informer(api_version, kind);
+    if (informer && (!informer->has_synced() || informer->store().size() > 0)) {
+      ++it;
+      continue;
+    }
+    informers_.unsubscribe(it->second);
+    watched_versions_.erase({std::string(kube::split_api_version(api_version).first), kind});
+    it = subscriptions_.erase(it);
+  }
+}
+
+LiveLookup Controller::find(const desired::ObjectKey& key, std::string_view api_version) const {
+  std::string version(api_version);
+  {
+    std::lock_guard lock(mu_);
+    const auto watched = watched_versions_.find({key.group, key.kind});
+    if (watched == watched_versions_.end()) return {};
+    if (version.empty()) version = watched->second;
+    else if (version != watched->second) version = watched->second;  // same object, other version
+  }
+  const auto informer = informers_.informer(version, key.kind);
+  if (!informer) return {};
+  std::optional<kube::ResourceType> type = informers_.resource_type(version, key.kind);
+  if (!type) return {};
+  const std::string store_key = type->namespaced ? key.ns + "/" + key.name : key.name;
+  kube::ObjectPtr object = informer->store().get(store_key);
+  return LiveLookup{std::move(type), informer->has_synced(), std::move(object)};
+}
+
+void Controller::worker() {
+  while (auto key = queue_.get()) {
+    ++in_flight_;
+    Outcome outcome;
+    try {
+      outcome = boost::asio::co_spawn(io_, reconciler_.reconcile(*key), boost::asio::use_future)
+                    .get();
+    } catch (const std::exception& e) {
+      outcome = {Result::kTransientError, std::string("reconcile failed: ") + e.what()};
+    }
+    finish(*key, outcome);
+    queue_.done(*key);
+    --in_flight_;
+  }
+}
+
+void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
+  const std::string key_text = key.to_string();
+  switch (outcome.result) {
+    case Result::kInSync:
+      queue_.forget(key);
+      break;
+    case Result::kCreated:
+    case Result::kCorrected:
+    case Result::kPruned:
+      queue_.forget(key);
+      observe::log_info(to_string(outcome.result),
+                        {{"key", key_text}, {"detail", outcome.detail},
+                         {"dryRun", reconciler_.dry_run() ? "true" : "false"}});
+      break;
+    case Result::kWaiting:
+      observe::log_debug("waiting", {{"key", key_text}, {"detail", outcome.detail}});
+      queue_.add_rate_limited(key);
+      break;
+    case Result::kTransientError:
+      observe::log_warn("reconcile failed; retrying", {{"key", key_text}, {"error", outcome.detail}});
+      queue_.add_rate_limited(key);
+      break;
+    case Result::kPermanentError:
+      // Retried only at the slowest backoff: the cause is in the manifest or in permissions, and
+      // a hot loop would only hammer the server. A desired change enqueues the key at once.
+      observe::log_error("reconcile failed", {{"key", key_text}, {"error", outcome.detail}});
+      queue_.add_after(key, options_.backoff.cap);
+      break;
+  }
+  std::string reload_source;
+  {
+    std::lock_guard lock(mu_);
+    if (failed(outcome.result)) {
+      failing_[key] = outcome.result;
+    } else {
+      failing_.erase(key);
+    }
+    if (outcome.result == Result::kWaiting && outcome.needs_reload) {
+      if (const auto* object = store_.current()->find(key)) {
+        if (reload_pending_.insert(object->source).second) reload_source = object->source;
+      }
+    }
+  }
+  if (!reload_source.empty()) {
+    // The kind of an object loaded before discovery knew it is known now: load the source again so
+    // its namespace is defaulted and its key matches the live object's.
+    reload(reload_source);
+    std::lock_guard lock(mu_);
+    reload_pending_.erase(reload_source);
+  }
+  if (outcome.result == Result::kPruned) update_subscriptions(*store_.current());
+}
+
+ControllerStatus Controller::status() const {
+  ControllerStatus status;
+  status.sources_loaded = true;
+  for (const auto& source : options_.sources) {
+    const auto s = store_.status(source.spec.name);
+    if (!s || !s->loaded) {
+      status.sources_loaded = false;
+      status.not_ready.push_back("source " + source.spec.name + ": not loaded");
+    }
+  }
+  status.informers_synced = informers_.synced();
+  for (auto& line : informers_.not_ready()) status.not_ready.push_back(std::move(line));
+  status.idle = queue_.len() == 0 && queue_.delayed_len() == 0 && in_flight_.load() == 0;
+  status.desired = store_.current()->size();
+  std::lock_guard lock(mu_);
+  status.failing = failing_.size();
+  return status;
+}
+
+void Controller::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  // In-flight reconciles finish (their I/O still runs); queued keys are dropped: the next start
+  // lists and reconciles everything again.
+  queue_.shutdown();
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+  informers_.stop();
+}
+
+}  // namespace steward::reconcile

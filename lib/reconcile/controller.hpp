@@ -1,0 +1,125 @@
+#pragma once
+// Controller: the closed loop, wired (architecture guide, "The closed loop").
+//
+//   sources ── load ──► DesiredStateStore ── changed keys ──────────────┐
+//                           │ kinds in the snapshot                      ▼
+//                           └──► InformerManager ── add/update/delete ──► RateLimitingQueue
+//                                      ▲                                  │ N worker threads
+//                                      └──── watch events ◄── API ◄── Reconciler (apply / prune)
+//
+// Each worker thread takes a key, runs the reconcile coroutine on the I/O threads and waits for it
+// (the queue guarantees one reconcile per key at a time), then acts on the outcome: success forgets
+// the key's failures; transient errors and waiting come back with rate-limited backoff; permanent
+// errors come back only after the slowest backoff, so they cannot hot-loop.
+//
+// Prune is allowed for a source only when it is configured with prune, its most recent load
+// succeeded, and that load did not remove more than `prune_fraction` of the source's objects at
+// once (a guard against an emptied or truncated directory). Kinds that leave the desired state
+// keep their informer until steward's objects of that kind are pruned, so they can be pruned.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "desired/desired_state_store.hpp"
+#include "informer/informer_manager.hpp"
+#include "queue/rate_limiting_queue.hpp"
+#include "reconcile/reconciler.hpp"
+
+namespace steward::reconcile {
+
+struct SourceOptions {
+  desired::SourceSpec spec;
+  bool prune = false;
+  double prune_fraction = 0.5;
+};
+
+struct ControllerOptions {
+  std::vector<SourceOptions> sources;
+  int workers = 4;
+  bool dry_run = false;
+  std::chrono::seconds resync{600};
+  queue::ItemExponentialOptions backoff{};
+  queue::BucketOptions bucket{};
+  // Between list/watch retries of each informer (tests shorten it).
+  base::BackoffOptions watch_backoff{};
+  prometheus::Registry* registry = nullptr;
+  informer::InformerMetrics* informer_metrics = nullptr;
+};
+
+// How the loop stands, for readiness, `--once` and tests.
+struct ControllerStatus {
+  bool sources_loaded = false;  // every source has loaded at least once
+  bool informers_synced = false;
+  bool idle = false;            // nothing queued, delayed or in flight
+  std::size_t desired = 0;      // objects in the desired state
+  std::size_t failing = 0;      // keys whose last reconcile failed or is waiting
+  std::vector<std::string> not_ready;  // why not, one line each
+  // Loaded, synced, idle and no key failing: the cluster matches the desired state.
+  bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
+};
+
+class Controller : private LiveView {
+ public:
+  Controller(boost::asio::io_context& io, kube::Client& client, kube::Discovery& discovery,
+             ControllerOptions options);
+  ~Controller() override;
+
+  // Loads every source, subscribes to their kinds and starts the workers. Returns false (with the
+  // errors logged) if a source failed to load; the loop runs anyway with what did load.
+  bool start();
+  // Re-reads one source (the file watcher, SIGHUP); a failed load keeps its last good objects.
+  desired::StoreUpdate reload(const std::string& source);
+  void reload_all();
+  void set_dry_run(bool dry_run) { reconciler_.set_dry_run(dry_run); }
+
+  // Stops taking keys, lets in-flight reconciles finish, stops the informers.
+  void stop();
+
+  ControllerStatus status() const;
+  ReconcileStats stats() const { return reconciler_.stats(); }
+  const desired::DesiredStateStore& desired() const { return store_; }
+  informer::InformerManager& informers() { return informers_; }
+
+ private:
+  using Queue = queue::RateLimitingQueue<desired::ObjectKey, desired::ObjectKeyHash>;
+
+  LiveLookup find(const desired::ObjectKey& key, std::string_view api_version) const override;
+  desired::LoaderOptions loader_options() const;
+  void on_update(const desired::StoreUpdate& update);
+  void update_subscriptions(const desired::DesiredState& state);
+  void update_prune_guard(const desired::StoreUpdate& update);
+  bool may_prune(std::string_view source) const;
+  void enqueue(const desired::ObjectKey& key) { queue_.add(key); }
+  void worker();
+  void finish(const desired::ObjectKey& key, const Outcome& outcome);
+
+  boost::asio::io_context& io_;
+  kube::Discovery& discovery_;
+  const ControllerOptions options_;
+  desired::DesiredStateStore store_;
+  informer::InformerManager informers_;
+  Queue queue_;
+  Reconciler reconciler_;
+  std::vector<std::thread> workers_;
+  std::atomic<int> in_flight_{0};
+
+  mutable std::mutex mu_;  // guards everything below
+  // "apiVersion/Kind" -> subscription, and group/kind -> the apiVersion watched for it.
+  std::map<std::string, informer::InformerManager::SubscriptionId> subscriptions_;
+  std::map<std::pair<std::string, std::string>, std::string> watched_versions_;
+  std::set<std::string> prune_blocked_;                       // sources over their prune fraction
+  std::map<desired::ObjectKey, Result> failing_;              // keys whose last outcome failed
+  std::set<std::string> reload_pending_;                      // sources waiting on discovery
+  bool stopped_ = false;
+};
+
+}  // namespace steward::reconcile

@@ -1,0 +1,197 @@
+#include "reconcile/reconciler.hpp"
+
+#include <chrono>
+
+#include "reconcile/drift.hpp"
+#include "reconcile/reconcile_metrics.hpp"
+
+namespace steward::reconcile {
+namespace {
+
+bool being_deleted(const rapidjson::Value& live) {
+  const auto metadata = live.FindMember("metadata");
+  return metadata != live.MemberEnd() && metadata->value.IsObject() &&
+         metadata->value.HasMember("deletionTimestamp");
+}
+
+}  // namespace
+
+std::string_view to_string(Result result) {
+  switch (result) {
+    case Result::kInSync: return "in_sync";
+    case Result::kCreated: return "created";
+    case Result::kCorrected: return "corrected";
+    case Result::kPruned: return "pruned";
+    case Result::kWaiting: return "waiting";
+    case Result::kTransientError: return "transient_error";
+    case Result::kPermanentError: return "permanent_error";
+  }
+  return "unknown";
+}
+
+Reconciler::Reconciler(kube::Client& client, const LiveView& live, DesiredSource desired,
+                       ReconcilerOptions options)
+    : client_(client), live_(live), desired_(std::move(desired)), options_(std::move(options)) {
+  if (options_.registry != nullptr) {
+    metrics_ = std::make_unique<ReconcileMetrics>(*options_.registry);
+  }
+}
+
+Reconciler::~Reconciler() = default;
+
+ReconcileStats Reconciler::stats() const {
+  return {applies_.load(), prunes_.load(), in_sync_.load(), errors_.load()};
+}
+
+std::shared_ptr<const Reconciler::Memo> Reconciler::memo_for(
+    const desired::DesiredObjectPtr& desired) {
+  {
+    std::lock_guard lock(memo_mu_);
+    auto found = memos_.find(desired->key);
+    if (found != memos_.end() && found->second->desired == desired) return found->second;
+  }
+  // A new desired object (or the first look at this key): a new body, no projection yet. Built
+  // outside the lock; only this key's reconcile (one at a time) writes this entry.
+  auto memo = std::make_shared<Memo>();
+  memo->desired = desired;
+  memo->body = make_apply_body(*desired);
+  std::lock_guard lock(memo_mu_);
+  memos_[desired->key] = memo;
+  return memo;
+}
+
+void Reconciler::remember_apply(const desired::ObjectKey& key,
+                                const std::shared_ptr<const Memo>& memo,
+                                const rapidjson::Value& answer) {
+  auto next = std::make_shared<Memo>(*memo);
+  auto projection = std::make_shared<rapidjson::Document>();
+  rapidjson::Value projected = project(*memo->body.object, answer, projection->GetAllocator());
+  static_cast<rapidjson::Value&>(*projection).Swap(projected);
+  next->projection = std::move(projection);
+  std::lock_guard lock(memo_mu_);
+  memos_[key] = std::move(next);
+}
+
+void Reconciler::forget(const desired::ObjectKey& key) {
+  std::lock_guard lock(memo_mu_);
+  memos_.erase(key);
+}
+
+boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::shared_ptr<const desired::DesiredState> snapshot = desired_();
+  const auto found = snapshot->objects().find(key);
+  const desired::DesiredObjectPtr desired =
+      found != snapshot->objects().end() ? found->second : nullptr;
+  const std::string api_version =
+      desired ? std::string(kube::string_at(*desired->object, {"apiVersion"})) : std::string();
+  const LiveLookup live = live_.find(key, api_version);
+
+  Outcome outcome;
+  if (!live.type) {
+    // Not served: a CRD not created yet (wait for it), or a kind that went away with its objects.
+    outcome = desired ? Outcome{Result::kWaiting, "kind " + api_version + "/" + key.kind +
+                                                      " is not served yet"}
+                      : Outcome{Result::kInSync, "kind not served"};
+  } else if (!live.synced) {
+    outcome = {Result::kWaiting, "cache of " + live.type->qualified_resource() + " not synced"};
+  } else if (desired) {
+    if (desired->scope_unknown && live.type->namespaced && key.ns.empty()) {
+      // Loaded before discovery knew the kind: its namespace is not defaulted yet, and the key
+      // would not match the live object's. A reload with the kind known fixes the key.
+      outcome = {Result::kWaiting, "namespace of " + key.to_string() + " not resolved yet", true};
+    } else {
+      const auto memo = memo_for(desired);
+      if (!live.object) {
+        outcome = co_await apply(key, *live.type, memo, false);
+      } else {
+        const bool applied_this = applied_hash(*live.object) == memo->body.hash;
+        const rapidjson::Value& reference =
+            memo->projection ? static_cast<const rapidjson::Value&>(*memo->projection)
+                             : static_cast<const rapidjson::Value&>(*memo->body.object);
+        const Drift drift = find_drift(reference, *live.object);
+        if (!drift.drifted) {
+          outcome = {Result::kInSync, ""};
+        } else {
+          if (metrics_) metrics_->drift_detected(key.kind);
+          outcome = co_await apply(key, *live.type, memo, true);
+          if (outcome.result == Result::kCorrected) {
+            outcome.detail = drift.path + " " + drift.reason +
+                             (applied_this && !memo->projection ? " (after restart)" : "");
+            if (metrics_) metrics_->drift_corrected(key.kind);
+          }
+        }
+      }
+    }
+  } else if (!live.object) {
+    forget(key);
+    outcome = {Result::kInSync, "absent"};
+  } else {
+    const std::string_view source = owning_source(*live.object);
+    if (source.empty()) {
+      outcome = {Result::kInSync, "not steward's"};
+    } else if (being_deleted(*live.object)) {
+      outcome = {Result::kInSync, "being deleted"};
+    } else if (!options_.may_prune || !options_.may_prune(source)) {
+      outcome = {Result::kInSync, "prune not allowed for source " + std::string(source)};
+    } else {
+      outcome = co_await prune(key, *live.type, live.object);
+    }
+  }
+
+  record(key, outcome,
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return outcome;
+}
+
+boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
+                                                  const kube::ResourceType& type,
+                                                  std::shared_ptr<const Memo> memo, bool exists) {
+  kube::ApplyOptions apply_options;
+  apply_options.field_manager = options_.field_manager;
+  apply_options.force = true;
+  apply_options.dry_run = dry_run_.load();
+  const std::string ns = type.namespaced ? key.ns : std::string();
+  const kube::ObjectReply reply =
+      co_await client_.apply(type, ns, *memo->body.object, apply_options);
+  if (!reply.ok()) co_return error_outcome(*reply.error, "apply");
+  if (!apply_options.dry_run) {
+    remember_apply(key, memo, *reply.object);
+    applies_.fetch_add(1);
+  }
+  co_return Outcome{exists ? Result::kCorrected : Result::kCreated,
+                    apply_options.dry_run ? "dry run" : ""};
+}
+
+boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
+                                                  const kube::ResourceType& type,
+                                                  const kube::ObjectPtr& live) {
+  kube::DeleteOptions delete_options;
+  // Deletes exactly the object the decision was made on: if it was replaced or changed since the
+  // cache saw it, the server answers 409 and the next reconcile decides again.
+  delete_options.uid = std::string(kube::string_at(*live, {"metadata", "uid"}));
+  delete_options.resource_version =
+      std::string(kube::string_at(*live, {"metadata", "resourceVersion"}));
+  delete_options.dry_run = dry_run_.load();
+  const std::string ns = type.namespaced ? key.ns : std::string();
+  const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
+  if (!reply.ok() && !reply.error->is_not_found()) co_return error_outcome(*reply.error, "prune");
+  if (!delete_options.dry_run) {
+    forget(key);
+    prunes_.fetch_add(1);
+  }
+  co_return Outcome{Result::kPruned, delete_options.dry_run ? "dry run" : ""};
+}
+
+Outcome Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {
+  errors_.fetch_add(1);
+  return {error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
+          std::string(action) + ": " + error.to_string()};
+}
+
+void Reconciler::record(const desired::ObjectKey& key, const Outcome& outcome, double seconds) {
+  if (outcome.result == Result::kInSync) in_sync_.fetch_add(1);
+  if (metrics_) metrics_->reconciled(key.kind, to_string(outcome.result), seconds);
+}
+
+}  // namespace steward::reconcile

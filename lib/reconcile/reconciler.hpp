@@ -1,0 +1,150 @@
+#pragma once
+// Reconciler: one key at a time, the four cases of the loop (architecture guide):
+//
+//   desired D, no live A           apply (server-side apply creates)
+//   D and A, A has drifted from D  apply
+//   no D, A is steward's           prune: delete with uid and resourceVersion preconditions
+//   otherwise                      nothing
+//
+// "Drifted" is the drift rule (drift.hpp) against the apply body, or, once steward has applied this
+// desired object, against the memo: the live object's values at the desired paths as the server
+// answered the apply. So a value the server normalises (cpu 0.5 -> 500m) costs one apply per
+// desired change, not one per event. After a restart there is no memo: a live object whose
+// desired-hash annotation equals the current desired object's hash is compared the same way and,
+// if it differs only by normalisation, is applied once more and memoised.
+//
+// It never acts on a cache that has not finished its first list (a missing object might only be
+// missing from the cache), and prunes only what the prune policy allows: objects carrying steward's
+// label and source annotation, of a source of this instance that has loaded and has prune on.
+//
+// Reads come from the informers' caches: an in-sync key costs no API call. Thread-safe; the work
+// queue guarantees one reconcile per key at a time.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "desired/desired_state.hpp"
+#include "kube/client.hpp"
+#include "kube/resource.hpp"
+#include "reconcile/ownership.hpp"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace steward::reconcile {
+
+class ReconcileMetrics;
+
+// What the reconciler sees of the cluster.
+struct LiveLookup {
+  std::optional<kube::ResourceType> type;  // nullopt: the kind is not served (yet)
+  bool synced = false;                     // its cache has delivered its first list
+  kube::ObjectPtr object;                  // the cached object, or null
+};
+
+class LiveView {
+ public:
+  virtual ~LiveView() = default;
+  // `api_version` is the desired object's, or empty for a key without one (any watched version).
+  virtual LiveLookup find(const desired::ObjectKey& key, std::string_view api_version) const = 0;
+};
+
+enum class Result {
+  kInSync,          // nothing to do
+  kCreated,         // applied; the object did not exist
+  kCorrected,       // applied; the object had drifted
+  kPruned,          // deleted (or already gone)
+  kWaiting,         // cannot act yet (kind not served, cache not synced, scope unknown): retry
+  kTransientError,  // network, 429, 5xx, conflict: retry with backoff
+  kPermanentError,  // 400, 403, 422, ...: report, retry only at the slowest backoff
+};
+std::string_view to_string(Result result);
+
+struct Outcome {
+  Result result = Result::kInSync;
+  std::string detail;  // for logs: the drifted field, the error, what is awaited
+  // Waiting on a desired object loaded before discovery knew its kind: its source must be loaded
+  // again now that the kind is known.
+  bool needs_reload = false;
+};
+
+struct ReconcilerOptions {
+  // Whether objects of this source may be pruned (configured with prune, loaded, within its prune
+  // fraction). Unset: never prune.
+  std::function<bool(std::string_view source)> may_prune;
+  std::string field_manager = "steward";
+  prometheus::Registry* registry = nullptr;
+};
+
+// Counts for tests, benchmarks and `--once`; metrics carry the same by kind.
+struct ReconcileStats {
+  std::uint64_t applies = 0;   // apply calls that succeeded (creates and corrections)
+  std::uint64_t prunes = 0;    // delete calls that succeeded
+  std::uint64_t in_sync = 0;
+  std::uint64_t errors = 0;
+};
+
+class Reconciler {
+ public:
+  using DesiredSource = std::function<std::shared_ptr<const desired::DesiredState>()>;
+
+  Reconciler(kube::Client& client, const LiveView& live, DesiredSource desired,
+             ReconcilerOptions options);
+  ~Reconciler();
+
+  boost::asio::awaitable<Outcome> reconcile(desired::ObjectKey key);
+
+  // Server-side dry run for every write from now on (the config's dryRun can change live).
+  void set_dry_run(bool dry_run) { dry_run_.store(dry_run); }
+  bool dry_run() const { return dry_run_.load(); }
+
+  ReconcileStats stats() const;
+
+ private:
+  // Per key: the body for the current desired object and what the server made of it.
+  struct Memo {
+    desired::DesiredObjectPtr desired;  // the object the body was made from
+    ApplyBody body;
+    std::shared_ptr<const rapidjson::Document> projection;  // after a successful apply
+  };
+  std::shared_ptr<const Memo> memo_for(const desired::DesiredObjectPtr& desired);
+  void remember_apply(const desired::ObjectKey& key, const std::shared_ptr<const Memo>& memo,
+                      const rapidjson::Value& answer);
+  void forget(const desired::ObjectKey& key);
+
+  boost::asio::awaitable<Outcome> apply(const desired::ObjectKey& key,
+                                        const kube::ResourceType& type,
+                                        std::shared_ptr<const Memo> memo, bool exists);
+  boost::asio::awaitable<Outcome> prune(const desired::ObjectKey& key,
+                                        const kube::ResourceType& type,
+                                        const kube::ObjectPtr& live);
+  Outcome error_outcome(const kube::ApiError& error, std::string_view action);
+  void record(const desired::ObjectKey& key, const Outcome& outcome, double seconds);
+
+  kube::Client& client_;
+  const LiveView& live_;
+  const DesiredSource desired_;
+  const ReconcilerOptions options_;
+  std::unique_ptr<ReconcileMetrics> metrics_;
+  std::atomic<bool> dry_run_{false};
+
+  mutable std::mutex memo_mu_;  // guards memos_
+  std::unordered_map<desired::ObjectKey, std::shared_ptr<const Memo>,
+                     desired::ObjectKeyHash> memos_;
+
+  std::atomic<std::uint64_t> applies_{0};
+  std::atomic<std::uint64_t> prunes_{0};
+  std::atomic<std::uint64_t> in_sync_{0};
+  std::atomic<std::uint64_t> errors_{0};
+};
+
+}  // namespace steward::reconcile

@@ -1,0 +1,243 @@
+// The closed loop against steward-testapi over real sockets: manifests in a folder, a Controller,
+// and a second client playing "someone else" who edits and deletes objects.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "kube/discovery.hpp"
+#include "kube/kubeconfig.hpp"
+#include "reconcile/controller.hpp"
+#include "support/async.hpp"
+#include "support/testapi_process.hpp"
+
+using namespace steward;
+using namespace steward::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
+const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
+const kube::ResourceType kWidgets{"example.com", "v1", "widgets", "Widget", true};
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  const fs::path temp = path.string() + ".tmp";
+  std::ofstream(temp) << text;
+  fs::rename(temp, path);  // whole files only, as an editor's save or a ConfigMap update
+}
+
+struct LoopEnv {
+  TestApiServer server;
+  fs::path manifests = server.dir() / "manifests";
+  Loop loop;
+  kube::Client client;     // steward's
+  kube::Client other;      // someone else's
+  kube::Discovery discovery;
+  std::unique_ptr<reconcile::Controller> controller;
+
+  LoopEnv()
+      : client(loop.io, rest_config()),
+        other(loop.io, rest_config()),
+        discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)}) {
+    fs::create_directories(manifests);
+  }
+  ~LoopEnv() {
+    if (controller) controller->stop();
+  }
+  kube::RestConfig rest_config() const {
+    kube::KubeconfigOptions options;
+    options.explicit_path = server.kubeconfig();
+    return kube::load_kubeconfig(options);
+  }
+  void start(bool prune = false, bool dry_run = false,
+             std::chrono::seconds resync = std::chrono::seconds(600)) {
+    reconcile::ControllerOptions options;
+    options.sources.push_back({.spec = {.name = "apps", .path = manifests,
+                                        .default_namespace = "default"},
+                               .prune = prune,
+                               .prune_fraction = 1.0});
+    options.dry_run = dry_run;
+    options.resync = resync;
+    controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
+    controller->start();
+  }
+  bool converged() { return eventually([&] { return controller->status().in_sync(); }); }
+  std::shared_ptr<kube::Object> get(const kube::ResourceType& type, const std::string& ns,
+                                    const std::string& name) {
+    auto reply = loop.sync(other.get(type, ns, name));
+    return reply.ok() ? reply.object : nullptr;
+  }
+  std::string data(const std::string& name, const std::string& field) {
+    auto object = get(kConfigMaps, "default", name);
+    if (!object) return "<absent>";
+    return std::string(kube::string_at(*object, {"data", field}));
+  }
+};
+
+const char* kConfigMapYaml = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  color: blue
+)";
+
+}  // namespace
+
+TEST_CASE("a missing object is created, reverted when changed, re-created when deleted") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+  REQUIRE(env.data("settings", "color") == "blue");
+  auto created = env.get(kConfigMaps, "default", "settings");
+  CHECK(kube::string_at(*created, {"metadata", "labels", "app.kubernetes.io/managed-by"}) ==
+        "steward");
+  CHECK(kube::string_at(*created, {"metadata", "annotations", "steward.dev/source"}) == "apps");
+  CHECK(env.controller->stats().applies == 1);
+
+  // Someone else changes a field steward sets: reverted with one write.
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, "default",
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
+      kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->stats().applies == 2);
+
+  // Someone deletes it: re-created.
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, "default", "settings")).ok());
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->stats().applies == 3);
+}
+
+TEST_CASE("a field steward does not set is left alone, and costs no write") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+  const auto in_sync_before = env.controller->stats().in_sync;
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, "default",
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","labels":{"team":"blue"}},"data":{"extra":"x"}})"),
+      kube::ApplyOptions{.field_manager = "other-tool", .force = false})).ok());
+  // The update reaches steward (its informer sees it) and is judged in sync.
+  REQUIRE(eventually([&] { return env.controller->stats().in_sync > in_sync_before; }));
+  REQUIRE(env.converged());
+  auto live = env.get(kConfigMaps, "default", "settings");
+  CHECK(kube::string_at(*live, {"metadata", "labels", "team"}) == "blue");
+  CHECK(kube::string_at(*live, {"data", "extra"}) == "x");
+  CHECK(env.controller->stats().applies == 1);
+}
+
+TEST_CASE("a value the server normalises is applied once per desired change, not on every event") {
+  LoopEnv env;
+  write_file(env.manifests / "web.yaml", R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        resources: {requests: {cpu: "0.5", memory: 64Mi}}
+)");
+  env.start(false, false, std::chrono::seconds(1));  // resync every second: many chances to loop
+  REQUIRE(env.converged());
+  auto live = env.get(kDeployments, "default", "web");
+  REQUIRE(live);
+  REQUIRE(kube::to_json(*live).find(R"("cpu":"500m")") != std::string::npos);
+  const auto in_sync_before = env.controller->stats().in_sync;
+  // Three resyncs re-deliver the object; each is judged against the memo, not the manifest.
+  REQUIRE(eventually([&] { return env.controller->stats().in_sync >= in_sync_before + 3; }));
+  CHECK(env.controller->stats().applies == 1);
+}
+
+TEST_CASE("an object removed from the manifests is pruned only when its source prunes") {
+  for (const bool prune : {false, true}) {
+    DYNAMIC_SECTION("prune " << prune) {
+      LoopEnv env;
+      write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+      write_file(env.manifests / "keep.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: keep}
+data: {a: "1"}
+)");
+      env.start(prune);
+      REQUIRE(env.converged());
+      // Not steward's: same kind, never touched.
+      REQUIRE(env.loop.sync(env.other.create(kConfigMaps, "default",
+          json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"foreign"}})"))).ok());
+      fs::remove(env.manifests / "settings.yaml");
+      REQUIRE(env.controller->reload("apps").accepted);
+      if (prune) {
+        REQUIRE(eventually([&] { return env.data("settings", "color") == "<absent>"; }));
+        CHECK(env.controller->stats().prunes == 1);
+      }
+      REQUIRE(env.converged());
+      CHECK(env.data("settings", "color") == (prune ? "<absent>" : "blue"));
+      CHECK(env.data("keep", "a") == "1");
+      CHECK(env.get(kConfigMaps, "default", "foreign") != nullptr);
+    }
+  }
+}
+
+TEST_CASE("a broken edit changes nothing in the cluster and the previous state holds") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  write_file(env.manifests / "settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n");
+  const auto update = env.controller->reload("apps");
+  REQUIRE_FALSE(update.accepted);
+  REQUIRE_FALSE(update.errors.empty());
+  CHECK(update.errors[0].to_string().find("settings.yaml:") != std::string::npos);
+  // Drift is still corrected against the last good state, and nothing was pruned.
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, "default", "settings")).ok());
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->stats().prunes == 0);
+}
+
+TEST_CASE("dry run makes no writes") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start(true, true);
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "<absent>");
+  CHECK(env.controller->stats().applies == 0);
+}
+
+TEST_CASE("a CRD and its objects in one source converge") {
+  LoopEnv env;
+  write_file(env.manifests / "crd.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+)");
+  write_file(env.manifests / "widget.yaml", R"(apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1}
+spec: {size: 3}
+)");
+  env.start();
+  REQUIRE(eventually([&] { return env.get(kWidgets, "default", "w1") != nullptr; }));
+  REQUIRE(env.converged());
+  auto widget = env.get(kWidgets, "default", "w1");
+  CHECK(kube::to_json(*widget).find(R"("size":3)") != std::string::npos);
+}
