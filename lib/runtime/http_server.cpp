@@ -1,0 +1,464 @@
+#include "runtime/http_server.hpp"
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <exception>
+#include <map>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+namespace steward::runtime {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// Writing one response: the largest is a scrape of a few hundred KiB.
+constexpr std::chrono::seconds kWriteTimeout{10};
+// After answering a request whose rest is not read (a body, an oversized header), what the client
+// still sends is read and thrown away for up to this long before closing: closing a socket with
+// unread input resets the connection, and the reset can destroy the answer still in flight.
+constexpr std::chrono::seconds kLingerTimeout{1};
+constexpr std::size_t kLingerBytes = 256 * 1024;
+// Pause after a failed accept (out of file descriptors, say) rather than spinning on it.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::string_view kTextContentType = "text/plain; charset=utf-8";
+constexpr std::string_view kJsonContentType = "application/json";
+
+using Request = http::request<http::empty_body>;
+using Response = http::response<http::string_body>;
+
+// What a request is answered, before HTTP framing.
+struct Reply {
+  http::status status = http::status::ok;
+  std::string_view content_type = kTextContentType;
+  std::string body;
+};
+
+std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// ---- the bind address --------------------------------------------------------------------------
+
+struct BindAddress {
+  std::string host;  // empty: all interfaces; IPv6 without brackets
+  std::uint16_t port = 0;
+};
+
+BindAddress parse_bind_address(const std::string& address) {
+  const auto malformed = [&](const std::string& why) {
+    return std::invalid_argument("bind address " + quote(address) + " " + why +
+                                 " (\":8080\", \"127.0.0.1:8080\", \"[::1]:8080\")");
+  };
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos) throw malformed("is not host:port");
+  const std::string_view port_text = std::string_view(address).substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
+      port > 65535)
+    throw malformed("has no port from 0 to 65535");
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string::npos) {
+    throw malformed("needs brackets around its IPv6 host");
+  }
+  return BindAddress{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+// Where to try listening, in order. All interfaces: IPv6 accepting IPv4 too, else IPv4 only (a
+// host or container without IPv6), as Go's net.Listen does for ":8080".
+std::vector<tcp::endpoint> listen_endpoints(const std::string& address, const BindAddress& bind,
+                                            const asio::any_io_executor& executor) {
+  if (bind.host.empty()) {
+    return {tcp::endpoint(tcp::v6(), bind.port), tcp::endpoint(tcp::v4(), bind.port)};
+  }
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(bind.host, ec);
+  if (!ec) return {tcp::endpoint(ip, bind.port)};
+  tcp::resolver resolver(executor);
+  const auto results =
+      resolver.resolve(bind.host, std::to_string(bind.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec) {
+    throw std::system_error(
+        ec, "cannot listen on " + quote(address) + ": cannot resolve " + quote(bind.host));
+  }
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  return endpoints;
+}
+
+// ---- health checks -----------------------------------------------------------------------------
+
+struct CheckResult {
+  std::string name;
+  std::optional<std::string> failure;  // why the check failed; empty when it passed
+};
+
+std::vector<CheckResult> run_checks(const std::vector<HealthCheck>& checks) {
+  std::vector<CheckResult> results;
+  results.reserve(checks.size() + 1);
+  for (const HealthCheck& check : checks) {
+    CheckResult& result = results.emplace_back(CheckResult{check.name, std::nullopt});
+    try {
+      if (check.check) result.failure = check.check();
+    } catch (const std::exception& e) {
+      result.failure = std::string("check threw: ") + e.what();
+    } catch (...) {
+      result.failure = "check threw";
+    }
+  }
+  return results;
+}
+
+// A reason on one line, so that it cannot forge another check's line.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+std::string checks_json(const std::vector<CheckResult>& results, bool ok) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  writer.StartObject();
+  writer.Key("status");
+  writer.String(ok ? "ok" : "failed");
+  writer.Key("checks");
+  writer.StartArray();
+  for (const CheckResult& result : results) {
+    writer.StartObject();
+    writer.Key("name");
+    writer.String(result.name.data(), static_cast<rapidjson::SizeType>(result.name.size()));
+    writer.Key("ok");
+    writer.Bool(!result.failure);
+    if (result.failure) {
+      writer.Key("reason");
+      writer.String(result.failure->data(),
+                    static_cast<rapidjson::SizeType>(result.failure->size()));
+    }
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return std::string(out.GetString(), out.GetSize()) + "\n";
+}
+
+// kube-apiserver's answer: "ok", or a line per failing check and "<what> check failed".
+Reply health_reply(std::string_view what, const std::vector<CheckResult>& results, bool verbose) {
+  bool ok = true;
+  for (const CheckResult& result : results) ok = ok && !result.failure;
+  Reply reply;
+  reply.status = ok ? http::status::ok : http::status::service_unavailable;
+  if (verbose) {
+    reply.content_type = kJsonContentType;
+    reply.body = checks_json(results, ok);
+  } else if (ok) {
+    reply.body = "ok";
+  } else {
+    for (const CheckResult& result : results) {
+      if (result.failure)
+        reply.body += "[-]" + result.name + " failed: " + one_line(*result.failure) + "\n";
+    }
+    reply.body += std::string(what) + " check failed\n";
+  }
+  return reply;
+}
+
+// Whether the query has a `verbose` parameter, with any value or none (as kube-apiserver reads it).
+bool wants_verbose(std::string_view query) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view parameter = query.substr(0, amp);
+    if (parameter.substr(0, parameter.find('=')) == "verbose") return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+Reply plain(http::status status, std::string body) {
+  Reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+// The answer to a request that could not be parsed, or nullopt when there is no one to answer
+// (the client went away or was too slow).
+std::optional<http::status> status_for_read_error(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
+  const auto& http_errors = http::make_error_code(http::error::end_of_stream).category();
+  if (ec.category() == http_errors && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message)
+    return http::status::bad_request;
+  return std::nullopt;
+}
+
+Response to_response(Reply reply, unsigned version, bool keep_alive) {
+  Response response(reply.status, version);
+  response.set(http::field::content_type, reply.content_type);
+  response.set("X-Content-Type-Options", "nosniff");
+  if (reply.status == http::status::method_not_allowed)
+    response.set(http::field::allow, "GET, HEAD");
+  response.keep_alive(keep_alive);
+  response.body() = std::move(reply.body);
+  response.prepare_payload();
+  return response;
+}
+
+// Shuts down our side and reads what the client still sends, for a while (see kLingerTimeout).
+asio::awaitable<void> drain(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTimeout);
+  std::array<char, 4096> sink{};
+  const asio::mutable_buffer into = asio::buffer(sink);
+  for (std::size_t total = 0; total < kLingerBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(into, kTuple);
+    if (ec) break;
+    total += n;
+  }
+}
+
+}  // namespace
+
+// ---- the server --------------------------------------------------------------------------------
+
+struct HttpServer::Impl {
+  Impl(asio::io_context& io, HttpServerOptions opts)
+      : options(std::move(opts)),
+        serves_probes(!options.healthz.empty() || !options.readyz.empty()),
+        strand(asio::make_strand(io)),
+        acceptor(strand),
+        wake(strand) {}
+
+  std::uint16_t listen();
+  boost::system::error_code try_listen(const tcp::endpoint& endpoint);
+  static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
+  static asio::awaitable<void> serve(std::shared_ptr<Impl> self, tcp::socket socket);
+  Response respond(const Request& request, bool has_body) const;
+  Reply route(std::string_view target) const;
+  Reply metrics() const;
+  void close_all();
+
+  const HttpServerOptions options;
+  const bool serves_probes;
+  std::atomic<bool> shutting_down{false};
+  std::atomic<bool> stopped{false};
+  bool started = false;
+
+  // Everything below is used on the strand only.
+  asio::strand<asio::io_context::executor_type> strand;
+  tcp::acceptor acceptor;
+  // The accept loop sleeps on it while at the connection cap (a closing connection cancels it)
+  // and after a failed accept.
+  asio::steady_timer wake;
+  // Open connections, to close them on stop(); the streams live in their coroutines' frames.
+  std::map<std::uint64_t, beast::tcp_stream*> open;
+  std::uint64_t next_id = 0;
+};
+
+std::uint16_t HttpServer::Impl::listen() {
+  const std::string& address = options.bind_address;
+  const BindAddress bind = parse_bind_address(address);
+  boost::system::error_code ec;
+  for (const tcp::endpoint& endpoint : listen_endpoints(address, bind, strand)) {
+    ec = try_listen(endpoint);
+    if (!ec) return acceptor.local_endpoint().port();
+  }
+  throw std::system_error(ec, "cannot listen on " + quote(address));
+}
+
+boost::system::error_code HttpServer::Impl::try_listen(const tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  // Lets a restarted daemon listen again while connections of its predecessor are in TIME_WAIT;
+  // on Linux it does not allow two listeners on one port.
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6() && endpoint.address().is_unspecified())
+    acceptor.set_option(asio::ip::v6_only(false), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+  }
+  return ec;
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
+  while (!self->stopped) {
+    if (self->open.size() >= self->options.max_connections) {
+      self->wake.expires_at(asio::steady_timer::time_point::max());
+      co_await self->wake.async_wait(kTuple);
+      continue;
+    }
+    auto [ec, socket] = co_await self->acceptor.async_accept(kTuple);
+    if (self->stopped || ec == asio::error::operation_aborted) break;
+    if (ec) {
+      self->wake.expires_after(kAcceptRetryDelay);
+      co_await self->wake.async_wait(kTuple);
+      continue;
+    }
+    asio::co_spawn(self->strand, serve(self, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const std::uint64_t id = self->next_id++;
+  self->open.emplace(id, &stream);
+  struct Unregister {
+    Impl& impl;
+    std::uint64_t id;
+    ~Unregister() { impl.open.erase(id); }
+  } unregister{*self, id};
+
+  beast::flat_buffer buffer;
+  bool keep_alive = true;
+  while (keep_alive && !self->stopped) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(self->options.max_header_bytes));
+    stream.expires_after(self->options.read_timeout);
+    auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (self->stopped) break;
+    Response response;
+    bool unread_input = false;  // the request's rest (its body, its oversized header) is not read
+    if (read_ec) {
+      const auto status = status_for_read_error(read_ec);
+      if (!status) break;
+      response =
+          to_response(plain(*status, std::string(obsolete_reason(*status)) + "\n"), 11, false);
+      unread_input = true;
+    } else {
+      unread_input = !parser.is_done();
+      response = self->respond(parser.get(), unread_input);
+    }
+    stream.expires_after(kWriteTimeout);
+    auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
+    if (write_ec) break;
+    if (unread_input) co_await drain(stream);
+    keep_alive = response.keep_alive();
+  }
+
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.close();
+  if (!self->stopped) self->wake.cancel();  // a slot is free
+}
+
+Response HttpServer::Impl::respond(const Request& request, bool has_body) const {
+  const bool head = request.method() == http::verb::head;
+  Reply reply;
+  if (request.method() != http::verb::get && !head) {
+    reply = plain(http::status::method_not_allowed, "method not allowed\n");
+  } else if (has_body) {
+    reply = plain(http::status::payload_too_large, "a request body is not accepted\n");
+  } else {
+    reply = route(request.target());
+  }
+  Response response =
+      to_response(std::move(reply), request.version(), request.keep_alive() && !has_body);
+  if (head) response.body().clear();  // Content-Length stays that of the GET answer
+  return response;
+}
+
+Reply HttpServer::Impl::route(std::string_view target) const {
+  const std::size_t question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  if (path == "/metrics" && options.registry != nullptr) return metrics();
+  if (serves_probes && path == "/healthz") {
+    return health_reply("healthz", run_checks(options.healthz), wants_verbose(query));
+  }
+  if (serves_probes && path == "/readyz") {
+    std::vector<CheckResult> results = run_checks(options.readyz);
+    std::optional<std::string> shutdown;
+    if (shutting_down) shutdown = "the daemon is shutting down";
+    results.push_back(CheckResult{"shutdown", std::move(shutdown)});
+    return health_reply("readyz", results, wants_verbose(query));
+  }
+  return plain(http::status::not_found, "404 page not found\n");
+}
+
+Reply HttpServer::Impl::metrics() const {
+  if (options.before_scrape) {
+    try {
+      options.before_scrape();
+    } catch (...) {
+      // A failed refresh leaves some gauges stale; the scrape is still worth answering.
+    }
+  }
+  Reply reply;
+  reply.content_type = kMetricsContentType;
+  const prometheus::TextSerializer serializer;
+  reply.body = serializer.Serialize(options.registry->Collect());
+  return reply;
+}
+
+void HttpServer::Impl::close_all() {
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  wake.cancel();
+  for (auto& [id, stream] : open) {
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->close();
+  }
+}
+
+// ---- the public face ---------------------------------------------------------------------------
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options)
+    : impl_(std::make_shared<Impl>(io, std::move(options))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  if (impl_->started || impl_->stopped) {
+    throw std::logic_error("HttpServer::start called twice or after stop");
+  }
+  impl_->started = true;
+  if (impl_->options.bind_address == "0") return;
+  port_ = impl_->listen();
+  asio::co_spawn(impl_->strand, Impl::accept_loop(impl_), asio::detached);
+}
+
+std::uint16_t HttpServer::port() const { return port_; }
+
+void HttpServer::set_shutting_down() { impl_->shutting_down = true; }
+
+void HttpServer::stop() {
+  if (impl_->stopped.exchange(true)) return;
+  asio::post(impl_->strand, [impl = impl_] { impl->close_all(); });
+}
+
+}  // namespace steward::runtime
