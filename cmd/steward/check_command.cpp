@@ -10,21 +10,16 @@
 #include <iostream>
 #include <optional>
 
+#include "cluster_connection.hpp"
 #include "commands.hpp"
 #include "kube/client.hpp"
 #include "kube/config_error.hpp"
 #include "kube/discovery.hpp"
-#include "kube/in_cluster.hpp"
-#include "kube/kubeconfig.hpp"
 
 namespace steward::cmd {
 namespace {
 
-struct CheckFlags {
-  std::string kubeconfig;
-  std::string context;
-  bool in_cluster = false;
-};
+using CheckFlags = ClusterFlags;
 
 // Which of the failures `steward check` promises to tell apart.
 std::string_view failure_kind(const kube::ApiError& error) {
@@ -34,23 +29,10 @@ std::string_view failure_kind(const kube::ApiError& error) {
   return "network";
 }
 
-kube::RestConfig load_config(const CheckFlags& flags) {
-  const auto in_cluster_env = kube::InClusterEnv::from_environment();
-  if (flags.in_cluster ||
-      (flags.kubeconfig.empty() && flags.context.empty() && !std::getenv("KUBECONFIG") &&
-       kube::in_cluster_available(in_cluster_env))) {
-    return kube::load_in_cluster(in_cluster_env);
-  }
-  return kube::load_kubeconfig(kube::KubeconfigOptions::from_environment(
-      flags.kubeconfig.empty() ? std::nullopt
-                               : std::optional<std::filesystem::path>(flags.kubeconfig),
-      flags.context.empty() ? std::nullopt : std::optional<std::string>(flags.context)));
-}
-
 int run_check(const CheckFlags& flags) {
   kube::RestConfig config;
   try {
-    config = load_config(flags);
+    config = load_rest_config(flags);
   } catch (const kube::ConfigError& e) {
     std::cout << "check failed: config: " << e.what() << "\n";
     return kExitFailure;

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   std::map<std::string, Command> commands;
   commands["version"] = add_version_command(app);
   commands["check"] = add_check_command(app);
+  commands["validate"] = add_validate_command(app);
+  commands["run"] = add_run_command(app);
 
   try {
     app.parse(argc, argv);

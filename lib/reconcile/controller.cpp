@@ -273,7 +273,7 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
   {
     std::lock_guard lock(mu_);
     if (failed(outcome.result)) {
-      failing_[key] = outcome.result;
+      failing_[key] = outcome;
     } else {
       failing_.erase(key);
     }
@@ -305,10 +305,18 @@ ControllerStatus Controller::status() const {
   }
   status.informers_synced = informers_.synced();
   for (auto& line : informers_.not_ready()) status.not_ready.push_back(std::move(line));
-  status.idle = queue_.len() == 0 && queue_.delayed_len() == 0 && in_flight_.load() == 0;
+  status.busy = queue_.len() > 0 || in_flight_.load() > 0;
+  status.idle = !status.busy && queue_.delayed_len() == 0;
   status.desired = store_.current()->size();
   std::lock_guard lock(mu_);
   status.failing = failing_.size();
+  for (const auto& [key, outcome] : failing_) {
+    if (outcome.result == Result::kPermanentError) ++status.permanent;
+    if (status.failures.size() < 20) {
+      status.failures.push_back(key.to_string() + ": " + std::string(to_string(outcome.result)) +
+                                ": " + outcome.detail);
+    }
+  }
   return status;
 }
 

@@ -62,9 +62,16 @@ struct ControllerStatus {
   bool idle = false;            // nothing queued, delayed or in flight
   std::size_t desired = 0;      // objects in the desired state
   std::size_t failing = 0;      // keys whose last reconcile failed or is waiting
+  std::size_t permanent = 0;    // ...of which failed permanently (retried only at the slowest pace)
+  bool busy = false;            // keys queued now or in flight (delayed retries not counted)
   std::vector<std::string> not_ready;  // why not, one line each
+  std::vector<std::string> failures;   // "key: why", the first few failing keys
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
+  // Nothing left to try soon: every failing key failed permanently and nothing else is running.
+  bool stuck() const {
+    return sources_loaded && informers_synced && !busy && permanent > 0 && permanent == failing;
+  }
 };
 
 class Controller : private LiveView {
@@ -117,7 +124,7 @@ class Controller : private LiveView {
   std::map<std::string, informer::InformerManager::SubscriptionId> subscriptions_;
   std::map<std::pair<std::string, std::string>, std::string> watched_versions_;
   std::set<std::string> prune_blocked_;                       // sources over their prune fraction
-  std::map<desired::ObjectKey, Result> failing_;              // keys whose last outcome failed
+  std::map<desired::ObjectKey, Outcome> failing_;             // keys whose last outcome failed
   std::set<std::string> reload_pending_;                      // sources waiting on discovery
   bool stopped_ = false;
 };

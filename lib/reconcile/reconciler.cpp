@@ -48,7 +48,17 @@ std::shared_ptr<const Reconciler::Memo> Reconciler::memo_for(
   {
     std::lock_guard lock(memo_mu_);
     auto found = memos_.find(desired->key);
-    if (found != memos_.end() && found->second->desired == desired) return found->second;
+    if (found != memos_.end()) {
+      if (found->second->desired == desired) return found->second;
+      // A reload builds new objects for the whole source; an unchanged one keeps its memo, or a
+      // normalised value would be applied again after every edit of a neighbouring file.
+      if (desired::same_desired(*found->second->desired, *desired)) {
+        auto kept = std::make_shared<Memo>(*found->second);
+        kept->desired = desired;
+        found->second = kept;
+        return kept;
+      }
+    }
   }
   // A new desired object (or the first look at this key): a new body, no projection yet. Built
   // outside the lock; only this key's reconcile (one at a time) writes this entry.
@@ -116,8 +126,8 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
           if (metrics_) metrics_->drift_detected(key.kind);
           outcome = co_await apply(key, *live.type, memo, true);
           if (outcome.result == Result::kCorrected) {
-            outcome.detail = drift.path + " " + drift.reason +
-                             (applied_this && !memo->projection ? " (after restart)" : "");
+            outcome.detail = !applied_this ? std::string("desired state changed")
+                             : drift.path + " " + drift.reason;
             if (metrics_) metrics_->drift_corrected(key.kind);
           }
         }

@@ -157,6 +157,14 @@ spec:
   // Three resyncs re-deliver the object; each is judged against the memo, not the manifest.
   REQUIRE(eventually([&] { return env.controller->stats().in_sync >= in_sync_before + 3; }));
   CHECK(env.controller->stats().applies == 1);
+
+  // A neighbouring file changes: the source reloads whole, the Deployment's memo survives.
+  write_file(env.manifests / "other.yaml", kConfigMapYaml);
+  REQUIRE(env.controller->reload("apps").accepted);
+  REQUIRE(env.converged());
+  const auto in_sync_after_reload = env.controller->stats().in_sync;
+  REQUIRE(eventually([&] { return env.controller->stats().in_sync >= in_sync_after_reload + 4; }));
+  CHECK(env.controller->stats().applies == 2);  // the Deployment once, the new ConfigMap once
 }
 
 TEST_CASE("an object removed from the manifests is pruned only when its source prunes") {
