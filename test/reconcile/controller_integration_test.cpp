@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
+
+#include <atomic>
 
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
@@ -28,9 +31,19 @@ void write_file(const fs::path& path, const std::string& text) {
   fs::rename(temp, path);  // whole files only, as an editor's save or a ConfigMap update
 }
 
+// A namespace per test: against a real kube-apiserver (STEWARD_REAL_APISERVER_KUBECONFIG) every
+// test of the run shares one server.
+std::string fresh_namespace() {
+  static std::atomic<int> counter{0};
+  return "loop-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false};
+
 struct LoopEnv {
   TestApiServer server;
-  fs::path manifests = server.dir() / "manifests";
+  fs::path manifests = server.dir() / ("manifests-" + std::to_string(::getpid()));
+  std::string ns = fresh_namespace();
   Loop loop;
   kube::Client client;     // steward's
   kube::Client other;      // someone else's
@@ -41,7 +54,13 @@ struct LoopEnv {
       : client(loop.io, rest_config()),
         other(loop.io, rest_config()),
         discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)}) {
+    fs::remove_all(manifests);
     fs::create_directories(manifests);
+    const std::string body =
+        R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + ns + R"("}})";
+    if (!loop.sync(other.create(kNamespaces, "", json(body))).ok()) {
+      throw std::runtime_error("cannot create namespace " + ns);
+    }
   }
   ~LoopEnv() {
     if (controller) controller->stop();
@@ -54,8 +73,10 @@ struct LoopEnv {
   void start(bool prune = false, bool dry_run = false,
              std::chrono::seconds resync = std::chrono::seconds(600)) {
     reconcile::ControllerOptions options;
-    options.sources.push_back({.spec = {.name = "apps", .path = manifests,
-                                        .default_namespace = "default"},
+    // The source is named after the namespace too: steward prunes what its sources' annotation
+    // names, so two tests sharing a source name on one real server would prune each other's.
+    options.sources.push_back({.spec = {.name = ns, .path = manifests,
+                                        .default_namespace = ns},
                                .prune = prune,
                                .prune_fraction = 1.0});
     options.dry_run = dry_run;
@@ -70,7 +91,7 @@ struct LoopEnv {
     return reply.ok() ? reply.object : nullptr;
   }
   std::string data(const std::string& name, const std::string& field) {
-    auto object = get(kConfigMaps, "default", name);
+    auto object = get(kConfigMaps, ns, name);
     if (!object) return "<absent>";
     return std::string(kube::string_at(*object, {"data", field}));
   }
@@ -92,14 +113,14 @@ TEST_CASE("a missing object is created, reverted when changed, re-created when d
   env.start();
   REQUIRE(env.converged());
   REQUIRE(env.data("settings", "color") == "blue");
-  auto created = env.get(kConfigMaps, "default", "settings");
+  auto created = env.get(kConfigMaps, env.ns, "settings");
   CHECK(kube::string_at(*created, {"metadata", "labels", "app.kubernetes.io/managed-by"}) ==
         "steward");
-  CHECK(kube::string_at(*created, {"metadata", "annotations", "steward.dev/source"}) == "apps");
+  CHECK(kube::string_at(*created, {"metadata", "annotations", "steward.dev/source"}) == env.ns);
   CHECK(env.controller->stats().applies == 1);
 
   // Someone else changes a field steward sets: reverted with one write.
-  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, "default",
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
       json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
       kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
   REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
@@ -107,7 +128,7 @@ TEST_CASE("a missing object is created, reverted when changed, re-created when d
   CHECK(env.controller->stats().applies == 2);
 
   // Someone deletes it: re-created.
-  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, "default", "settings")).ok());
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "settings")).ok());
   REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
   REQUIRE(env.converged());
   CHECK(env.controller->stats().applies == 3);
@@ -119,13 +140,13 @@ TEST_CASE("a field steward does not set is left alone, and costs no write") {
   env.start();
   REQUIRE(env.converged());
   const auto in_sync_before = env.controller->stats().in_sync;
-  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, "default",
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
       json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings","labels":{"team":"blue"}},"data":{"extra":"x"}})"),
       kube::ApplyOptions{.field_manager = "other-tool", .force = false})).ok());
   // The update reaches steward (its informer sees it) and is judged in sync.
   REQUIRE(eventually([&] { return env.controller->stats().in_sync > in_sync_before; }));
   REQUIRE(env.converged());
-  auto live = env.get(kConfigMaps, "default", "settings");
+  auto live = env.get(kConfigMaps, env.ns, "settings");
   CHECK(kube::string_at(*live, {"metadata", "labels", "team"}) == "blue");
   CHECK(kube::string_at(*live, {"data", "extra"}) == "x");
   CHECK(env.controller->stats().applies == 1);
@@ -150,7 +171,7 @@ spec:
 )");
   env.start(false, false, std::chrono::seconds(1));  // resync every second: many chances to loop
   REQUIRE(env.converged());
-  auto live = env.get(kDeployments, "default", "web");
+  auto live = env.get(kDeployments, env.ns, "web");
   REQUIRE(live);
   REQUIRE(kube::to_json(*live).find(R"("cpu":"500m")") != std::string::npos);
   const auto in_sync_before = env.controller->stats().in_sync;
@@ -160,7 +181,7 @@ spec:
 
   // A neighbouring file changes: the source reloads whole, the Deployment's memo survives.
   write_file(env.manifests / "other.yaml", kConfigMapYaml);
-  REQUIRE(env.controller->reload("apps").accepted);
+  REQUIRE(env.controller->reload(env.ns).accepted);
   REQUIRE(env.converged());
   const auto in_sync_after_reload = env.controller->stats().in_sync;
   REQUIRE(eventually([&] { return env.controller->stats().in_sync >= in_sync_after_reload + 4; }));
@@ -180,10 +201,10 @@ data: {a: "1"}
       env.start(prune);
       REQUIRE(env.converged());
       // Not steward's: same kind, never touched.
-      REQUIRE(env.loop.sync(env.other.create(kConfigMaps, "default",
+      REQUIRE(env.loop.sync(env.other.create(kConfigMaps, env.ns,
           json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"foreign"}})"))).ok());
       fs::remove(env.manifests / "settings.yaml");
-      REQUIRE(env.controller->reload("apps").accepted);
+      REQUIRE(env.controller->reload(env.ns).accepted);
       if (prune) {
         REQUIRE(eventually([&] { return env.data("settings", "color") == "<absent>"; }));
         CHECK(env.controller->stats().prunes == 1);
@@ -191,7 +212,7 @@ data: {a: "1"}
       REQUIRE(env.converged());
       CHECK(env.data("settings", "color") == (prune ? "<absent>" : "blue"));
       CHECK(env.data("keep", "a") == "1");
-      CHECK(env.get(kConfigMaps, "default", "foreign") != nullptr);
+      CHECK(env.get(kConfigMaps, env.ns, "foreign") != nullptr);
     }
   }
 }
@@ -202,12 +223,12 @@ TEST_CASE("a broken edit changes nothing in the cluster and the previous state h
   env.start(true);
   REQUIRE(env.converged());
   write_file(env.manifests / "settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n");
-  const auto update = env.controller->reload("apps");
+  const auto update = env.controller->reload(env.ns);
   REQUIRE_FALSE(update.accepted);
   REQUIRE_FALSE(update.errors.empty());
   CHECK(update.errors[0].to_string().find("settings.yaml:") != std::string::npos);
   // Drift is still corrected against the last good state, and nothing was pruned.
-  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, "default", "settings")).ok());
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "settings")).ok());
   REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
   REQUIRE(env.converged());
   CHECK(env.controller->stats().prunes == 0);
@@ -244,8 +265,8 @@ metadata: {name: w1}
 spec: {size: 3}
 )");
   env.start();
-  REQUIRE(eventually([&] { return env.get(kWidgets, "default", "w1") != nullptr; }));
+  REQUIRE(eventually([&] { return env.get(kWidgets, env.ns, "w1") != nullptr; }));
   REQUIRE(env.converged());
-  auto widget = env.get(kWidgets, "default", "w1");
+  auto widget = env.get(kWidgets, env.ns, "w1");
   CHECK(kube::to_json(*widget).find(R"("size":3)") != std::string::npos);
 }
