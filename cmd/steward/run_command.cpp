@@ -180,7 +180,8 @@ int run(const RunFlags& flags) {
     runtime::HttpServer metrics_server(
         io, {.bind_address = flags.metrics_address.empty() ? config.metrics.bind_address
                                                             : flags.metrics_address,
-             .registry = registry.get()});
+             .registry = registry.get(),
+             .before_scrape = [&controller] { controller.update_queue_metrics(); }});
     runtime::HttpServer probe_server(
         io,
         {.bind_address =

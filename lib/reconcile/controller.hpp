@@ -92,6 +92,9 @@ class Controller : private LiveView {
   void stop();
 
   ControllerStatus status() const;
+  // Refreshes the queue's in-flight gauges (workqueue_unfinished_work_seconds and
+  // workqueue_longest_running_processor_seconds); the metrics server calls it before each scrape.
+  void update_queue_metrics() { queue_.update_unfinished_work_metrics(); }
   ReconcileStats stats() const { return reconciler_.stats(); }
   const desired::DesiredStateStore& desired() const { return store_; }
   informer::InformerManager& informers() { return informers_; }
