@@ -11,26 +11,19 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "informer/informer.hpp"
 #include "kube/kubeconfig.hpp"
 #include "support/fake_lister_watcher.hpp"
+#include "rss.hpp"
 #include "support/testapi_process.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-long rss_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) * 1024;
-  }
-  return 0;
-}
+using steward::bench::rss_bytes;
 
 void sync_figures(int objects, int bytes) {
   steward::test::TestApiServer server(

@@ -16,23 +16,16 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "kube/client.hpp"
 #include "kube/kubeconfig.hpp"
+#include "rss.hpp"
 #include "support/testapi_process.hpp"
 
 namespace {
 
-double rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
+double rss_mb() { return static_cast<double>(steward::bench::rss_bytes()) / (1024.0 * 1024.0); }
 
 double peak_rss_mb() {
   rusage usage{};

@@ -77,16 +77,6 @@ std::vector<std::string> unsupported(const runtime::StewardConfig& config) {
   return out;
 }
 
-observe::LogLevel log_level(runtime::LogLevel level) {
-  switch (level) {
-    case runtime::LogLevel::kDebug: return observe::LogLevel::kDebug;
-    case runtime::LogLevel::kInfo: return observe::LogLevel::kInfo;
-    case runtime::LogLevel::kWarn: return observe::LogLevel::kWarn;
-    case runtime::LogLevel::kError: return observe::LogLevel::kError;
-  }
-  return observe::LogLevel::kInfo;
-}
-
 reconcile::ControllerOptions controller_options(const runtime::StewardConfig& config,
                                                 bool dry_run) {
   reconcile::ControllerOptions options;
@@ -124,7 +114,7 @@ int run(const RunFlags& flags) {
     for (const auto& line : refused) std::cerr << flags.config << ": " << line << "\n";
     return kExitFailure;
   }
-  observe::LogLevel level = log_level(config.logging.level);
+  observe::LogLevel level = config.logging.level;
   if (!flags.log_level.empty() && !observe::parse_log_level(flags.log_level, level)) {
     std::cerr << "steward: --log-level must be debug, info, warn or error\n";
     return kExitUsage;

@@ -46,6 +46,8 @@ bool parse_log_level(std::string_view text, LogLevel& level) {
   return false;
 }
 
+std::string_view to_string(LogLevel level) { return kNames[static_cast<int>(level)]; }
+
 void set_log_level(LogLevel level) { g_level.store(static_cast<int>(level)); }
 
 bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(); }
@@ -58,7 +60,7 @@ void log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
   writer.Key("ts");
   string(writer, timestamp());
   writer.Key("level");
-  string(writer, kNames[static_cast<int>(level)]);
+  string(writer, to_string(level));
   writer.Key("msg");
   string(writer, message);
   for (const auto& [key, value] : fields) {

@@ -15,6 +15,7 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 // "debug", "info", "warn", "error"; false for anything else.
 bool parse_log_level(std::string_view text, LogLevel& level);
+std::string_view to_string(LogLevel level);
 
 using LogField = std::pair<std::string_view, std::string_view>;
 

@@ -22,10 +22,6 @@ int tier(const desired::ObjectKey& key) {
   return 2;
 }
 
-std::string type_name(const std::string& api_version, const std::string& kind) {
-  return api_version + "/" + kind;
-}
-
 bool failed(Result result) {
   return result == Result::kWaiting || result == Result::kTransientError ||
          result == Result::kPermanentError;
@@ -171,49 +167,45 @@ void Controller::update_subscriptions(const desired::DesiredState& state) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   for (const auto& [api_version, kind] : state.types()) {
-    const std::string name = type_name(api_version, kind);
-    if (subscriptions_.count(name) != 0) continue;
-    const auto group = std::string(kube::split_api_version(api_version).first);
     // One version per group and kind: a second version of the same kind is the same objects.
-    if (!watched_versions_.emplace(std::pair(group, kind), api_version).second) continue;
+    auto [it, added] = watched_.try_emplace(
+        {std::string(kube::split_api_version(api_version).first), kind});
+    if (!added) continue;
     auto add = [this](const informer::ObjectPtr& object) { enqueue(key_of(*object)); };
-    subscriptions_[name] = informers_.subscribe(
-        api_version, kind,
-        informer::ResourceEventHandlers{
-            .on_add = add,
-            .on_update = [this](const informer::ObjectPtr&,
-                                const informer::ObjectPtr& object) { enqueue(key_of(*object)); },
-            .on_delete = add});
+    it->second = {api_version,
+                  informers_.subscribe(
+                      api_version, kind,
+                      informer::ResourceEventHandlers{
+                          .on_add = add,
+                          .on_update = [this](const informer::ObjectPtr&,
+                                              const informer::ObjectPtr& object) {
+                            enqueue(key_of(*object));
+                          },
+                          .on_delete = add})};
   }
   // Kinds no longer desired keep their informer while it still caches objects of steward's (they
   // may have to be pruned); the next update after they are gone releases it.
-  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
-    const auto slash = it->first.rfind('/');
-    const std::string api_version = it->first.substr(0, slash);
-    const std::string kind = it->first.substr(slash + 1);
-    if (state.types().count({api_version, kind}) != 0) {
-      ++it;
-      continue;
-    }
+  for (auto it = watched_.begin(); it != watched_.end();) {
+    const std::string& kind = it->first.second;
+    const std::string& api_version = it->second.api_version;
     const auto informer = informers_.informer(api_version, kind);
-    if (informer && (!informer->has_synced() || informer->store().size() > 0)) {
+    if (state.types().count({api_version, kind}) != 0 ||
+        (informer && (!informer->has_synced() || informer->store().size() > 0))) {
       ++it;
       continue;
     }
-    informers_.unsubscribe(it->second);
-    watched_versions_.erase({std::string(kube::split_api_version(api_version).first), kind});
-    it = subscriptions_.erase(it);
+    informers_.unsubscribe(it->second.subscription);
+    it = watched_.erase(it);
   }
 }
 
-LiveLookup Controller::find(const desired::ObjectKey& key, std::string_view api_version) const {
-  std::string version(api_version);
+LiveLookup Controller::find(const desired::ObjectKey& key) const {
+  std::string version;
   {
     std::lock_guard lock(mu_);
-    const auto watched = watched_versions_.find({key.group, key.kind});
-    if (watched == watched_versions_.end()) return {};
-    if (version.empty()) version = watched->second;
-    else if (version != watched->second) version = watched->second;  // same object, other version
+    const auto watched = watched_.find({key.group, key.kind});
+    if (watched == watched_.end()) return {};
+    version = watched->second.api_version;
   }
   const auto informer = informers_.informer(version, key.kind);
   if (!informer) return {};

@@ -102,7 +102,7 @@ class Controller : private LiveView {
  private:
   using Queue = queue::RateLimitingQueue<desired::ObjectKey, desired::ObjectKeyHash>;
 
-  LiveLookup find(const desired::ObjectKey& key, std::string_view api_version) const override;
+  LiveLookup find(const desired::ObjectKey& key) const override;
   desired::LoaderOptions loader_options() const;
   void on_update(const desired::StoreUpdate& update);
   void update_subscriptions(const desired::DesiredState& state);
@@ -123,9 +123,12 @@ class Controller : private LiveView {
   std::atomic<int> in_flight_{0};
 
   mutable std::mutex mu_;  // guards everything below
-  // "apiVersion/Kind" -> subscription, and group/kind -> the apiVersion watched for it.
-  std::map<std::string, informer::InformerManager::SubscriptionId> subscriptions_;
-  std::map<std::pair<std::string, std::string>, std::string> watched_versions_;
+  // The kinds watched, by (group, kind): the apiVersion subscribed for it and the subscription.
+  struct Watched {
+    std::string api_version;
+    informer::InformerManager::SubscriptionId subscription = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Watched> watched_;
   std::set<std::string> prune_blocked_;                       // sources over their prune fraction
   std::map<desired::ObjectKey, Outcome> failing_;             // keys whose last outcome failed
   std::set<std::string> reload_pending_;                      // sources waiting on discovery

@@ -95,7 +95,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
       found != snapshot->objects().end() ? found->second : nullptr;
   const std::string api_version =
       desired ? std::string(kube::string_at(*desired->object, {"apiVersion"})) : std::string();
-  const LiveLookup live = live_.find(key, api_version);
+  const LiveLookup live = live_.find(key);
 
   Outcome outcome;
   if (!live.type) {

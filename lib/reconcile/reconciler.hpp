@@ -54,8 +54,8 @@ struct LiveLookup {
 class LiveView {
  public:
   virtual ~LiveView() = default;
-  // `api_version` is the desired object's, or empty for a key without one (any watched version).
-  virtual LiveLookup find(const desired::ObjectKey& key, std::string_view api_version) const = 0;
+  // The key's kind in whichever version is watched for it (versions of a kind are the same objects).
+  virtual LiveLookup find(const desired::ObjectKey& key) const = 0;
 };
 
 enum class Result {

@@ -920,16 +920,6 @@ std::string format_duration(Duration d) {
   return out;
 }
 
-std::string_view to_string(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-  }
-  return "info";
-}
-
 std::string_view to_string(LogFormat format) {
   switch (format) {
     case LogFormat::kJson: return "json";

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "desired/location.hpp"
+#include "observe/log.hpp"
 
 namespace steward::runtime {
 
@@ -122,7 +123,8 @@ struct LeaderElectionConfig {
   bool operator==(const LeaderElectionConfig&) const = default;
 };
 
-enum class LogLevel { kDebug, kInfo, kWarn, kError };
+// The logger's own levels (observe/log.hpp), so the daemon sets what it read without translating.
+using LogLevel = observe::LogLevel;
 enum class LogFormat { kJson, kText };
 
 struct LoggingConfig {
@@ -195,7 +197,6 @@ std::optional<Duration> parse_duration(std::string_view text, std::string* why =
 // "1.5s", "1m30s", "10m", "1h".
 std::string format_duration(Duration d);
 
-std::string_view to_string(LogLevel level);
 std::string_view to_string(LogFormat format);
 
 }  // namespace steward::runtime

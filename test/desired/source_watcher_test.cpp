@@ -8,8 +8,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -25,9 +23,11 @@
 
 #include "desired/source_watcher.hpp"
 #include "kube/temp_dir.hpp"
+#include "support/async.hpp"
 
 using namespace steward::desired;
 using namespace std::chrono_literals;
+using steward::test::Loop;
 using steward::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -61,18 +61,6 @@ class Reports {
   std::mutex mu_;
   std::condition_variable changed_;
   std::map<std::string, int> counts_;
-};
-
-// An io_context on a thread of its own, as in the daemon.
-struct Loop {
-  boost::asio::io_context io;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
-  std::thread thread{[this] { io.run(); }};
-  ~Loop() {
-    guard.reset();
-    io.stop();
-    thread.join();
-  }
 };
 
 // Members in this order: the watcher is stopped (and its callback finished) before the reports
