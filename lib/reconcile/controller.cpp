@@ -104,6 +104,11 @@ desired::StoreUpdate Controller::reload(const std::string& name) {
                      {"added", std::to_string(update.diff.added.size())},
                      {"changed", std::to_string(update.diff.changed.size())},
                      {"removed", std::to_string(update.diff.removed.size())}});
+  {
+    // A new load is judged afresh, before any of its removed keys can reach a worker.
+    std::lock_guard lock(mu_);
+    prune_allowed_.erase(name);
+  }
   on_update(update);
   return update;
 }
@@ -113,7 +118,6 @@ void Controller::reload_all() {
 }
 
 void Controller::on_update(const desired::StoreUpdate& update) {
-  update_prune_guard(update);
   update_subscriptions(*update.current);
   std::vector<desired::ObjectKey> keys = update.diff.added;
   std::stable_sort(keys.begin(), keys.end(),
@@ -121,46 +125,61 @@ void Controller::on_update(const desired::StoreUpdate& update) {
   for (const auto& key : keys) enqueue(key);
   for (const auto& key : update.diff.changed) enqueue(key);
   for (const auto& key : update.diff.removed) enqueue(key);
-  std::lock_guard lock(mu_);
-  for (const auto& key : update.diff.removed) failing_.erase(key);
-}
-
-void Controller::update_prune_guard(const desired::StoreUpdate& update) {
-  // Per source: how many of its objects this load removed, against how many it had.
-  std::map<std::string, std::size_t> removed;
-  for (const auto& key : update.diff.removed) {
-    if (const auto* object = update.previous->find(key)) ++removed[object->source];
-  }
-  std::lock_guard lock(mu_);
-  for (const auto& source : options_.sources) {
-    const std::string& name = source.spec.name;
-    const auto* before = update.previous->source(name);
-    const auto* after = update.current->source(name);
-    if (before == nullptr || after == nullptr || before == after) continue;
-    const std::size_t had = before->objects.size();
-    const std::size_t gone = removed[name];
-    if (had > 0 && static_cast<double>(gone) > source.prune_fraction * static_cast<double>(had)) {
-      prune_blocked_.insert(name);
-      observe::log_error("prune refused: this load removes more than pruneFraction of the source",
-                         {{"source", name},
-                          {"removed", std::to_string(gone)},
-                          {"had", std::to_string(had)},
-                          {"pruneFraction", std::to_string(source.prune_fraction)}});
-    } else {
-      prune_blocked_.erase(name);
+  std::vector<desired::ObjectKey> retry;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& key : update.diff.removed) failing_.erase(key);
+    // Keys not desired that still failed (a prune refused by an earlier load's guard) are asked
+    // again under this load's verdict rather than at the slowest backoff.
+    for (const auto& [key, outcome] : failing_) {
+      if (update.current->find(key) == nullptr) retry.push_back(key);
     }
   }
+  for (const auto& key : retry) enqueue(key);
 }
 
-bool Controller::may_prune(std::string_view source) const {
+PruneVerdict Controller::may_prune(std::string_view source) const {
   const auto configured =
       std::find_if(options_.sources.begin(), options_.sources.end(),
                    [&](const SourceOptions& s) { return s.spec.name == source; });
-  if (configured == options_.sources.end() || !configured->prune) return false;
+  if (configured == options_.sources.end() || !configured->prune) return PruneVerdict::kOff;
   const auto status = store_.status(configured->spec.name);
-  if (!status || !status->loaded || !status->last_load_ok) return false;
+  if (!status || !status->loaded || !status->last_load_ok) return PruneVerdict::kOff;
   std::lock_guard lock(mu_);
-  return prune_blocked_.count(configured->spec.name) == 0;
+  if (const auto judged = prune_allowed_.find(source); judged != prune_allowed_.end()) {
+    return judged->second ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
+  }
+  // Judged against complete caches only: a cache still listing would undercount what exists.
+  if (!informers_.synced()) return PruneVerdict::kUndecided;
+  const bool allowed = within_prune_fraction(*configured);
+  prune_allowed_.emplace(configured->spec.name, allowed);
+  return allowed ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
+}
+
+bool Controller::within_prune_fraction(const SourceOptions& source) const {
+  const auto snapshot = store_.current();
+  std::size_t managed = 0;
+  std::size_t orphaned = 0;
+  for (const auto& [group_kind, watched] : watched_) {
+    const auto informer = informers_.informer(watched.api_version, group_kind.second);
+    if (!informer) continue;
+    for (const auto& object : informer->store().list()) {
+      if (owning_source(*object) != source.spec.name) continue;
+      ++managed;
+      if (snapshot->find(key_of(*object)) == nullptr) ++orphaned;
+    }
+  }
+  if (static_cast<double>(orphaned) <= source.prune_fraction * static_cast<double>(managed)) {
+    return true;
+  }
+  observe::log_error("prune refused: it would delete more than pruneFraction of the source's "
+                     "managed objects; nothing of this source is pruned until a load brings it "
+                     "back within the fraction (or pruneFraction is raised)",
+                     {{"source", source.spec.name},
+                      {"wouldDelete", std::to_string(orphaned)},
+                      {"managed", std::to_string(managed)},
+                      {"pruneFraction", std::to_string(source.prune_fraction)}});
+  return false;
 }
 
 void Controller::update_subscriptions(const desired::DesiredState& state) {
@@ -298,9 +317,12 @@ ControllerStatus Controller::status() const {
   status.informers_synced = informers_.synced();
   for (auto& line : informers_.not_ready()) status.not_ready.push_back(std::move(line));
   status.busy = queue_.len() > 0 || in_flight_.load() > 0;
-  status.idle = !status.busy && queue_.delayed_len() == 0;
+  status.idle = !status.busy;
   status.desired = store_.current()->size();
   std::lock_guard lock(mu_);
+  for (const auto& [source, allowed] : prune_allowed_) {
+    if (!allowed) status.prune_refused.push_back(source);
+  }
   status.failing = failing_.size();
   for (const auto& [key, outcome] : failing_) {
     if (outcome.result == Result::kPermanentError) ++status.permanent;

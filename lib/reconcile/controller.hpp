@@ -13,9 +13,15 @@
 // errors come back only after the slowest backoff, so they cannot hot-loop.
 //
 // Prune is allowed for a source only when it is configured with prune, its most recent load
-// succeeded, and that load did not remove more than `prune_fraction` of the source's objects at
-// once (a guard against an emptied or truncated directory). Kinds that leave the desired state
-// keep their informer until steward's objects of that kind are pruned, so they can be pruned.
+// succeeded, and that load would not delete more than `prune_fraction` of the source's managed
+// objects (a guard against an emptied or truncated directory). The guard counts what is in the
+// cluster, not what the previous load held: steward's objects of that source in the caches against
+// those of them absent from the desired state, judged once per load and only once every cache has
+// synced. So reloading the same truncated directory, another source loading, or a restart with the
+// truncated directory cannot lift it; a load that brings the source back within its fraction
+// does, and so does raising `prune_fraction` (1 allows any prune: the operator's way to force).
+// Kinds that leave the desired state keep their informer until steward's objects of that kind are
+// pruned, so they can be pruned.
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -59,13 +65,17 @@ struct ControllerOptions {
 struct ControllerStatus {
   bool sources_loaded = false;  // every source has loaded at least once
   bool informers_synced = false;
-  bool idle = false;            // nothing queued, delayed or in flight
+  // Nothing queued or in flight. Delayed keys are not counted: only a failing key is delayed (and
+  // counted in `failing`); one that has since succeeded leaves a stale retry that will find it in
+  // sync, which must not hold `--once` until it fires (up to the slowest backoff).
+  bool idle = false;
   std::size_t desired = 0;      // objects in the desired state
   std::size_t failing = 0;      // keys whose last reconcile failed or is waiting
   std::size_t permanent = 0;    // ...of which failed permanently (retried only at the slowest pace)
   bool busy = false;            // keys queued now or in flight (delayed retries not counted)
   std::vector<std::string> not_ready;  // why not, one line each
   std::vector<std::string> failures;   // "key: why", the first few failing keys
+  std::vector<std::string> prune_refused;  // sources whose prune the fraction guard refused
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
   // Nothing left to try soon: every failing key failed permanently and nothing else is running.
@@ -106,8 +116,9 @@ class Controller : private LiveView {
   desired::LoaderOptions loader_options() const;
   void on_update(const desired::StoreUpdate& update);
   void update_subscriptions(const desired::DesiredState& state);
-  void update_prune_guard(const desired::StoreUpdate& update);
-  bool may_prune(std::string_view source) const;
+  PruneVerdict may_prune(std::string_view source) const;
+  // Whether pruning `source` now would stay within its fraction (caller holds mu_).
+  bool within_prune_fraction(const SourceOptions& source) const;
   void enqueue(const desired::ObjectKey& key) { queue_.add(key); }
   void worker();
   void finish(const desired::ObjectKey& key, const Outcome& outcome);
@@ -129,7 +140,9 @@ class Controller : private LiveView {
     informer::InformerManager::SubscriptionId subscription = 0;
   };
   std::map<std::pair<std::string, std::string>, Watched> watched_;
-  std::set<std::string> prune_blocked_;                       // sources over their prune fraction
+  // Per source, the fraction guard's verdict on its current load: unset until judged (at the
+  // first prune question once every cache has synced), reset by each accepted load.
+  mutable std::map<std::string, bool, std::less<>> prune_allowed_;
   std::map<desired::ObjectKey, Outcome> failing_;             // keys whose last outcome failed
   std::set<std::string> reload_pending_;                      // sources waiting on discovery
   bool stopped_ = false;

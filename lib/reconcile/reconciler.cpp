@@ -142,10 +142,23 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
       outcome = {Result::kInSync, "not steward's"};
     } else if (being_deleted(*live.object)) {
       outcome = {Result::kInSync, "being deleted"};
-    } else if (!options_.may_prune || !options_.may_prune(source)) {
-      outcome = {Result::kInSync, "prune not allowed for source " + std::string(source)};
     } else {
-      outcome = co_await prune(key, *live.type, live.object);
+      switch (options_.may_prune ? options_.may_prune(source) : PruneVerdict::kOff) {
+        case PruneVerdict::kAllowed:
+          outcome = co_await prune(key, *live.type, live.object);
+          break;
+        case PruneVerdict::kOff:
+          outcome = {Result::kInSync, "prune not allowed for source " + std::string(source)};
+          break;
+        case PruneVerdict::kRefused:
+          outcome = {Result::kPermanentError,
+                     "not pruned: source " + std::string(source) +
+                         " would lose more than its pruneFraction of managed objects"};
+          break;
+        case PruneVerdict::kUndecided:
+          outcome = {Result::kWaiting, "prune waits until every cache has synced"};
+          break;
+      }
     }
   }
 

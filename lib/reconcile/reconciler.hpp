@@ -77,10 +77,17 @@ struct Outcome {
   bool needs_reload = false;
 };
 
+// Whether steward's objects of a source that are gone from the desired state may be deleted now.
+enum class PruneVerdict {
+  kAllowed,    // prune configured, the source's last load succeeded, within its fraction
+  kOff,        // prune not configured, or the source has no good load: leave the object
+  kRefused,    // the fraction guard refused this load's prune: leave it, report an error
+  kUndecided,  // not judged yet (caches still syncing): wait and ask again
+};
+
 struct ReconcilerOptions {
-  // Whether objects of this source may be pruned (configured with prune, loaded, within its prune
-  // fraction). Unset: never prune.
-  std::function<bool(std::string_view source)> may_prune;
+  // The prune policy per source. Unset: never prune.
+  std::function<PruneVerdict(std::string_view source)> may_prune;
   std::string field_manager = "steward";
   prometheus::Registry* registry = nullptr;
 };

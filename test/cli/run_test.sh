@@ -34,8 +34,8 @@ eventually() {  # eventually NAME COLOR: up to 60 s (sanitizer builds are slow)
   for _ in $(seq 1 600); do [ "$(color "$1")" = "$2" ] && return 0; sleep 0.1; done
   return 1
 }
-config() {  # config FILE SOURCE-PATH
-  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: s\n  path: %s\n  prune: true\nreconcile:\n  debounce: 100ms\nmetrics: {bindAddress: "0"}\nhealth: {bindAddress: "0"}\n' "$2" > "$1"
+config() {  # config FILE SOURCE-PATH [SOURCE-NAME]
+  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: %s\n  path: %s\n  prune: true\nreconcile:\n  debounce: 100ms\nmetrics: {bindAddress: "0"}\nhealth: {bindAddress: "0"}\n' "${3:-s}" "$2" > "$1"
 }
 manifest() {  # manifest NAME COLOR
   printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  color: %s\n' "$1" "$2"
@@ -51,10 +51,11 @@ rc=$?
 [ "$(color once-a)" = blue ] || fail "--once did not create once-a"
 grep -q '"msg":"in sync"' "$dir/once.log" || fail "--once did not log in sync"
 
-# --once --dry-run: reports what it would create, writes nothing.
+# --once --dry-run: reports what it would create, writes nothing. A source of its own: under the
+# name "s" it would be the source of once-a losing all its objects, a prune the guard refuses.
 mkdir -p "$dir/dry"
 manifest dry-a blue > "$dir/dry/a.yaml"
-config "$dir/dry.yaml" "$dir/dry"
+config "$dir/dry.yaml" "$dir/dry" dry
 "$steward" run --once --dry-run --config "$dir/dry.yaml" --kubeconfig "$dir/kubeconfig" \
   > "$dir/dry.log" 2>&1 || fail "--once --dry-run exited $?"
 [ "$(color dry-a)" = "<absent>" ] || fail "--dry-run wrote dry-a"

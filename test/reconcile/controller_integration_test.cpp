@@ -71,14 +71,14 @@ struct LoopEnv {
     return kube::load_kubeconfig(options);
   }
   void start(bool prune = false, bool dry_run = false,
-             std::chrono::seconds resync = std::chrono::seconds(600)) {
+             std::chrono::seconds resync = std::chrono::seconds(600), double prune_fraction = 1.0) {
     reconcile::ControllerOptions options;
     // The source is named after the namespace too: steward prunes what its sources' annotation
     // names, so two tests sharing a source name on one real server would prune each other's.
     options.sources.push_back({.spec = {.name = ns, .path = manifests,
                                         .default_namespace = ns},
                                .prune = prune,
-                               .prune_fraction = 1.0});
+                               .prune_fraction = prune_fraction});
     options.dry_run = dry_run;
     options.resync = resync;
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
@@ -269,4 +269,63 @@ spec: {size: 3}
   REQUIRE(env.converged());
   auto widget = env.get(kWidgets, env.ns, "w1");
   CHECK(kube::to_json(*widget).find(R"("size":3)") != std::string::npos);
+}
+
+TEST_CASE("a prune over the source's fraction is refused, across reloads and restarts") {
+  LoopEnv env;
+  const auto config_map = [](const std::string& name) {
+    return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + "}\ndata: {a: \"1\"}\n";
+  };
+  for (const std::string name : {"a", "b", "c", "d"}) {
+    write_file(env.manifests / (name + ".yaml"), config_map(name));
+  }
+  env.start(true, false, std::chrono::seconds(600), 0.5);
+  REQUIRE(env.converged());
+  const auto all_present = [&] {
+    for (const std::string name : {"a", "b", "c", "d"}) {
+      if (env.data(name, "a") != "1") return false;
+    }
+    return true;
+  };
+  REQUIRE(all_present());
+
+  // Three of four gone at once (a truncated directory): refused, reported, nothing deleted.
+  for (const std::string name : {"b", "c", "d"}) fs::remove(env.manifests / (name + ".yaml"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  const auto refused = [&] {
+    const auto status = env.controller->status();
+    return status.prune_refused == std::vector<std::string>{env.ns} && status.stuck();
+  };
+  REQUIRE(eventually(refused));
+  CHECK(env.controller->stats().prunes == 0);
+  CHECK_FALSE(env.controller->status().in_sync());
+  // The same truncated directory loaded again is the same verdict (SIGHUP, inotify).
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually(refused));
+  CHECK(env.controller->stats().prunes == 0);
+  CHECK(all_present());
+
+  // A restart on the truncated directory judges against the cluster, so it refuses too.
+  env.controller->stop();
+  env.start(true, false, std::chrono::seconds(600), 0.5);
+  REQUIRE(eventually(refused));
+  CHECK(env.controller->stats().prunes == 0);
+  CHECK(all_present());
+
+  // One of four gone is within the fraction: pruned.
+  for (const std::string name : {"b", "c"}) write_file(env.manifests / (name + ".yaml"), config_map(name));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(env.converged());
+  CHECK(env.controller->status().prune_refused.empty());
+  CHECK(env.data("d", "a") == "<absent>");
+  CHECK(env.controller->stats().prunes == 1);
+
+  // Raising the fraction is how an operator forces a large prune.
+  for (const std::string name : {"b", "c"}) fs::remove(env.manifests / (name + ".yaml"));
+  env.controller->stop();
+  env.start(true, false, std::chrono::seconds(600), 1.0);
+  REQUIRE(env.converged());
+  CHECK(env.data("a", "a") == "1");
+  CHECK(env.data("b", "a") == "<absent>");
+  CHECK(env.data("c", "a") == "<absent>");
 }
