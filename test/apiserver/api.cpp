@@ -204,10 +204,9 @@ ApiReply Api::list_or_watch(const Target& t, const Request& req) {
   auto fields = FieldSelector::parse(req.param("fieldSelector"), error);
   if (!fields) throw bad_request(error);
 
-  std::string watch = req.param("watch");
-  if (req.has_param("watch") && watch != "false" && watch != "0") {
+  if (req.flag("watch")) {
     WatchSpec w{t.type, t.ns, *labels, *fields, req.param("resourceVersion"),
-                req.param("allowWatchBookmarks") == "true" || req.param("allowWatchBookmarks") == "1", 0};
+                req.flag("allowWatchBookmarks"), 0};
     if (req.has_param("timeoutSeconds")) {
       try {
         w.timeout_seconds = std::stoi(req.param("timeoutSeconds"));

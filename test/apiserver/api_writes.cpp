@@ -309,7 +309,7 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
 Response Api::apply(const Target& t, const Request& req) {
   std::string manager = req.param("fieldManager");
   if (manager.empty()) throw bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set");
-  bool force = req.param("force") == "true" || req.param("force") == "1";
+  bool force = req.flag("force");
   json::Value config;
   try {
     config = yaml_to_json(req.body);

@@ -1,5 +1,7 @@
 #include "http_types.hpp"
 
+#include <cctype>
+
 namespace steward::testapi {
 
 namespace {
@@ -22,6 +24,14 @@ std::string decode(const std::string& s, bool plus_is_space) {
 std::string Request::param(const std::string& name) const {
   auto it = query.find(name);
   return it == query.end() ? std::string{} : it->second;
+}
+
+bool Request::flag(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return false;
+  std::string value = it->second;
+  for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value != "0" && value != "false";
 }
 
 void Request::parse_target() {

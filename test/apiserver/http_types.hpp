@@ -22,6 +22,10 @@ struct Request {
   // The first value of a query parameter, or "".
   std::string param(const std::string& name) const;
   bool has_param(const std::string& name) const { return query.count(name) > 0; }
+  // A boolean query parameter as kube-apiserver reads one (apimachinery's
+  // runtime.Convert_Slice_string_To_bool): absent, "0" or "false" in any case is false; anything
+  // else, even "True" (the Python client's spelling) or an empty value, is true.
+  bool flag(const std::string& name) const;
   // Splits target into path and query (percent-decoding both).
   void parse_target();
 };

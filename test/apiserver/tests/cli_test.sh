@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # steward-testapi as a process: the one "listening" line, a kubeconfig clients can use, 401 without
-# the token, exit 0 on SIGTERM and SIGINT. Then, only if `command -v kubectl` finds one, kubectl
-# against it: create, apply --server-side, get, get --watch, delete. Without kubectl that part is
-# skipped with a message (the machine's kubectl is not a Debian package, see scripts/packages.txt).
+# the token, exit 0 on SIGTERM and SIGINT. Then kubectl against it: create, apply --server-side,
+# get, get --watch, delete, of namespaced and cluster-scoped objects. scripts/setup installs a
+# kubectl (Debian's kubernetes-client) when the machine has none; without one this test fails.
 # kubectl needs --validate=false: this server serves no OpenAPI document.
 set -u
 bin=$1
@@ -58,7 +58,9 @@ code=$(curl -s -o "$tmp/unauth.json" -w '%{http_code}' --cacert "$tmp/ca.pem" "$
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/ca.pem" -H 'Authorization: Bearer s3cret' "$url/api/v1/namespaces")
 [ "$code" = 200 ] || fail "with token over verified TLS: HTTP $code, want 200"
 
-if command -v kubectl >/dev/null 2>&1; then
+if ! command -v kubectl >/dev/null 2>&1; then
+  fail "kubectl not on PATH (scripts/setup installs kubernetes-client)"
+else
   k() { timeout 30 kubectl --kubeconfig "$kc" "$@"; }
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n' >"$tmp/ns.yaml"
   printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: demo}\ndata: {a: b}\n' >"$tmp/cm.yaml"
@@ -93,8 +95,17 @@ YAML
   grep -Eq 'ADDED +cfg' "$tmp/watch.out" || fail "kubectl get --watch missed ADDED: $(cat "$tmp/watch.out")"
   grep -Eq 'DELETED +cfg' "$tmp/watch.out" || fail "kubectl get --watch missed DELETED: $(cat "$tmp/watch.out")"
   kill "$watch_pid" 2>/dev/null
-else
-  echo "SKIP: kubectl not on PATH; the kubectl checks did not run"
+
+  # Cluster-scoped: a server-side apply creates, get reads, a second apply updates, delete removes.
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: scoped, labels: {tier: "1"}}\n' >"$tmp/scoped.yaml"
+  out=$(k apply --validate=false --server-side -f "$tmp/scoped.yaml") || fail "kubectl apply --server-side namespace"
+  [[ $out == *serverside-applied* ]] || fail "cluster-scoped apply output: $out"
+  sed -i 's/tier: "1"/tier: "2"/' "$tmp/scoped.yaml"
+  k apply --validate=false --server-side -f "$tmp/scoped.yaml" >/dev/null || fail "kubectl re-apply namespace"
+  [ "$(k get namespace scoped -o jsonpath='{.metadata.labels.tier}')" = 2 ] || fail "kubectl get namespace label"
+  k get namespaces -o name | grep -qx 'namespace/scoped' || fail "kubectl get namespaces lacks scoped"
+  k delete namespace scoped >/dev/null || fail "kubectl delete namespace"
+  k get namespace scoped >/dev/null 2>&1 && fail "namespace scoped still there after delete"
 fi
 
 kill -TERM "$pid"

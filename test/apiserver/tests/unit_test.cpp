@@ -1,5 +1,6 @@
 // Pure logic of the test API server: quantities, selectors, field sets and apply, JSON patching.
 #include "field_set.hpp"
+#include "http_types.hpp"
 #include "json.hpp"
 #include "managed_fields.hpp"
 #include "quantity.hpp"
@@ -122,4 +123,18 @@ TEST_CASE("apply removes fields the manager stopped applying") {
   ApplyResult second = server_side_apply(first.object, smaller, "m", "v1", false, "t", noop);
   CHECK(second.object.at_path("data.j") == nullptr);
   CHECK(second.object.at_path("data.k")->as_string() == "1");
+}
+
+TEST_CASE("boolean query parameters read as kube-apiserver reads them") {
+  // apimachinery runtime.Convert_Slice_string_To_bool: only absent, "0" and "false" (any case)
+  // are false. The Python client sends "True"; an empty value is true.
+  Request req;
+  req.target = "/api/v1/configmaps?watch=True&allowWatchBookmarks=&force=FALSE&a=0&b=yes";
+  req.parse_target();
+  CHECK(req.flag("watch"));
+  CHECK(req.flag("allowWatchBookmarks"));
+  CHECK_FALSE(req.flag("force"));
+  CHECK_FALSE(req.flag("a"));
+  CHECK(req.flag("b"));
+  CHECK_FALSE(req.flag("absent"));
 }
