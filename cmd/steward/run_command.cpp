@@ -29,6 +29,7 @@
 #include "reconcile/controller.hpp"
 #include "informer/informer_metrics.hpp"
 #include "observe/build_info.hpp"
+#include "observe/process_metrics.hpp"
 #include "runtime/http_server.hpp"
 #include "runtime/steward_config.hpp"
 
@@ -154,6 +155,7 @@ int run(const RunFlags& flags) {
         .Add({{"version", std::string(build.version)}, {"commit", std::string(build.commit)}})
         .Set(1);
     informer::InformerMetrics informer_metrics(*registry);
+    observe::ProcessMetrics process_metrics(*registry);
 
     kube::ClientOptions client_options;
     client_options.qps = config.cluster.qps;
@@ -171,7 +173,11 @@ int run(const RunFlags& flags) {
         io, {.bind_address = flags.metrics_address.empty() ? config.metrics.bind_address
                                                             : flags.metrics_address,
              .registry = registry.get(),
-             .before_scrape = [&controller] { controller.update_queue_metrics(); }});
+             .before_scrape =
+                 [&controller, &process_metrics] {
+                   controller.update_queue_metrics();
+                   process_metrics.update();
+                 }});
     runtime::HttpServer probe_server(
         io,
         {.bind_address =

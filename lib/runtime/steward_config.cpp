@@ -565,7 +565,9 @@ class ConfigParser {
     const Fields h = fields(root.get("health"), "health", root.mark, {"bindAddress"});
     read_string(h, "bindAddress", config_.health.bind_address, check_bind_address);
     const std::string& address = config_.health.bind_address;
-    if (address != "0" && address == config_.metrics.bind_address &&
+    // Port 0 asks the kernel for a free port each time, so two of them never clash.
+    const bool any_port = address.size() >= 2 && address.compare(address.size() - 2, 2, ":0") == 0;
+    if (address != "0" && !any_port && address == config_.metrics.bind_address &&
         all_read({"metrics.bindAddress", "health.bindAddress"}))
       error(mark_at({"health.bindAddress", "metrics.bindAddress"}),
             "health.bindAddress and metrics.bindAddress are both " + quote(address) +

@@ -418,6 +418,9 @@ TEST_CASE("checks across fields") {
       parse(kHead + "metrics: {bindAddress: \"0\"}\nhealth: {bindAddress: \"0\"}\n");
   REQUIRE(load.ok());
   CHECK(load.config->metrics.bind_address == "0");
+  // Port 0 is a free port picked at start, a different one for each.
+  CHECK(parse(kHead + "metrics: {bindAddress: \"127.0.0.1:0\"}\n"
+                      "health: {bindAddress: \"127.0.0.1:0\"}\n").ok());
 }
 
 TEST_CASE("bind addresses must be host:port or 0") {

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# steward run's /metrics checked by tools nobody here wrote (Debian's prometheus package):
+#   1. `promtool check metrics` accepts the exposition (names, types, help, units);
+#   2. a real Prometheus server on loopback scrapes steward and answers a query for its metrics;
+# and the metric families an operator's dashboards rely on are there.
+# Usage: metrics_test.sh STEWARD STEWARD-TESTAPI
+set -u
+steward=$1
+testapi=$2
+dir=$(mktemp -d)
+failures=0
+token=t0ken
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+for tool in promtool prometheus; do
+  command -v $tool >/dev/null || { echo "FAIL: $tool not on PATH (scripts/setup installs prometheus)"; exit 1; }
+done
+
+# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; false after SECONDS.
+wait_for() {
+  local tries=$(($1 * 10)); shift
+  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# A free loopback port (the kernel picks it; released at once for the server that needs it).
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$testapi" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
+  >"$dir/testapi.out" 2>&1 &
+pids+=($!)
+wait_for 60 grep -q '^listening ' "$dir/testapi.out" || { echo "FAIL: steward-testapi did not start"; exit 1; }
+
+mkdir -p "$dir/manifests"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scraped}\ndata: {color: blue}\n' \
+  >"$dir/manifests/cm.yaml"
+printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: s\n  path: %s\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+  "$dir/manifests" >"$dir/steward.yaml"
+"$steward" run --config "$dir/steward.yaml" --kubeconfig "$dir/kubeconfig" >"$dir/steward.log" 2>&1 &
+steward_pid=$!
+pids+=($steward_pid)
+serving() { grep -q '"msg":"serving"' "$dir/steward.log" || ! kill -0 $steward_pid 2>/dev/null; }
+wait_for 60 serving && grep -q '"msg":"serving"' "$dir/steward.log" ||
+  { echo "FAIL: steward did not serve: $(tail -n 5 "$dir/steward.log")"; exit 1; }
+port=$(sed -n 's/.*"msg":"serving","metrics":"\([0-9]*\)".*/\1/p' "$dir/steward.log" | head -n 1)
+[ -n "$port" ] || { echo "FAIL: no metrics port in: $(grep serving "$dir/steward.log")"; exit 1; }
+wait_for 60 grep -q '"msg":"created"' "$dir/steward.log" || fail "steward did not create the ConfigMap"
+
+# 1. promtool's linter on the whole exposition.
+curl -sS "http://127.0.0.1:$port/metrics" >"$dir/metrics.txt" || fail "GET /metrics"
+if ! promtool check metrics <"$dir/metrics.txt" >"$dir/promtool.out" 2>&1; then
+  fail "promtool check metrics: $(cat "$dir/promtool.out")"
+fi
+for family in steward_build_info process_cpu_seconds_total process_resident_memory_bytes \
+              process_open_fds process_max_fds process_start_time_seconds workqueue_depth \
+              workqueue_adds_total rest_client_requests_total steward_reconcile_total \
+              steward_informer_events_total; do
+  grep -q "^# TYPE $family " "$dir/metrics.txt" || fail "no $family in /metrics"
+done
+
+# 2. A real Prometheus scrapes it and answers a query.
+prom_port=$(free_port)
+cat >"$dir/prometheus.yml" <<EOF
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+- job_name: steward
+  static_configs: [{targets: ["127.0.0.1:$port"]}]
+EOF
+prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
+  --web.listen-address="127.0.0.1:$prom_port" >"$dir/prometheus.log" 2>&1 &
+pids+=($!)
+query() {  # query PROMQL: the JSON answer
+  curl -sS -G "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" 2>/dev/null
+}
+has_result() { query "$1" | grep -q "\"$2\""; }
+wait_for 90 has_result 'steward_build_info{job="steward"}' version ||
+  fail "Prometheus has no steward_build_info: $(query 'up') $(tail -n 5 "$dir/prometheus.log")"
+has_result 'up{job="steward"} == 1' value || fail "Prometheus says the steward target is not up"
+has_result 'steward_reconcile_total{job="steward"}' value ||
+  fail "Prometheus has no steward_reconcile_total"
+
+[ $failures -eq 0 ] && echo "metrics: all checks passed"
+exit $((failures > 0))
