@@ -72,9 +72,6 @@ class Stop {
 std::vector<std::string> unsupported(const runtime::StewardConfig& config) {
   std::vector<std::string> out;
   if (config.leader_election.enabled) out.push_back("leaderElection.enabled: not supported yet");
-  if (config.logging.format != runtime::LogFormat::kJson) {
-    out.push_back("logging.format: only json is supported yet");
-  }
   return out;
 }
 
@@ -121,6 +118,7 @@ int run(const RunFlags& flags) {
     return kExitUsage;
   }
   observe::set_log_level(level);
+  observe::set_log_format(config.logging.format);
 
   ClusterFlags cluster = flags.cluster;
   if (cluster.kubeconfig.empty()) cluster.kubeconfig = config.cluster.kubeconfig.string();

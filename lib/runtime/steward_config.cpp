@@ -922,12 +922,5 @@ std::string format_duration(Duration d) {
   return out;
 }
 
-std::string_view to_string(LogFormat format) {
-  switch (format) {
-    case LogFormat::kJson: return "json";
-    case LogFormat::kText: return "text";
-  }
-  return "json";
-}
 
 }  // namespace steward::runtime

@@ -123,9 +123,10 @@ struct LeaderElectionConfig {
   bool operator==(const LeaderElectionConfig&) const = default;
 };
 
-// The logger's own levels (observe/log.hpp), so the daemon sets what it read without translating.
+// The logger's own levels and formats (observe/log.hpp), so the daemon sets what it read without
+// translating.
 using LogLevel = observe::LogLevel;
-enum class LogFormat { kJson, kText };
+using LogFormat = observe::LogFormat;
 
 struct LoggingConfig {
   LogLevel level = LogLevel::kInfo;
@@ -197,6 +198,5 @@ std::optional<Duration> parse_duration(std::string_view text, std::string* why =
 // "1.5s", "1m30s", "10m", "1h".
 std::string format_duration(Duration d);
 
-std::string_view to_string(LogFormat format);
 
 }  // namespace steward::runtime

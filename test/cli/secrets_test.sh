@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# No token and no Secret data in anything steward prints: its logs at debug level (both formats),
+# /metrics and /readyz?verbose, while it creates a Secret, corrects drift of it, and reports a broken
+# edit of the Secret's manifest whose bad line holds the secret value.
+# Usage: secrets_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder for a look)
+set -u
+steward=$1
+testapi=$2
+dir=$(mktemp -d)
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
+}
+trap cleanup EXIT
+wait_for() {  # wait_for SECONDS CMD...: CMD every 0.1 s until it succeeds
+  local tries=$(($1 * 10)); shift
+  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
+token=tok-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+plain=pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+encoded=$(printf %s "$plain" | base64)
+other=pw2-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+other_encoded=$(printf %s "$other" | base64)
+
+"$testapi" --listen 127.0.0.1:0 --token "$token" --kubeconfig-out "$dir/kubeconfig" \
+  >"$dir/testapi.out" 2>&1 &
+pids+=($!)
+wait_for 60 grep -q '^listening ' "$dir/testapi.out" || { echo "FAIL: steward-testapi did not start"; exit 1; }
+url=$(sed -n 's/^listening //p' "$dir/testapi.out")
+sed -n 's/^ *certificate-authority-data: //p' "$dir/kubeconfig" | base64 -d >"$dir/ca.pem"
+api() { curl -sS --cacert "$dir/ca.pem" -H "Authorization: Bearer $token" "$@"; }
+secret_data() { api "$url/api/v1/namespaces/default/secrets/db" | grep -o '"password":"[^"]*"' | cut -d'"' -f4; }
+secret_is() { [ "$(secret_data)" = "$1" ]; }
+
+secret_yaml() {  # secret_yaml ENCODED-PASSWORD
+  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: Opaque\ndata:\n  password: %s\n' "$1"
+}
+
+for format in json text; do
+  mkdir -p "$dir/$format"
+  secret_yaml "$encoded" >"$dir/$format/secret.yaml"
+  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: %s\n  path: %s\nreconcile: {debounce: 100ms}\nlogging: {level: debug, format: %s}\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+    "$format" "$dir/$format" "$format" >"$dir/$format.yaml"
+  "$steward" run --config "$dir/$format.yaml" --kubeconfig "$dir/kubeconfig" >"$dir/$format.log" 2>&1 &
+  pid=$!
+  pids+=($pid)
+  wait_for 60 secret_is "$encoded" || fail "$format: the Secret was not created"
+  # Someone else changes the password: steward puts its own back.
+  api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
+    "$url/api/v1/namespaces/default/secrets/db" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
+  wait_for 60 secret_is "$encoded" || fail "$format: the drift was not corrected"
+  # A broken edit whose bad line carries a secret value.
+  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n  password: [%s\n' "$other_encoded" \
+    >"$dir/$format/secret.yaml.tmp"
+  mv "$dir/$format/secret.yaml.tmp" "$dir/$format/secret.yaml"
+  wait_for 60 grep -q 'secret.yaml:' "$dir/$format.log" || fail "$format: the broken edit was not reported"
+  if [ "$format" = text ]; then
+    grep -q ' INFO  ' "$dir/$format.log" || fail "text format: no INFO line: $(head -n 3 "$dir/$format.log")"
+  else
+    grep -q '^{"ts":' "$dir/$format.log" || fail "json format: not JSON lines"
+  fi
+  ports=$(sed -n 's/.*"serving".*"metrics":"\([0-9]*\)","probes":"\([0-9]*\)".*/\1 \2/p; s/.* serving metrics=\([0-9]*\) probes=\([0-9]*\).*/\1 \2/p' "$dir/$format.log" | head -n 1)
+  read -r metrics_port probe_port <<<"$ports"
+  if [ -n "${metrics_port:-}" ]; then
+    curl -sS "http://127.0.0.1:$metrics_port/metrics" >"$dir/$format.metrics"
+    curl -sS "http://127.0.0.1:$probe_port/readyz?verbose" >"$dir/$format.readyz"
+  else
+    fail "$format: no serving line with the ports"
+  fi
+  kill -TERM $pid
+  wait $pid
+  for file in "$dir/$format.log" "$dir/$format.metrics" "$dir/$format.readyz"; do
+    [ -f "$file" ] || continue
+    for leak in "$token" "$plain" "$encoded" "$other" "$other_encoded"; do
+      grep -qF -- "$leak" "$file" && fail "$format: $(basename "$file") shows a secret: $(grep -F -- "$leak" "$file" | head -n 2)"
+    done
+  done
+done
+
+[ $failures -eq 0 ] && echo "secrets: all checks passed"
+exit $((failures > 0))
