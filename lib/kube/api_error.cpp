@@ -174,6 +174,12 @@ ApiError ApiError::transport_failure(std::string what) {
   return error;
 }
 
+ApiError ApiError::circuit_open(std::string what) {
+  ApiError error = transport_failure(std::move(what));
+  error.circuit_open_ = true;
+  return error;
+}
+
 std::optional<std::chrono::seconds> ApiError::retry_after() const {
   if (!details_.retry_after_seconds) return std::nullopt;
   return std::chrono::seconds(*details_.retry_after_seconds);

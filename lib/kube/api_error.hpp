@@ -80,6 +80,9 @@ class ApiError {
 
   // No response: connection refused or reset, TLS failure, timeout. `what` says which.
   static ApiError transport_failure(std::string what);
+  // Not sent: the server's circuit breaker is open (a transport failure that never reached the
+  // network; retrying at once would only be refused again).
+  static ApiError circuit_open(std::string what);
 
   int code() const { return code_; }  // HTTP code; 0 for a transport failure
   Reason reason() const { return reason_; }
@@ -89,6 +92,7 @@ class ApiError {
   std::optional<std::chrono::seconds> retry_after() const;
 
   bool is_transport_failure() const { return code_ == 0; }
+  bool is_circuit_open() const { return circuit_open_; }
   bool is_not_found() const { return reason_ == Reason::NotFound || code_ == 404; }
   bool is_already_exists() const { return reason_ == Reason::AlreadyExists; }
   // A 409 that is not AlreadyExists: stale resourceVersion, failed precondition, apply conflict.
@@ -116,6 +120,7 @@ class ApiError {
   std::string reason_string_;
   std::string message_;
   StatusDetails details_;
+  bool circuit_open_ = false;
 };
 
 }  // namespace steward::kube

@@ -81,8 +81,8 @@ asio::awaitable<std::optional<ApiError>> Client::admit() {
   const bool allowed = breaker_.allow();
   if (metrics_) metrics_->breaker_state(breaker_.state());
   if (!allowed) {
-    co_return ApiError::transport_failure("circuit breaker open for " + transport_.host() +
-                                          ": failing fast");
+    co_return ApiError::circuit_open("circuit breaker open for " + transport_.host() +
+                                     ": failing fast");
   }
   co_await sleep(throttle_.reserve());
   co_return std::nullopt;

@@ -327,9 +327,72 @@ TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fa
   auto fast = run(env.io, env.client->get(kConfigMaps, "default", "x"));
   REQUIRE(fast.error);
   CHECK(fast.error->is_transport_failure());
+  CHECK(fast.error->is_circuit_open());
   CHECK(fast.error->message().find("circuit breaker open") != std::string::npos);
   CHECK(counter_value(env.registry, "steward_api_circuit_breaker_state", "host",
                       env.client->config().server.authority()) == 2);
+}
+
+TEST_CASE("answers that are the request's fault (404, 409) never open the breaker") {
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  Env env({}, options);
+  env.make_namespace("faulty");
+  const auto taken = configmap("faulty", "taken");
+  REQUIRE(run(env.io, env.client->create(kConfigMaps, "faulty", taken)).ok());
+  for (int i = 0; i < 6; ++i) {
+    auto missing = run(env.io, env.client->get(kConfigMaps, "faulty", "absent-" + std::to_string(i)));
+    REQUIRE(missing.error);
+    CHECK(missing.error->is_not_found());
+    auto again = run(env.io, env.client->create(kConfigMaps, "faulty", taken));
+    REQUIRE(again.error);
+    CHECK(again.error->is_already_exists());
+    CHECK_FALSE(again.error->is_circuit_open());
+  }
+  CHECK(env.client->breaker_state() == kube::CircuitBreaker::State::closed);
+}
+
+TEST_CASE("a watch with bookmarks gets them, and resuming from one sees only later events",
+          "[testapi]") {
+  Env env({"--bookmark-interval", "1"});
+  env.make_namespace("marked");
+  auto list = run(env.io, env.client->list(kConfigMaps, "marked", {}));
+  REQUIRE(list.ok());
+  REQUIRE(run(env.io, env.client->create(kConfigMaps, "marked", configmap("marked", "a"))).ok());
+  // The first watch sees the create, then waits for a bookmark.
+  auto bookmark = run(env.io, [&]() -> boost::asio::awaitable<std::string> {
+    const kube::WatchOptions options{.resource_version = list.resource_version,
+                                     .timeout = std::chrono::seconds(30)};
+    auto watch = co_await env.client->watch(kConfigMaps, "marked", options);
+    if (!watch.ok()) co_return "";
+    std::string version;
+    bool added = false;
+    while (auto event = co_await watch.stream->next()) {
+      if (event->type == kube::WatchEvent::Type::added) added = true;
+      if (event->type == kube::WatchEvent::Type::bookmark && added) {
+        version = std::string(kube::string_at(*event->object, {"metadata", "resourceVersion"}));
+        break;
+      }
+    }
+    watch.stream->close();
+    co_return version;
+  }());
+  REQUIRE_FALSE(bookmark.empty());
+  REQUIRE(run(env.io, env.client->create(kConfigMaps, "marked", configmap("marked", "b"))).ok());
+  auto first = run(env.io, [&]() -> boost::asio::awaitable<std::string> {
+    const kube::WatchOptions options{.resource_version = bookmark,
+                                     .timeout = std::chrono::seconds(30)};
+    auto watch = co_await env.client->watch(kConfigMaps, "marked", options);
+    if (!watch.ok()) co_return "watch failed: " + watch.error->to_string();
+    while (auto event = co_await watch.stream->next()) {
+      if (event->type == kube::WatchEvent::Type::bookmark) continue;
+      watch.stream->close();
+      co_return std::to_string(static_cast<int>(event->type)) + " " +
+          std::string(kube::string_at(*event->object, {"metadata", "name"}));
+    }
+    co_return "stream ended";
+  }());
+  CHECK(first == "0 b");  // added b; a came before the bookmark
 }
 
 TEST_CASE("a watch from a compacted version answers 410 Gone", "[testapi]") {
