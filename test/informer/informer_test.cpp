@@ -1,0 +1,194 @@
+// Informer over a scripted lister-watcher: has_synced, the replay to late handlers, resync, the
+// order of events, and that handlers never run concurrently.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "informer/informer.hpp"
+#include "support/fake_lister_watcher.hpp"
+
+using namespace steward;
+using namespace steward::informer;
+using steward::test::FakeListerWatcher;
+using steward::test::run_until;
+
+namespace {
+
+std::shared_ptr<kube::Object> cm(const std::string& name, const std::string& rv) {
+  auto doc = std::make_shared<kube::Object>();
+  doc->Parse((R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"namespace":"ns","name":")" +
+              name + R"(","resourceVersion":")" + rv + "\"}}")
+                 .c_str());
+  return doc;
+}
+
+std::string event(const std::string& type, const std::string& name, const std::string& rv) {
+  return R"({"type":")" + type + R"(","object":)" + kube::to_json(*cm(name, rv)) + "}";
+}
+
+kube::ListReply list_of(std::vector<std::shared_ptr<kube::Object>> items, std::string rv) {
+  kube::ListReply reply;
+  reply.items = std::move(items);
+  reply.resource_version = std::move(rv);
+  return reply;
+}
+
+std::string rv_of(const ObjectPtr& o) {
+  return std::string(kube::string_at(*o, {"metadata", "resourceVersion"}));
+}
+
+// "add ns/a@1", "update ns/a 1->2", "delete ns/a", in the order the handlers ran.
+struct Recorder {
+  std::vector<std::string> seen;
+  ResourceEventHandlers handlers() {
+    return {.on_add = [this](const ObjectPtr& o) { seen.push_back("add " + object_key(*o) + "@" + rv_of(o)); },
+            .on_update =
+                [this](const ObjectPtr& a, const ObjectPtr& b) {
+                  seen.push_back("update " + object_key(*b) + " " + rv_of(a) + "->" + rv_of(b));
+                },
+            .on_delete = [this](const ObjectPtr& o) { seen.push_back("delete " + object_key(*o)); }};
+  }
+};
+
+struct Fixture {
+  boost::asio::io_context io;
+  FakeListerWatcher* source = nullptr;
+  std::shared_ptr<Informer> informer;
+
+  Fixture(FakeListerWatcher::ListFn list, std::chrono::seconds resync) {
+    auto fake = std::make_unique<FakeListerWatcher>(io, std::move(list));
+    source = fake.get();
+    InformerOptions options;
+    options.resync = resync;
+    options.resource = "configmaps";
+    informer = std::make_shared<Informer>(io, std::move(fake), options);
+  }
+  ~Fixture() {
+    informer->stop();
+    io.restart();
+    io.run_for(std::chrono::milliseconds(50));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("has_synced turns true once the first list has reached the handlers") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "1"), cm("b", "2")}, "5"); },
+            std::chrono::seconds(0));
+  Recorder recorder;
+  f.informer->add_handlers(recorder.handlers());
+  CHECK_FALSE(f.informer->has_synced());
+  f.informer->start();
+  REQUIRE(run_until(f.io, [&] { return f.informer->has_synced(); }));
+  CHECK(recorder.seen == std::vector<std::string>{"add ns/a@1", "add ns/b@2"});
+  CHECK(f.informer->store().size() == 2);
+}
+
+TEST_CASE("events reach handlers in order; a late handler first gets the cache as adds") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "1")}, "5"); },
+            std::chrono::seconds(0));
+  Recorder early;
+  f.informer->add_handlers(early.handlers());
+  f.informer->start();
+  REQUIRE(run_until(f.io, [&] { return !f.source->streams.empty(); }));
+  f.source->streams.back()->push(event("ADDED", "b", "6"));
+  f.source->streams.back()->push(event("MODIFIED", "a", "7"));
+  REQUIRE(run_until(f.io, [&] { return early.seen.size() == 3; }));
+
+  Recorder late;
+  f.informer->add_handlers(late.handlers());
+  REQUIRE(run_until(f.io, [&] { return late.seen.size() == 2; }));
+  f.source->streams.back()->push(event("DELETED", "b", "8"));
+  REQUIRE(run_until(f.io, [&] { return late.seen.size() == 3 && early.seen.size() == 4; }));
+
+  CHECK(early.seen == std::vector<std::string>{"add ns/a@1", "add ns/b@6", "update ns/a 1->7",
+                                               "delete ns/b"});
+  // The replay (in the store's order, which is unspecified) comes before any event.
+  std::sort(late.seen.begin(), late.seen.begin() + 2);
+  CHECK(late.seen == std::vector<std::string>{"add ns/a@7", "add ns/b@6", "delete ns/b"});
+}
+
+TEST_CASE("a resync re-delivers every cached object as an update of itself") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "1"), cm("b", "2")}, "5"); },
+            std::chrono::seconds(1));
+  Recorder recorder;
+  f.informer->add_handlers(recorder.handlers());
+  f.informer->start();
+  REQUIRE(run_until(f.io, [&] { return recorder.seen.size() >= 4; }));
+  recorder.seen.resize(4);
+  std::sort(recorder.seen.begin() + 2, recorder.seen.end());  // the store's order is unspecified
+  CHECK(recorder.seen == std::vector<std::string>{"add ns/a@1", "add ns/b@2", "update ns/a 1->1",
+                                                  "update ns/b 2->2"});
+  CHECK(f.source->lists.size() == 1);  // a resync is from the cache: no API call
+}
+
+TEST_CASE("handlers never run concurrently, even when a resync falls during a long delivery") {
+  std::vector<std::shared_ptr<kube::Object>> items;
+  for (int i = 0; i < 400; ++i) items.push_back(cm("o" + std::to_string(i), std::to_string(i + 1)));
+  Fixture f([&](const kube::ListOptions&) { return list_of(items, "1000"); },
+            std::chrono::seconds(1));
+  std::atomic<int> running{0};
+  std::atomic<int> most{0};
+  std::atomic<int> calls{0};
+  auto enter = [&] {
+    const int now = ++running;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    // Slow handlers: the 400 adds take longer than the 1 s resync period.
+    std::this_thread::sleep_for(std::chrono::microseconds(3000));
+    ++calls;
+    --running;
+  };
+  f.informer->add_handlers({.on_add = [&](const ObjectPtr&) { enter(); },
+                            .on_update = [&](const ObjectPtr&, const ObjectPtr&) { enter(); },
+                            .on_delete = [&](const ObjectPtr&) { enter(); }});
+  f.informer->start();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&] { f.io.run_for(std::chrono::seconds(20)); });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (calls.load() < 800 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  f.io.stop();
+  for (auto& thread : threads) thread.join();
+  CHECK(calls.load() >= 800);  // the list's adds and at least one resync's updates
+  CHECK(most.load() == 1);
+}
+
+TEST_CASE("a thousand informers share one thread: none starts a thread of its own") {
+  const auto threads = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+    return n;
+  };
+  boost::asio::io_context io;
+  const std::size_t before = threads();
+  std::vector<std::shared_ptr<Informer>> informers;
+  std::vector<FakeListerWatcher*> sources;
+  for (int i = 0; i < 1000; ++i) {
+    auto fake = std::make_unique<FakeListerWatcher>(
+        io, [i](const kube::ListOptions&) { return list_of({cm("o" + std::to_string(i), "1")}, "2"); });
+    sources.push_back(fake.get());
+    InformerOptions options;
+    options.resync = std::chrono::seconds(600);
+    informers.push_back(std::make_shared<Informer>(io, std::move(fake), options));
+    informers.back()->start();
+  }
+  REQUIRE(run_until(io, [&] {
+    return std::all_of(informers.begin(), informers.end(),
+                       [](const auto& informer) { return informer->has_synced(); }) &&
+           std::all_of(sources.begin(), sources.end(),
+                       [](const auto* source) { return !source->streams.empty(); });
+  }));
+  CHECK(threads() == before);  // a thousand lists and watches, all on this test's one thread
+  for (auto& informer : informers) informer->stop();
+  io.restart();
+  io.run_for(std::chrono::milliseconds(200));
+}
