@@ -71,6 +71,8 @@ std::vector<std::shared_ptr<Informer::Entry>> Informer::ready_handlers() const {
 
 void Informer::start() {
   auto self = shared_from_this();
+  // 0 until the first list is delivered, so an informer that never syncs shows, not vanishes.
+  if (options_.metrics) options_.metrics->synced(options_.resource, false);
   asio::co_spawn(impl_->strand, [self]() { return self->reflector_.run(); }, asio::detached);
   if (options_.resync.count() == 0) return;
   asio::co_spawn(

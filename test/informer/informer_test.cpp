@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <prometheus/registry.h>
+
 #include "informer/informer.hpp"
 #include "support/fake_lister_watcher.hpp"
 
@@ -59,18 +61,37 @@ struct Fixture {
   FakeListerWatcher* source = nullptr;
   std::shared_ptr<Informer> informer;
 
+  prometheus::Registry registry;
+  InformerMetrics metrics{registry};
+
   Fixture(FakeListerWatcher::ListFn list, std::chrono::seconds resync) {
     auto fake = std::make_unique<FakeListerWatcher>(io, std::move(list));
     source = fake.get();
     InformerOptions options;
     options.resync = resync;
     options.resource = "configmaps";
+    options.metrics = &metrics;
     informer = std::make_shared<Informer>(io, std::move(fake), options);
   }
   ~Fixture() {
     informer->stop();
     io.restart();
     io.run_for(std::chrono::milliseconds(50));
+  }
+  // The value of `family`'s series whose labels include `label`=`value`; -1 when there is none.
+  double metric(const std::string& family, const std::string& label = "resource",
+                const std::string& value = "configmaps") const {
+    for (const auto& f : registry.Collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == label && l.value == value) {
+            return f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+          }
+        }
+      }
+    }
+    return -1;
   }
 };
 
@@ -83,9 +104,12 @@ TEST_CASE("has_synced turns true once the first list has reached the handlers") 
   f.informer->add_handlers(recorder.handlers());
   CHECK_FALSE(f.informer->has_synced());
   f.informer->start();
+  CHECK(f.metric("steward_informer_synced") == 0);  // shown as not synced, not absent
   REQUIRE(run_until(f.io, [&] { return f.informer->has_synced(); }));
   CHECK(recorder.seen == std::vector<std::string>{"add ns/a@1", "add ns/b@2"});
   CHECK(f.informer->store().size() == 2);
+  CHECK(f.metric("steward_informer_synced") == 1);
+  CHECK(f.metric("steward_informer_objects") == 2);
 }
 
 TEST_CASE("events reach handlers in order; a late handler first gets the cache as adds") {
@@ -107,6 +131,10 @@ TEST_CASE("events reach handlers in order; a late handler first gets the cache a
 
   CHECK(early.seen == std::vector<std::string>{"add ns/a@1", "add ns/b@6", "update ns/a 1->7",
                                                "delete ns/b"});
+  CHECK(f.metric("steward_informer_events_total", "type", "ADDED") == 1);
+  CHECK(f.metric("steward_informer_events_total", "type", "MODIFIED") == 1);
+  CHECK(f.metric("steward_informer_events_total", "type", "DELETED") == 1);
+  CHECK(f.metric("steward_informer_objects") == 1);
   // The replay (in the store's order, which is unspecified) comes before any event.
   std::sort(late.seen.begin(), late.seen.begin() + 2);
   CHECK(late.seen == std::vector<std::string>{"add ns/a@7", "add ns/b@6", "delete ns/b"});
