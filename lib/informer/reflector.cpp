@@ -86,9 +86,9 @@ asio::awaitable<void> Reflector::run() {
 
 ObjectPtr Reflector::ingest(std::shared_ptr<kube::Object> object) const {
   if (options_.transform && options_.transform(*object)) {
-    // Copy into a fresh document so the removed members' memory is not kept alive.
-    // The pool's size is what the object used before; the copy needs less.
-    return kube::copy_object(*object, object->GetAllocator().Size() / 2);
+    // Copy into a fresh document of exactly the size it needs, so neither the removed members'
+    // memory nor a pool's slack stays alive in the cache.
+    return kube::compact_copy(*object);
   }
   return object;
 }
@@ -98,6 +98,12 @@ asio::awaitable<void> Reflector::list() {
                                  .field_selector = options_.field_selector,
                                  .resource_version = list_from_,
                                  .limit = options_.page_size};
+  // Each item is transformed (and compacted) as it is parsed, so the page's parsed originals are
+  // freed one by one instead of all sitting between the cached copies (bench_informer: 3.1 KB of
+  // resident memory per 1 KiB ConfigMap before, most of it holes the originals left).
+  page_options.on_item = [this](std::shared_ptr<kube::Object>& item) {
+    if (options_.transform && options_.transform(*item)) item = kube::compact_copy(*item);
+  };
   std::vector<ObjectPtr> objects;
   std::string version;
   for (;;) {

@@ -15,9 +15,13 @@
 namespace steward::kube {
 
 namespace detail {
+// The pools' base allocator. CrtAllocator is stateless (malloc/free); one shared instance saves the
+// one a pool would otherwise allocate for itself, a heap block per object.
+rapidjson::CrtAllocator& shared_base_allocator();
+
 // Holds the pool so it is constructed before, and destroyed after, the document that uses it.
 struct ObjectPool {
-  explicit ObjectPool(std::size_t chunk) : pool(chunk) {}
+  explicit ObjectPool(std::size_t chunk) : pool(chunk, &shared_base_allocator()) {}
   rapidjson::MemoryPoolAllocator<> pool;
 };
 }  // namespace detail
@@ -37,6 +41,12 @@ using ObjectPtr = std::shared_ptr<const Object>;
 std::shared_ptr<Object> parse_object(std::string_view json);
 // A deep copy into a pool sized for it (drops memory of members removed from `value`).
 std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t size_hint);
+// A deep copy into one pool chunk of exactly the bytes it needs: for objects that will not change
+// (the informers' cache), so no slack is kept per object.
+std::shared_ptr<Object> compact_copy(const rapidjson::Value& value);
+// The pool bytes a deep copy of `value` takes (strings too long to be stored inline, member and
+// element arrays), as compact_copy allocates them.
+std::size_t pool_bytes(const rapidjson::Value& value);
 
 // A string member of `value` at `path` (e.g. {"metadata", "name"}), or empty if absent or not a
 // string.
