@@ -22,6 +22,15 @@ int tier(const desired::ObjectKey& key) {
   return 2;
 }
 
+EventRecorderOptions event_options(const ControllerOptions& options) {
+  EventRecorderOptions events = options.events;
+  if (events.registry == nullptr) events.registry = options.registry;
+  return events;
+}
+
+// How long stop() lets Event writes in flight finish: they hold the client, which must outlive them.
+constexpr std::chrono::seconds kEventDrainTimeout{5};
+
 bool failed(Result result) {
   return result == Result::kWaiting || result == Result::kTransientError ||
          result == Result::kPermanentError;
@@ -43,10 +52,12 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
              queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(
                  base::SteadyClock::instance(), options_.backoff, options_.bucket)),
+      events_(io, std::make_shared<ClientEventSink>(client), event_options(options_)),
       reconciler_(client, *this, [this] { return store_.current(); },
                   ReconcilerOptions{
                       .may_prune = [this](std::string_view source) { return may_prune(source); },
-                      .registry = options_.registry}) {
+                      .registry = options_.registry,
+                      .events = &events_}) {
   reconciler_.set_dry_run(options_.dry_run);
 }
 
@@ -323,6 +334,9 @@ void Controller::stop() {
   queue_.shutdown();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
+  if (!events_.drain(kEventDrainTimeout)) {
+    observe::log_warn("stopping with Kubernetes Event writes still in flight");
+  }
   informers_.stop();
 }
 

@@ -32,6 +32,7 @@
 #include "desired/desired_state_store.hpp"
 #include "informer/informer_manager.hpp"
 #include "queue/rate_limiting_queue.hpp"
+#include "reconcile/event_recorder.hpp"
 #include "reconcile/reconciler.hpp"
 
 namespace steward::reconcile {
@@ -53,6 +54,8 @@ struct ControllerOptions {
   base::BackoffOptions watch_backoff{};
   prometheus::Registry* registry = nullptr;
   informer::InformerMetrics* informer_metrics = nullptr;
+  // Kubernetes Events for what the loop does (their metrics go to `registry` unless set here).
+  EventRecorderOptions events{};
 };
 
 // How the loop stands, for readiness, `--once` and tests.
@@ -118,6 +121,7 @@ class Controller : private LiveView {
   desired::DesiredStateStore store_;
   informer::InformerManager informers_;
   Queue queue_;
+  EventRecorder events_;                      // before reconciler_, which records into it
   Reconciler reconciler_;
   std::vector<std::thread> workers_;
   std::atomic<int> in_flight_{0};

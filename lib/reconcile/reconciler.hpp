@@ -34,6 +34,7 @@
 #include "desired/desired_state.hpp"
 #include "kube/client.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/event_correlator.hpp"
 #include "reconcile/ownership.hpp"
 
 namespace prometheus {
@@ -42,6 +43,7 @@ class Registry;
 
 namespace steward::reconcile {
 
+class EventRecorder;
 class ReconcileMetrics;
 
 // What the reconciler sees of the cluster.
@@ -75,6 +77,11 @@ struct Outcome {
   // Waiting on a desired object loaded before discovery knew its kind: its source must be loaded
   // again now that the kind is known.
   bool needs_reload = false;
+  // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
+  // Event regards it), and whether it was a server-side dry run.
+  std::string_view call;
+  ObjectReference object;
+  bool dry_run = false;
 };
 
 struct ReconcilerOptions {
@@ -83,6 +90,9 @@ struct ReconcilerOptions {
   std::function<bool(std::string_view source)> may_prune;
   std::string field_manager = "steward";
   prometheus::Registry* registry = nullptr;
+  // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry
+  // run they are only logged).
+  EventRecorder* events = nullptr;
 };
 
 // Counts for tests, benchmarks and `--once`; metrics carry the same by kind.
@@ -129,6 +139,7 @@ class Reconciler {
                                         const kube::ObjectPtr& live);
   Outcome error_outcome(const kube::ApiError& error, std::string_view action);
   void record(const desired::ObjectKey& key, const Outcome& outcome, double seconds);
+  void record_event(const Outcome& outcome);
 
   kube::Client& client_;
   const LiveView& live_;

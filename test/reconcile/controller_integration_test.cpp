@@ -23,6 +23,7 @@ namespace {
 const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
 const kube::ResourceType kWidgets{"example.com", "v1", "widgets", "Widget", true};
+const kube::ResourceType kEvents{"events.k8s.io", "v1", "events", "Event", true};
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -95,7 +96,36 @@ struct LoopEnv {
     if (!object) return "<absent>";
     return std::string(kube::string_at(*object, {"data", field}));
   }
+  // The Events in the test's namespace regarding object `name` with `reason` (all when empty).
+  std::vector<std::shared_ptr<kube::Object>> events(const std::string& name = "",
+                                                    const std::string& reason = "") {
+    auto reply = loop.sync(other.list_all(kEvents, ns, {}));
+    if (!reply.ok()) throw std::runtime_error("cannot list events: " + reply.error->to_string());
+    std::vector<std::shared_ptr<kube::Object>> out;
+    for (auto& event : reply.items) {
+      if (!name.empty() && kube::string_at(*event, {"regarding", "name"}) != name) continue;
+      if (!reason.empty() && kube::string_at(*event, {"reason"}) != reason) continue;
+      out.push_back(event);
+    }
+    return out;
+  }
+  // Someone else sets a field steward owns; waits until steward has reverted it.
+  void intrude_and_wait_for_revert() {
+    REQUIRE(loop.sync(other.apply(kConfigMaps, ns,
+        json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
+        kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+    REQUIRE(eventually([&] { return data("settings", "color") == "blue"; }));
+    REQUIRE(converged());
+  }
 };
+
+// Occurrences an events.k8s.io/v1 Event stands for: series.count, or 1 without a series.
+int occurrences(const kube::Object& event) {
+  const auto series = event.FindMember("series");
+  if (series == event.MemberEnd() || !series->value.IsObject()) return 1;
+  const auto count = series->value.FindMember("count");
+  return count != series->value.MemberEnd() && count->value.IsInt() ? count->value.GetInt() : 1;
+}
 
 const char* kConfigMapYaml = R"(apiVersion: v1
 kind: ConfigMap
@@ -103,6 +133,12 @@ metadata:
   name: settings
 data:
   color: blue
+)";
+
+const char* kKeepYaml = R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: keep}
+data: {a: "1"}
 )";
 
 }  // namespace
@@ -193,11 +229,7 @@ TEST_CASE("an object removed from the manifests is pruned only when its source p
     DYNAMIC_SECTION("prune " << prune) {
       LoopEnv env;
       write_file(env.manifests / "settings.yaml", kConfigMapYaml);
-      write_file(env.manifests / "keep.yaml", R"(apiVersion: v1
-kind: ConfigMap
-metadata: {name: keep}
-data: {a: "1"}
-)");
+      write_file(env.manifests / "keep.yaml", kKeepYaml);
       env.start(prune);
       REQUIRE(env.converged());
       // Not steward's: same kind, never touched.
@@ -241,6 +273,7 @@ TEST_CASE("dry run makes no writes") {
   REQUIRE(env.converged());
   CHECK(env.data("settings", "color") == "<absent>");
   CHECK(env.controller->stats().applies == 0);
+  CHECK(env.events().empty());  // an Event is a write too
 }
 
 TEST_CASE("a CRD and its objects in one source converge") {
@@ -269,4 +302,41 @@ spec: {size: 3}
   REQUIRE(env.converged());
   auto widget = env.get(kWidgets, env.ns, "w1");
   CHECK(kube::to_json(*widget).find(R"("size":3)") != std::string::npos);
+}
+
+TEST_CASE("a drift correction is one Event on the object, and repeats count up that Event") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+  REQUIRE(eventually([&] { return env.events("settings", "Created").size() == 1; }));
+
+  env.intrude_and_wait_for_revert();
+  REQUIRE(eventually([&] { return env.events("settings", "DriftCorrected").size() == 1; }));
+  const auto live = env.get(kConfigMaps, env.ns, "settings");
+  REQUIRE(live);
+  {
+    const auto event = env.events("settings", "DriftCorrected")[0];
+    CHECK(kube::string_at(*event, {"type"}) == "Normal");
+    CHECK(kube::string_at(*event, {"action"}) == "Apply");
+    CHECK(kube::string_at(*event, {"reportingController"}) == "steward");
+    CHECK_FALSE(kube::string_at(*event, {"reportingInstance"}).empty());
+    CHECK(kube::string_at(*event, {"note"}).find("data.color") != std::string_view::npos);
+    CHECK(kube::string_at(*event, {"regarding", "apiVersion"}) == "v1");
+    CHECK(kube::string_at(*event, {"regarding", "kind"}) == "ConfigMap");
+    CHECK(kube::string_at(*event, {"regarding", "namespace"}) == env.ns);
+    CHECK(kube::string_at(*event, {"regarding", "uid"}) ==
+          kube::string_at(*live, {"metadata", "uid"}));
+    CHECK(occurrences(*event) == 1);
+  }
+
+  // The same drift again, twice: the same Event counts up.
+  for (const int expected : {2, 3}) {
+    env.intrude_and_wait_for_revert();
+    REQUIRE(eventually([&] {
+      const auto events = env.events("settings", "DriftCorrected");
+      return events.size() == 1 && occurrences(*events[0]) == expected;
+    }));
+  }
+  CHECK(env.events("settings", "Created").size() == 1);
 }
