@@ -171,7 +171,7 @@ int run(const RunFlags& flags) {
         io, {.bind_address = flags.metrics_address.empty() ? config.metrics.bind_address
                                                             : flags.metrics_address,
              .registry = registry.get(),
-             .before_scrape = [&controller] { controller.update_queue_metrics(); }});
+             .before_scrape = [&controller] { controller.update_metrics(); }});
     runtime::HttpServer probe_server(
         io,
         {.bind_address =

@@ -98,6 +98,9 @@ class Controller : private LiveView {
   // Refreshes the queue's in-flight gauges (workqueue_unfinished_work_seconds and
   // workqueue_longest_running_processor_seconds); the metrics server calls it before each scrape.
   void update_queue_metrics() { queue_.update_unfinished_work_metrics(); }
+  // Everything the metrics server refreshes before a scrape: the queue's gauges above and
+  // steward_managed_objects (a pass over the informers' caches).
+  void update_metrics();
   ReconcileStats stats() const { return reconciler_.stats(); }
   const desired::DesiredStateStore& desired() const { return store_; }
   informer::InformerManager& informers() { return informers_; }
@@ -122,6 +125,7 @@ class Controller : private LiveView {
   informer::InformerManager informers_;
   Queue queue_;
   EventRecorder events_;                      // before reconciler_, which records into it
+  std::unique_ptr<ReconcileMetrics> metrics_;  // reloads and managed objects; null without registry
   Reconciler reconciler_;
   std::vector<std::thread> workers_;
   std::atomic<int> in_flight_{0};

@@ -16,6 +16,14 @@ bool being_deleted(const rapidjson::Value& live) {
          metadata->value.HasMember("deletionTimestamp");
 }
 
+// The metrics' `resource` label: discovery's name ("deployments.apps", "configmaps"), as the
+// informer metrics have it. A kind discovery does not serve (yet) stands in as "Kind.group".
+std::string resource_label(const std::optional<kube::ResourceType>& type,
+                           const desired::ObjectKey& key) {
+  if (type) return type->qualified_resource();
+  return key.group.empty() ? key.kind : key.kind + "." + key.group;
+}
+
 // An outcome of an API call: what it was and what it was about.
 Outcome called(Outcome outcome, std::string_view call, ObjectReference object, bool dry_run) {
   outcome.call = call;
@@ -145,6 +153,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
   const std::string api_version =
       desired ? std::string(kube::string_at(*desired->object, {"apiVersion"})) : std::string();
   const LiveLookup live = live_.find(key);
+  const std::string resource = resource_label(live.type, key);
 
   Outcome outcome;
   if (!live.type) {
@@ -172,7 +181,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
         if (!drift.drifted) {
           outcome = {Result::kInSync, ""};
         } else {
-          if (metrics_) metrics_->drift_detected(key.kind);
+          if (metrics_) metrics_->drift_detected(resource);
           outcome = co_await apply(key, *live.type, memo, true);
           if (outcome.object.uid.empty()) {
             outcome.object.uid = std::string(kube::string_at(*live.object, {"metadata", "uid"}));
@@ -180,7 +189,8 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
           if (outcome.result == Result::kCorrected) {
             outcome.detail = !applied_this ? std::string("desired state changed")
                              : drift.path + " " + drift.reason;
-            if (metrics_) metrics_->drift_corrected(key.kind);
+            // A dry run detects drift; it corrects nothing.
+            if (metrics_ && !outcome.dry_run) metrics_->drift_corrected(resource);
           }
         }
       }
@@ -201,7 +211,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
     }
   }
 
-  record(key, outcome,
+  record(resource, outcome,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return outcome;
 }
@@ -261,13 +271,22 @@ boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
 
 Outcome Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {
   errors_.fetch_add(1);
-  return {error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
-          std::string(action) + ": " + error.to_string()};
+  Outcome outcome{error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
+                  std::string(action) + ": " + error.to_string()};
+  outcome.error_reason =
+      error.is_transport_failure() ? "Network" : std::string(kube::to_string(error.reason()));
+  return outcome;
 }
 
-void Reconciler::record(const desired::ObjectKey& key, const Outcome& outcome, double seconds) {
+void Reconciler::record(const std::string& resource, const Outcome& outcome, double seconds) {
   if (outcome.result == Result::kInSync) in_sync_.fetch_add(1);
-  if (metrics_) metrics_->reconciled(key.kind, to_string(outcome.result), seconds);
+  if (metrics_) {
+    metrics_->reconciled(resource, to_string(outcome.result), seconds);
+    if (outcome.result == Result::kTransientError || outcome.result == Result::kPermanentError) {
+      metrics_->error(resource, outcome.error_reason.empty() ? "Unknown" : outcome.error_reason);
+    }
+    if (outcome.result == Result::kPruned && !outcome.dry_run) metrics_->pruned(resource);
+  }
   record_event(outcome);
 }
 

@@ -78,10 +78,12 @@ struct Outcome {
   // again now that the kind is known.
   bool needs_reload = false;
   // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
-  // Event regards it), and whether it was a server-side dry run.
+  // Event regards it), whether it was a server-side dry run, and, if it failed, the Status reason
+  // (Conflict, Forbidden, ...; Network when there was no response).
   std::string_view call;
   ObjectReference object;
   bool dry_run = false;
+  std::string error_reason;
 };
 
 struct ReconcilerOptions {
@@ -95,7 +97,7 @@ struct ReconcilerOptions {
   EventRecorder* events = nullptr;
 };
 
-// Counts for tests, benchmarks and `--once`; metrics carry the same by kind.
+// Counts for tests, benchmarks and `--once`; metrics carry the same by resource.
 struct ReconcileStats {
   std::uint64_t applies = 0;   // apply calls that succeeded (creates and corrections)
   std::uint64_t prunes = 0;    // delete calls that succeeded
@@ -138,7 +140,7 @@ class Reconciler {
                                         const kube::ResourceType& type,
                                         const kube::ObjectPtr& live);
   Outcome error_outcome(const kube::ApiError& error, std::string_view action);
-  void record(const desired::ObjectKey& key, const Outcome& outcome, double seconds);
+  void record(const std::string& resource, const Outcome& outcome, double seconds);
   void record_event(const Outcome& outcome);
 
   kube::Client& client_;

@@ -2,6 +2,8 @@
 // and a second client playing "someone else" who edits and deletes objects.
 #include <catch2/catch.hpp>
 
+#include <prometheus/registry.h>
+
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
+#include "support/metrics.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
@@ -49,6 +52,7 @@ struct LoopEnv {
   kube::Client client;     // steward's
   kube::Client other;      // someone else's
   kube::Discovery discovery;
+  prometheus::Registry registry;
   std::unique_ptr<reconcile::Controller> controller;
 
   LoopEnv()
@@ -82,6 +86,7 @@ struct LoopEnv {
                                .prune_fraction = 1.0});
     options.dry_run = dry_run;
     options.resync = resync;
+    options.registry = &registry;
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
     controller->start();
   }
@@ -116,6 +121,9 @@ struct LoopEnv {
         kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
     REQUIRE(eventually([&] { return data("settings", "color") == "blue"; }));
     REQUIRE(converged());
+  }
+  double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
+    return metric_value(registry, name, labels).value_or(0);
   }
 };
 
@@ -339,4 +347,63 @@ TEST_CASE("a drift correction is one Event on the object, and repeats count up t
     }));
   }
   CHECK(env.events("settings", "Created").size() == 1);
+}
+
+TEST_CASE("the loop's metrics count creates, corrections, prunes and loads by resource") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "created"}}) == 2);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "success"}}) == 1);
+  env.controller->update_metrics();
+  CHECK(env.metric("steward_managed_objects", configmaps) == 2);
+
+  // A correction.
+  env.intrude_and_wait_for_revert();
+  CHECK(env.metric("steward_drift_detected_total", configmaps) == 1);
+  CHECK(env.metric("steward_drift_corrected_total", configmaps) == 1);
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "corrected"}}) == 1);
+
+  // A prune.
+  fs::remove(env.manifests / "settings.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "<absent>"; }));
+  REQUIRE(env.converged());
+  CHECK(env.metric("steward_pruned_total", configmaps) == 1);
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "pruned"}}) == 1);
+  REQUIRE(eventually([&] {
+    env.controller->update_metrics();
+    return env.metric("steward_managed_objects", configmaps) == 1;
+  }));
+
+  // A failed load.
+  write_file(env.manifests / "keep.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n");
+  REQUIRE_FALSE(env.controller->reload(env.ns).accepted);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "failure"}}) == 1);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "success"}}) == 2);
+
+  // Every reconcile is timed (read in this order: a late reconcile only adds to the second).
+  const double reconciles = env.metric("steward_reconcile_total", configmaps);
+  CHECK(env.metric("steward_reconcile_duration_seconds", configmaps) >= reconciles);
+  CHECK(env.metric("steward_reconcile_errors_total", {}) == 0);
+}
+
+TEST_CASE("a failed apply is counted by resource and Status reason") {
+  LoopEnv env;
+  // Its namespace does not exist: 404 NotFound, retried with backoff.
+  write_file(env.manifests / "lost.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: lost, namespace: absent-)" + env.ns + R"(}
+data: {a: "1"}
+)");
+  env.start();
+  REQUIRE(eventually([&] {
+    return env.metric("steward_reconcile_errors_total",
+                      {{"resource", "configmaps"}, {"reason", "NotFound"}}) >= 1;
+  }));
+  CHECK(env.metric("steward_reconcile_total",
+                   {{"resource", "configmaps"}, {"result", "transient_error"}}) >= 1);
 }
