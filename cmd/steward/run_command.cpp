@@ -173,7 +173,7 @@ int run(const RunFlags& flags) {
              .registry = registry.get(),
              .before_scrape =
                  [&controller, &process_metrics] {
-                   controller.update_queue_metrics();
+                   controller.update_metrics();
                    process_metrics.update();
                  }});
     runtime::HttpServer probe_server(

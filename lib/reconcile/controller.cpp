@@ -6,6 +6,7 @@
 
 #include "kube/resource.hpp"
 #include "observe/log.hpp"
+#include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -21,6 +22,15 @@ int tier(const desired::ObjectKey& key) {
   }
   return 2;
 }
+
+EventRecorderOptions event_options(const ControllerOptions& options) {
+  EventRecorderOptions events = options.events;
+  if (events.registry == nullptr) events.registry = options.registry;
+  return events;
+}
+
+// How long stop() lets Event writes in flight finish: they hold the client, which must outlive them.
+constexpr std::chrono::seconds kEventDrainTimeout{5};
 
 bool failed(Result result) {
   return result == Result::kWaiting || result == Result::kTransientError ||
@@ -43,10 +53,14 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
              queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(
                  base::SteadyClock::instance(), options_.backoff, options_.bucket)),
+      events_(io, std::make_shared<ClientEventSink>(client), event_options(options_)),
+      metrics_(options_.registry ? std::make_unique<ReconcileMetrics>(*options_.registry)
+                                 : nullptr),
       reconciler_(client, *this, [this] { return store_.current(); },
                   ReconcilerOptions{
                       .may_prune = [this](std::string_view source) { return may_prune(source); },
-                      .registry = options_.registry}) {
+                      .registry = options_.registry,
+                      .events = &events_}) {
   reconciler_.set_dry_run(options_.dry_run);
 }
 
@@ -89,6 +103,7 @@ desired::StoreUpdate Controller::reload(const std::string& name) {
                                    [&](const SourceOptions& s) { return s.spec.name == name; });
   if (source == options_.sources.end()) return {};
   desired::StoreUpdate update = store_.reload(source->spec, loader_options());
+  if (metrics_) metrics_->desired_reload(name, update.accepted);
   if (!update.accepted) {
     for (const auto& error : update.errors) {
       observe::log_error("desired state not loaded; the last good state stays in force",
@@ -218,6 +233,29 @@ void Controller::update_subscriptions(const desired::DesiredState& state) {
   }
 }
 
+void Controller::update_metrics() {
+  update_queue_metrics();
+  if (!metrics_) return;
+  std::vector<std::pair<std::string, std::string>> watched;  // (apiVersion, kind)
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [group_kind, w] : watched_) watched.emplace_back(w.api_version, group_kind.second);
+  }
+  std::set<std::string, std::less<>> ours;
+  for (const auto& source : options_.sources) ours.insert(source.spec.name);
+  std::map<std::string, double> counts;
+  for (const auto& [api_version, kind] : watched) {
+    const auto informer = informers_.informer(api_version, kind);
+    const auto type = informers_.resource_type(api_version, kind);
+    if (!informer || !type) continue;
+    double& count = counts[type->qualified_resource()];
+    for (const auto& object : informer->store().list()) {
+      if (ours.count(owning_source(*object)) != 0) ++count;
+    }
+  }
+  metrics_->managed_objects(counts);
+}
+
 LiveLookup Controller::find(const desired::ObjectKey& key) const {
   std::string version;
   {
@@ -345,6 +383,9 @@ void Controller::stop() {
   queue_.shutdown();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
+  if (!events_.drain(kEventDrainTimeout)) {
+    observe::log_warn("stopping with Kubernetes Event writes still in flight");
+  }
   informers_.stop();
 }
 

@@ -38,6 +38,7 @@
 #include "desired/desired_state_store.hpp"
 #include "informer/informer_manager.hpp"
 #include "queue/rate_limiting_queue.hpp"
+#include "reconcile/event_recorder.hpp"
 #include "reconcile/reconciler.hpp"
 
 namespace steward::reconcile {
@@ -59,6 +60,8 @@ struct ControllerOptions {
   base::BackoffOptions watch_backoff{};
   prometheus::Registry* registry = nullptr;
   informer::InformerMetrics* informer_metrics = nullptr;
+  // Kubernetes Events for what the loop does (their metrics go to `registry` unless set here).
+  EventRecorderOptions events{};
 };
 
 // How the loop stands, for readiness, `--once` and tests.
@@ -105,6 +108,9 @@ class Controller : private LiveView {
   // Refreshes the queue's in-flight gauges (workqueue_unfinished_work_seconds and
   // workqueue_longest_running_processor_seconds); the metrics server calls it before each scrape.
   void update_queue_metrics() { queue_.update_unfinished_work_metrics(); }
+  // Everything the metrics server refreshes before a scrape: the queue's gauges above and
+  // steward_managed_objects (a pass over the informers' caches).
+  void update_metrics();
   ReconcileStats stats() const { return reconciler_.stats(); }
   const desired::DesiredStateStore& desired() const { return store_; }
   informer::InformerManager& informers() { return informers_; }
@@ -129,6 +135,8 @@ class Controller : private LiveView {
   desired::DesiredStateStore store_;
   informer::InformerManager informers_;
   Queue queue_;
+  EventRecorder events_;                      // before reconciler_, which records into it
+  std::unique_ptr<ReconcileMetrics> metrics_;  // reloads and managed objects; null without registry
   Reconciler reconciler_;
   std::vector<std::thread> workers_;
   std::atomic<int> in_flight_{0};

@@ -1,15 +1,35 @@
 #pragma once
-// The reconciler's metrics (architecture guide, "Metrics"):
+// The reconcile loop's metrics (architecture guide, "Metrics"; the full list is docs/metrics.md):
 //
-//   steward_reconcile_total{kind,result}            counter    reconciles by outcome (in_sync,
-//                                                              created, corrected, pruned, waiting,
-//                                                              transient_error, permanent_error)
-//   steward_reconcile_duration_seconds{kind}        histogram  one reconcile, API calls included
-//   steward_drift_detected_total{kind}              counter    live objects found drifted
-//   steward_drift_corrected_total{kind}             counter    ...and corrected by an apply
+//   steward_reconcile_total{resource,result}          counter    reconciles by outcome (in_sync,
+//                                                                created, corrected, pruned,
+//                                                                waiting, transient_error,
+//                                                                permanent_error)
+//   steward_reconcile_errors_total{resource,reason}   counter    failed apply/delete calls by the
+//                                                                API Status reason (Conflict,
+//                                                                Forbidden, Invalid, ...), Network
+//                                                                (no response) or Unknown
+//   steward_reconcile_duration_seconds{resource}      histogram  one reconcile, API calls included
+//   steward_drift_detected_total{resource}            counter    live objects found drifted
+//   steward_drift_corrected_total{resource}           counter    ...and corrected by an apply (not
+//                                                                in dry run: it corrects nothing)
+//   steward_pruned_total{resource}                    counter    objects deleted by prune (not in
+//                                                                dry run)
+//   steward_managed_objects{resource}                 gauge      objects of steward's sources in
+//                                                                the informers' caches
+//   steward_desired_reload_total{source,result}       counter    loads of a source: success, failure
 //
-// Series are created on first use per kind (kinds come and go with the desired state).
+// `resource` is the resource as discovery names it, group-qualified as kubectl and the informer
+// metrics have it: "deployments.apps", "configmaps". A kind discovery does not serve (yet) stands
+// in as "Kind.group". Series are created on first use (resources come and go with the desired
+// state); managed-object series of resources no longer watched are removed.
+//
+// Families are shared through the registry, so the reconciler and the controller may each hold an
+// instance on the same registry. Thread-safe.
 
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,6 +38,7 @@ class Registry;
 template <typename T>
 class Family;
 class Counter;
+class Gauge;
 class Histogram;
 }  // namespace prometheus
 
@@ -27,15 +48,27 @@ class ReconcileMetrics {
  public:
   explicit ReconcileMetrics(prometheus::Registry& registry);
 
-  void reconciled(const std::string& kind, std::string_view result, double seconds);
-  void drift_detected(const std::string& kind);
-  void drift_corrected(const std::string& kind);
+  void reconciled(const std::string& resource, std::string_view result, double seconds);
+  void error(const std::string& resource, const std::string& reason);
+  void drift_detected(const std::string& resource);
+  void drift_corrected(const std::string& resource);
+  void pruned(const std::string& resource);
+  void desired_reload(const std::string& source, bool ok);
+  // Sets steward_managed_objects to `counts` (by resource), removing resources not in it.
+  void managed_objects(const std::map<std::string, double>& counts);
 
  private:
   prometheus::Family<prometheus::Counter>& total_;
+  prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Histogram>& duration_;
   prometheus::Family<prometheus::Counter>& detected_;
   prometheus::Family<prometheus::Counter>& corrected_;
+  prometheus::Family<prometheus::Counter>& pruned_;
+  prometheus::Family<prometheus::Gauge>& managed_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+
+  std::mutex managed_mu_;               // guards managed_resources_
+  std::set<std::string> managed_resources_;  // the series of managed_ this instance has set
 };
 
 }  // namespace steward::reconcile

@@ -2,7 +2,9 @@
 
 #include <chrono>
 
+#include "observe/log.hpp"
 #include "reconcile/drift.hpp"
+#include "reconcile/event_recorder.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
@@ -12,6 +14,61 @@ bool being_deleted(const rapidjson::Value& live) {
   const auto metadata = live.FindMember("metadata");
   return metadata != live.MemberEnd() && metadata->value.IsObject() &&
          metadata->value.HasMember("deletionTimestamp");
+}
+
+// The metrics' `resource` label: discovery's name ("deployments.apps", "configmaps"), as the
+// informer metrics have it. A kind discovery does not serve (yet) stands in as "Kind.group".
+std::string resource_label(const std::optional<kube::ResourceType>& type,
+                           const desired::ObjectKey& key) {
+  if (type) return type->qualified_resource();
+  return key.group.empty() ? key.kind : key.kind + "." + key.group;
+}
+
+// An outcome of an API call: what it was and what it was about.
+Outcome called(Outcome outcome, std::string_view call, ObjectReference object, bool dry_run) {
+  outcome.call = call;
+  outcome.object = std::move(object);
+  outcome.dry_run = dry_run;
+  return outcome;
+}
+
+// The Kubernetes Event for an outcome: creates, corrections, prunes and failed calls; nothing for
+// in-sync, waiting, or a failure before any call. In dry run nothing changed, so every change is
+// only DriftDetected.
+std::optional<EventRecord> event_for(const Outcome& outcome) {
+  if (outcome.call.empty() || outcome.object.empty()) return std::nullopt;
+  EventRecord event{.regarding = outcome.object,
+                    .action = outcome.call == "prune" ? "Prune" : "Apply"};
+  switch (outcome.result) {
+    case Result::kCreated:
+      event.reason = "Created";
+      event.note = outcome.dry_run ? "missing: would be created" : "created by server-side apply";
+      break;
+    case Result::kCorrected:
+      event.reason = "DriftCorrected";
+      event.note = (outcome.dry_run ? "would be corrected (" : "corrected by server-side apply (") +
+                   outcome.detail + ")";
+      break;
+    case Result::kPruned:
+      event.reason = "Pruned";
+      event.note = outcome.dry_run ? "no longer desired: would be pruned"
+                                   : "deleted: no longer in the desired state";
+      break;
+    case Result::kTransientError:
+    case Result::kPermanentError:
+      event.type = EventType::kWarning;
+      event.reason = outcome.call == "prune" ? "PruneFailed" : "ApplyFailed";
+      event.note = outcome.detail;
+      break;
+    case Result::kInSync:
+    case Result::kWaiting:
+      return std::nullopt;
+  }
+  if (outcome.dry_run && event.type == EventType::kNormal) {
+    event.reason = "DriftDetected";
+    event.note += " (dry run)";
+  }
+  return event;
 }
 
 }  // namespace
@@ -96,6 +153,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
   const std::string api_version =
       desired ? std::string(kube::string_at(*desired->object, {"apiVersion"})) : std::string();
   const LiveLookup live = live_.find(key);
+  const std::string resource = resource_label(live.type, key);
 
   Outcome outcome;
   if (!live.type) {
@@ -123,12 +181,16 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
         if (!drift.drifted) {
           outcome = {Result::kInSync, ""};
         } else {
-          if (metrics_) metrics_->drift_detected(key.kind);
+          if (metrics_) metrics_->drift_detected(resource);
           outcome = co_await apply(key, *live.type, memo, true);
+          if (outcome.object.uid.empty()) {
+            outcome.object.uid = std::string(kube::string_at(*live.object, {"metadata", "uid"}));
+          }
           if (outcome.result == Result::kCorrected) {
             outcome.detail = !applied_this ? std::string("desired state changed")
                              : drift.path + " " + drift.reason;
-            if (metrics_) metrics_->drift_corrected(key.kind);
+            // A dry run detects drift; it corrects nothing.
+            if (metrics_ && !outcome.dry_run) metrics_->drift_corrected(resource);
           }
         }
       }
@@ -162,7 +224,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
     }
   }
 
-  record(key, outcome,
+  record(resource, outcome,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return outcome;
 }
@@ -177,13 +239,21 @@ boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::ObjectReply reply =
       co_await client_.apply(type, ns, *memo->body.object, apply_options);
-  if (!reply.ok()) co_return error_outcome(*reply.error, "apply");
+  ObjectReference object{std::string(kube::string_at(*memo->body.object, {"apiVersion"})),
+                         key.kind, ns, key.name,
+                         reply.ok() ? std::string(kube::string_at(*reply.object, {"metadata", "uid"}))
+                                    : std::string()};
+  if (!reply.ok()) {
+    co_return called(error_outcome(*reply.error, "apply"), "apply", std::move(object),
+                     apply_options.dry_run);
+  }
   if (!apply_options.dry_run) {
     remember_apply(key, memo, *reply.object);
     applies_.fetch_add(1);
   }
-  co_return Outcome{exists ? Result::kCorrected : Result::kCreated,
-                    apply_options.dry_run ? "dry run" : ""};
+  co_return called(Outcome{exists ? Result::kCorrected : Result::kCreated,
+                           apply_options.dry_run ? "dry run" : ""},
+                   "apply", std::move(object), apply_options.dry_run);
 }
 
 boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
@@ -198,23 +268,56 @@ boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
   delete_options.dry_run = dry_run_.load();
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
-  if (!reply.ok() && !reply.error->is_not_found()) co_return error_outcome(*reply.error, "prune");
+  ObjectReference object{std::string(kube::string_at(*live, {"apiVersion"})), key.kind, ns,
+                         key.name, delete_options.uid};
+  if (!reply.ok() && !reply.error->is_not_found()) {
+    co_return called(error_outcome(*reply.error, "prune"), "prune", std::move(object),
+                     delete_options.dry_run);
+  }
   if (!delete_options.dry_run) {
     forget(key);
     prunes_.fetch_add(1);
   }
-  co_return Outcome{Result::kPruned, delete_options.dry_run ? "dry run" : ""};
+  co_return called(Outcome{Result::kPruned, delete_options.dry_run ? "dry run" : ""}, "prune",
+                   std::move(object), delete_options.dry_run);
 }
 
 Outcome Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {
   errors_.fetch_add(1);
-  return {error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
-          std::string(action) + ": " + error.to_string()};
+  Outcome outcome{error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
+                  std::string(action) + ": " + error.to_string()};
+  outcome.error_reason =
+      error.is_transport_failure() ? "Network" : std::string(kube::to_string(error.reason()));
+  return outcome;
 }
 
-void Reconciler::record(const desired::ObjectKey& key, const Outcome& outcome, double seconds) {
+void Reconciler::record(const std::string& resource, const Outcome& outcome, double seconds) {
   if (outcome.result == Result::kInSync) in_sync_.fetch_add(1);
-  if (metrics_) metrics_->reconciled(key.kind, to_string(outcome.result), seconds);
+  if (metrics_) {
+    metrics_->reconciled(resource, to_string(outcome.result), seconds);
+    if (outcome.result == Result::kTransientError || outcome.result == Result::kPermanentError) {
+      metrics_->error(resource, outcome.error_reason.empty() ? "Unknown" : outcome.error_reason);
+    }
+    if (outcome.result == Result::kPruned && !outcome.dry_run) metrics_->pruned(resource);
+  }
+  record_event(outcome);
+}
+
+void Reconciler::record_event(const Outcome& outcome) {
+  const std::optional<EventRecord> event = event_for(outcome);
+  if (!event) return;
+  if (outcome.dry_run) {
+    // A dry run writes nothing, Events included: the log says what the Event would have said.
+    const ObjectReference& ref = event->regarding;
+    observe::log_info("dry run: event not written",
+                      {{"type", to_string(event->type)},
+                       {"reason", event->reason},
+                       {"object", ref.api_version + " " + ref.kind + " " +
+                                      (ref.ns.empty() ? ref.name : ref.ns + "/" + ref.name)},
+                       {"note", event->note}});
+    return;
+  }
+  if (options_.events != nullptr) options_.events->record(*event);
 }
 
 }  // namespace steward::reconcile

@@ -34,6 +34,7 @@
 #include "desired/desired_state.hpp"
 #include "kube/client.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/event_correlator.hpp"
 #include "reconcile/ownership.hpp"
 
 namespace prometheus {
@@ -42,6 +43,7 @@ class Registry;
 
 namespace steward::reconcile {
 
+class EventRecorder;
 class ReconcileMetrics;
 
 // What the reconciler sees of the cluster.
@@ -75,6 +77,13 @@ struct Outcome {
   // Waiting on a desired object loaded before discovery knew its kind: its source must be loaded
   // again now that the kind is known.
   bool needs_reload = false;
+  // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
+  // Event regards it), whether it was a server-side dry run, and, if it failed, the Status reason
+  // (Conflict, Forbidden, ...; Network when there was no response).
+  std::string_view call;
+  ObjectReference object;
+  bool dry_run = false;
+  std::string error_reason;
 };
 
 // Whether steward's objects of a source that are gone from the desired state may be deleted now.
@@ -90,9 +99,12 @@ struct ReconcilerOptions {
   std::function<PruneVerdict(std::string_view source)> may_prune;
   std::string field_manager = "steward";
   prometheus::Registry* registry = nullptr;
+  // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry
+  // run they are only logged).
+  EventRecorder* events = nullptr;
 };
 
-// Counts for tests, benchmarks and `--once`; metrics carry the same by kind.
+// Counts for tests, benchmarks and `--once`; metrics carry the same by resource.
 struct ReconcileStats {
   std::uint64_t applies = 0;   // apply calls that succeeded (creates and corrections)
   std::uint64_t prunes = 0;    // delete calls that succeeded
@@ -135,7 +147,8 @@ class Reconciler {
                                         const kube::ResourceType& type,
                                         const kube::ObjectPtr& live);
   Outcome error_outcome(const kube::ApiError& error, std::string_view action);
-  void record(const desired::ObjectKey& key, const Outcome& outcome, double seconds);
+  void record(const std::string& resource, const Outcome& outcome, double seconds);
+  void record_event(const Outcome& outcome);
 
   kube::Client& client_;
   const LiveView& live_;

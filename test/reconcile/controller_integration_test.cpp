@@ -2,6 +2,8 @@
 // and a second client playing "someone else" who edits and deletes objects.
 #include <catch2/catch.hpp>
 
+#include <prometheus/registry.h>
+
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
+#include "support/metrics.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
@@ -23,6 +26,7 @@ namespace {
 const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
 const kube::ResourceType kWidgets{"example.com", "v1", "widgets", "Widget", true};
+const kube::ResourceType kEvents{"events.k8s.io", "v1", "events", "Event", true};
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -48,6 +52,7 @@ struct LoopEnv {
   kube::Client client;     // steward's
   kube::Client other;      // someone else's
   kube::Discovery discovery;
+  prometheus::Registry registry;
   std::unique_ptr<reconcile::Controller> controller;
 
   LoopEnv()
@@ -81,6 +86,7 @@ struct LoopEnv {
                                .prune_fraction = prune_fraction});
     options.dry_run = dry_run;
     options.resync = resync;
+    options.registry = &registry;
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
     controller->start();
   }
@@ -95,7 +101,39 @@ struct LoopEnv {
     if (!object) return "<absent>";
     return std::string(kube::string_at(*object, {"data", field}));
   }
+  // The Events in the test's namespace regarding object `name` with `reason` (all when empty).
+  std::vector<std::shared_ptr<kube::Object>> events(const std::string& name = "",
+                                                    const std::string& reason = "") {
+    auto reply = loop.sync(other.list_all(kEvents, ns, {}));
+    if (!reply.ok()) throw std::runtime_error("cannot list events: " + reply.error->to_string());
+    std::vector<std::shared_ptr<kube::Object>> out;
+    for (auto& event : reply.items) {
+      if (!name.empty() && kube::string_at(*event, {"regarding", "name"}) != name) continue;
+      if (!reason.empty() && kube::string_at(*event, {"reason"}) != reason) continue;
+      out.push_back(event);
+    }
+    return out;
+  }
+  // Someone else sets a field steward owns; waits until steward has reverted it.
+  void intrude_and_wait_for_revert() {
+    REQUIRE(loop.sync(other.apply(kConfigMaps, ns,
+        json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
+        kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+    REQUIRE(eventually([&] { return data("settings", "color") == "blue"; }));
+    REQUIRE(converged());
+  }
+  double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
+    return metric_value(registry, name, labels).value_or(0);
+  }
 };
+
+// Occurrences an events.k8s.io/v1 Event stands for: series.count, or 1 without a series.
+int occurrences(const kube::Object& event) {
+  const auto series = event.FindMember("series");
+  if (series == event.MemberEnd() || !series->value.IsObject()) return 1;
+  const auto count = series->value.FindMember("count");
+  return count != series->value.MemberEnd() && count->value.IsInt() ? count->value.GetInt() : 1;
+}
 
 const char* kConfigMapYaml = R"(apiVersion: v1
 kind: ConfigMap
@@ -103,6 +141,12 @@ metadata:
   name: settings
 data:
   color: blue
+)";
+
+const char* kKeepYaml = R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: keep}
+data: {a: "1"}
 )";
 
 }  // namespace
@@ -193,11 +237,7 @@ TEST_CASE("an object removed from the manifests is pruned only when its source p
     DYNAMIC_SECTION("prune " << prune) {
       LoopEnv env;
       write_file(env.manifests / "settings.yaml", kConfigMapYaml);
-      write_file(env.manifests / "keep.yaml", R"(apiVersion: v1
-kind: ConfigMap
-metadata: {name: keep}
-data: {a: "1"}
-)");
+      write_file(env.manifests / "keep.yaml", kKeepYaml);
       env.start(prune);
       REQUIRE(env.converged());
       // Not steward's: same kind, never touched.
@@ -241,6 +281,7 @@ TEST_CASE("dry run makes no writes") {
   REQUIRE(env.converged());
   CHECK(env.data("settings", "color") == "<absent>");
   CHECK(env.controller->stats().applies == 0);
+  CHECK(env.events().empty());  // an Event is a write too
 }
 
 TEST_CASE("a CRD and its objects in one source converge") {
@@ -328,4 +369,100 @@ TEST_CASE("a prune over the source's fraction is refused, across reloads and res
   CHECK(env.data("a", "a") == "1");
   CHECK(env.data("b", "a") == "<absent>");
   CHECK(env.data("c", "a") == "<absent>");
+}
+
+TEST_CASE("a drift correction is one Event on the object, and repeats count up that Event") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+  REQUIRE(eventually([&] { return env.events("settings", "Created").size() == 1; }));
+
+  env.intrude_and_wait_for_revert();
+  REQUIRE(eventually([&] { return env.events("settings", "DriftCorrected").size() == 1; }));
+  const auto live = env.get(kConfigMaps, env.ns, "settings");
+  REQUIRE(live);
+  {
+    const auto event = env.events("settings", "DriftCorrected")[0];
+    CHECK(kube::string_at(*event, {"type"}) == "Normal");
+    CHECK(kube::string_at(*event, {"action"}) == "Apply");
+    CHECK(kube::string_at(*event, {"reportingController"}) == "steward");
+    CHECK_FALSE(kube::string_at(*event, {"reportingInstance"}).empty());
+    CHECK(kube::string_at(*event, {"note"}).find("data.color") != std::string_view::npos);
+    CHECK(kube::string_at(*event, {"regarding", "apiVersion"}) == "v1");
+    CHECK(kube::string_at(*event, {"regarding", "kind"}) == "ConfigMap");
+    CHECK(kube::string_at(*event, {"regarding", "namespace"}) == env.ns);
+    CHECK(kube::string_at(*event, {"regarding", "uid"}) ==
+          kube::string_at(*live, {"metadata", "uid"}));
+    CHECK(occurrences(*event) == 1);
+  }
+
+  // The same drift again, twice: the same Event counts up.
+  for (const int expected : {2, 3}) {
+    env.intrude_and_wait_for_revert();
+    REQUIRE(eventually([&] {
+      const auto events = env.events("settings", "DriftCorrected");
+      return events.size() == 1 && occurrences(*events[0]) == expected;
+    }));
+  }
+  CHECK(env.events("settings", "Created").size() == 1);
+}
+
+TEST_CASE("the loop's metrics count creates, corrections, prunes and loads by resource") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "created"}}) == 2);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "success"}}) == 1);
+  env.controller->update_metrics();
+  CHECK(env.metric("steward_managed_objects", configmaps) == 2);
+
+  // A correction.
+  env.intrude_and_wait_for_revert();
+  CHECK(env.metric("steward_drift_detected_total", configmaps) == 1);
+  CHECK(env.metric("steward_drift_corrected_total", configmaps) == 1);
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "corrected"}}) == 1);
+
+  // A prune.
+  fs::remove(env.manifests / "settings.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "<absent>"; }));
+  REQUIRE(env.converged());
+  CHECK(env.metric("steward_pruned_total", configmaps) == 1);
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "configmaps"}, {"result", "pruned"}}) == 1);
+  REQUIRE(eventually([&] {
+    env.controller->update_metrics();
+    return env.metric("steward_managed_objects", configmaps) == 1;
+  }));
+
+  // A failed load.
+  write_file(env.manifests / "keep.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n");
+  REQUIRE_FALSE(env.controller->reload(env.ns).accepted);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "failure"}}) == 1);
+  CHECK(env.metric("steward_desired_reload_total", {{"source", env.ns}, {"result", "success"}}) == 2);
+
+  // Every reconcile is timed (read in this order: a late reconcile only adds to the second).
+  const double reconciles = env.metric("steward_reconcile_total", configmaps);
+  CHECK(env.metric("steward_reconcile_duration_seconds", configmaps) >= reconciles);
+  CHECK(env.metric("steward_reconcile_errors_total", {}) == 0);
+}
+
+TEST_CASE("a failed apply is counted by resource and Status reason") {
+  LoopEnv env;
+  // Its namespace does not exist: 404 NotFound, retried with backoff.
+  write_file(env.manifests / "lost.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: lost, namespace: absent-)" + env.ns + R"(}
+data: {a: "1"}
+)");
+  env.start();
+  REQUIRE(eventually([&] {
+    return env.metric("steward_reconcile_errors_total",
+                      {{"resource", "configmaps"}, {"reason", "NotFound"}}) >= 1;
+  }));
+  CHECK(env.metric("steward_reconcile_total",
+                   {{"resource", "configmaps"}, {"result", "transient_error"}}) >= 1);
 }
