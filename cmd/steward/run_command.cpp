@@ -2,6 +2,16 @@
 // cluster matching the configured sources until SIGTERM or SIGINT; SIGHUP reloads every source.
 // With --once it reconciles everything once and exits: 0 when the cluster matches, 1 otherwise.
 //
+// Leader election (leaderElection.enabled, --leader-elect): every replica loads its sources and
+// warms its caches, but only the holder of the Lease reconciles (reconcile::Controller's
+// wait_for_leadership; followers are ready, so /readyz ignores leadership). Losing the lease while
+// running ends the process with exit code 1, as controller-runtime does, instead of going back to
+// being a candidate: writes stop at once either way (the controller's gate), but a fresh process
+// is the one state that is easy to trust after a partition: no reconcile of the old term left
+// running, no request of it still being retried, caches listed anew. The kubelet restarts it and
+// it campaigns again. SIGTERM: intake stops, in-flight reconciles finish, then the lease is
+// released (so a successor need not wait for it to expire), then exit 0.
+//
 // Threads: two run the io_context (every API call, watch, timer, file watch and signal), the
 // reconcile workers are the controller's own, and the main thread only waits for the end.
 
@@ -21,6 +31,7 @@
 
 #include "cluster_connection.hpp"
 #include "commands.hpp"
+#include "desired/object_rules.hpp"
 #include "desired/source_watcher.hpp"
 #include "kube/client.hpp"
 #include "kube/config_error.hpp"
@@ -31,6 +42,8 @@
 #include "observe/build_info.hpp"
 #include "observe/process_metrics.hpp"
 #include "runtime/http_server.hpp"
+#include "runtime/leader_elector.hpp"
+#include "runtime/lease_lock.hpp"
 #include "runtime/steward_config.hpp"
 
 namespace steward::cmd {
@@ -45,6 +58,10 @@ struct RunFlags {
   std::string metrics_address;
   std::string probe_address;
   int once_timeout_seconds = 300;
+  // Leader election: override leaderElection.enabled (when given), .namespace and .leaseName.
+  std::optional<bool> leader_elect;
+  std::string leader_election_namespace;
+  std::string leader_election_id;
 };
 
 // The end of a run: set once, by a signal or by --once finishing.
@@ -71,7 +88,6 @@ class Stop {
 // Settings `steward run` does not act on yet are refused, never silently ignored.
 std::vector<std::string> unsupported(const runtime::StewardConfig& config) {
   std::vector<std::string> out;
-  if (config.leader_election.enabled) out.push_back("leaderElection.enabled: not supported yet");
   return out;
 }
 
@@ -92,6 +108,32 @@ reconcile::ControllerOptions controller_options(const runtime::StewardConfig& co
   options.backoff.cap = config.reconcile.rate_limiter.max_delay;
   options.bucket.qps = config.reconcile.rate_limiter.qps;
   options.bucket.burst = config.reconcile.rate_limiter.burst;
+  return options;
+}
+
+runtime::LeaderElectionConfig leader_election(const runtime::StewardConfig& config,
+                                              const RunFlags& flags) {
+  runtime::LeaderElectionConfig election = config.leader_election;
+  if (flags.leader_elect) election.enabled = *flags.leader_elect;
+  if (!flags.leader_election_namespace.empty()) election.ns = flags.leader_election_namespace;
+  if (!flags.leader_election_id.empty()) election.lease_name = flags.leader_election_id;
+  return election;
+}
+
+// Lease requests get a client of their own, as controller-runtime gives them: a burst of applies
+// must not hold a renewal back in the shared throttle. Each request is bounded by the renew
+// deadline and sent once (the elector itself tries again every retry period), so a hung server
+// cannot keep a renewal, or the shutdown that waits for it, going much past the deadline. No
+// metrics: its breaker gauge would collide with the main client's for the same host.
+kube::ClientOptions election_client_options(const runtime::StewardConfig& config,
+                                            const runtime::LeaderElectionConfig& election) {
+  kube::ClientOptions options;
+  options.qps = config.cluster.qps;
+  options.burst = config.cluster.burst;
+  options.retry.max_attempts = 1;
+  const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(election.renew_deadline);
+  options.transport.connect_timeout = std::min(options.transport.connect_timeout, bound);
+  options.transport.request_timeout = std::min(options.transport.request_timeout, bound);
   return options;
 }
 
@@ -119,6 +161,16 @@ int run(const RunFlags& flags) {
   }
   observe::set_log_level(level);
   observe::set_log_format(config.logging.format);
+  // The flags pass the checks the config file's fields pass.
+  const runtime::LeaderElectionConfig election = leader_election(config, flags);
+  if (!election.ns.empty() && !desired::is_dns1123_label(election.ns)) {
+    std::cerr << "steward: --leader-election-namespace must be a DNS-1123 label\n";
+    return kExitUsage;
+  }
+  if (!desired::is_dns1123_subdomain(election.lease_name)) {
+    std::cerr << "steward: --leader-election-id must be a DNS-1123 subdomain\n";
+    return kExitUsage;
+  }
 
   ClusterFlags cluster = flags.cluster;
   if (cluster.kubeconfig.empty()) cluster.kubeconfig = config.cluster.kubeconfig.string();
@@ -164,7 +216,38 @@ int run(const RunFlags& flags) {
     reconcile::ControllerOptions options = controller_options(config, flags.dry_run);
     options.registry = registry.get();
     options.informer_metrics = &informer_metrics;
+    options.wait_for_leadership = election.enabled;
     reconcile::Controller controller(io, client, discovery, options);
+
+    Stop stop;
+    std::optional<kube::Client> election_client;
+    std::optional<runtime::KubeLeaseLock> lease_lock;
+    std::optional<runtime::LeaderElector> elector;
+    if (election.enabled) {
+      election_client.emplace(io, rest, election_client_options(config, election));
+      // Empty namespace: the pod's (in a pod), else the kubeconfig context's, else "default".
+      lease_lock.emplace(*election_client,
+                         election.ns.empty() ? rest.default_namespace : election.ns,
+                         election.lease_name);
+      elector.emplace(
+          io, *lease_lock,
+          runtime::LeaderElectorOptions{
+              .lease_name = election.lease_name,
+              .lease_duration = election.lease_duration,
+              .renew_deadline = election.renew_deadline,
+              .retry_period = election.retry_period,
+              .on_started_leading = [&controller] { controller.set_leading(true); },
+              .on_stopped_leading =
+                  [&] {
+                    controller.set_leading(false);
+                    if (elector->state() != runtime::LeaderElector::State::lost) return;
+                    observe::log_error("leader election lost: exiting so that a new process "
+                                       "campaigns again",
+                                       {{"exitCode", std::to_string(kExitFailure)}});
+                    stop.request(kExitFailure);
+                  },
+              .registry = registry.get()});
+    }
 
     // /metrics and the probes. Checks run on an I/O thread: each only reads a snapshot.
     runtime::HttpServer metrics_server(
@@ -213,6 +296,13 @@ int run(const RunFlags& flags) {
                                                                                          : "false"},
                                    {"once", flags.once ? "true" : "false"}});
     const bool loaded = controller.start();
+    // After the first load, so that a new leader's workers find the keys queued.
+    std::future<void> campaign;
+    if (elector) {
+      observe::log_info("leader election: campaigning",
+                        {{"lease", lease_lock->describe()}, {"identity", elector->identity()}});
+      campaign = elector->start();
+    }
 
     // Reloads run on a thread of their own: reading a large directory must not stall the I/O.
     boost::asio::thread_pool reloads(1);
@@ -234,7 +324,6 @@ int run(const RunFlags& flags) {
       for (const auto& source : config.sources) watcher->watch(source.name, source.path);
     }
 
-    Stop stop;
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
     std::function<void(const boost::system::error_code&, int)> on_signal =
         [&](const boost::system::error_code& error, int signal) {
@@ -280,6 +369,12 @@ int run(const RunFlags& flags) {
     if (watcher) watcher->stop();
     reloads.join();
     controller.stop();
+    if (elector) {
+      // Only now that no reconcile runs: the lease goes, then a successor may write at once.
+      elector->stop();
+      campaign.get();
+      elector->release().get();
+    }
     metrics_server.stop();
     probe_server.stop();
     observe::log_info("stopped", {{"exitCode", std::to_string(exit_code)}});
@@ -315,6 +410,15 @@ Command add_run_command(CLI::App& app) {
   run_cmd->add_option("--health-probe-bind-address", flags->probe_address,
                       "host:port for /healthz and /readyz (default: health.bindAddress, :8081; 0 "
                       "disables)");
+  // A function, so that "not given" stays apart from "given": --leader-elect=false turns it off.
+  run_cmd->add_flag_function(
+      "--leader-elect", [flags](std::int64_t count) { flags->leader_elect = count > 0; },
+      "only the holder of the Lease reconciles (default: leaderElection.enabled)");
+  run_cmd->add_option("--leader-election-namespace", flags->leader_election_namespace,
+                      "namespace of the Lease (default: leaderElection.namespace, else the "
+                      "pod's or the kubeconfig context's)");
+  run_cmd->add_option("--leader-election-id", flags->leader_election_id,
+                      "name of the Lease (default: leaderElection.leaseName, steward)");
   return [flags] { return run(*flags); };
 }
 

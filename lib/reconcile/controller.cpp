@@ -62,6 +62,7 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                       .registry = options_.registry,
                       .events = &events_}) {
   reconciler_.set_dry_run(options_.dry_run);
+  reconciler_.set_writes_enabled(!options_.wait_for_leadership);
 }
 
 Controller::~Controller() { stop(); }
@@ -92,10 +93,25 @@ bool Controller::start() {
     const auto update = reload(source.spec.name);
     all_loaded = all_loaded && update.accepted;
   }
+  if (!options_.wait_for_leadership) {
+    std::lock_guard lock(mu_);
+    start_workers();
+  }
+  return all_loaded;
+}
+
+void Controller::start_workers() {
+  if (stopped_ || !workers_.empty()) return;
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { worker(); });
   }
-  return all_loaded;
+}
+
+void Controller::set_leading(bool leading) {
+  reconciler_.set_writes_enabled(leading);
+  if (!leading) return;
+  std::lock_guard lock(mu_);
+  start_workers();
 }
 
 desired::StoreUpdate Controller::reload(const std::string& name) {

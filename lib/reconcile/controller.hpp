@@ -22,6 +22,13 @@
 // does, and so does raising `prune_fraction` (1 allows any prune: the operator's way to force).
 // Kinds that leave the desired state keep their informer until steward's objects of that kind are
 // pruned, so they can be pruned.
+//
+// Leader election (`wait_for_leadership`): a follower loads its sources, runs its informers and
+// queues keys like a leader, but starts no workers, so it writes nothing; the queue (which
+// de-duplicates) holds every key seen meanwhile, and set_leading(true) starts the workers on it:
+// nothing needs re-enqueueing and the caches are warm. set_leading(false) refuses every write from
+// that moment, in the reconciler just before the call, so a reconcile already in flight does not
+// write either; the daemon then exits (cmd/steward/run_command.cpp says why).
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -62,6 +69,8 @@ struct ControllerOptions {
   informer::InformerMetrics* informer_metrics = nullptr;
   // Kubernetes Events for what the loop does (their metrics go to `registry` unless set here).
   EventRecorderOptions events{};
+  // Leader election: start() starts no workers and writes are off until set_leading(true).
+  bool wait_for_leadership = false;
 };
 
 // How the loop stands, for readiness, `--once` and tests.
@@ -100,6 +109,9 @@ class Controller : private LiveView {
   desired::StoreUpdate reload(const std::string& source);
   void reload_all();
   void set_dry_run(bool dry_run) { reconciler_.set_dry_run(dry_run); }
+  // Leader election: true starts the workers (once) and allows writes; false refuses every write
+  // from now on. Any thread; quick.
+  void set_leading(bool leading);
 
   // Stops taking keys, lets in-flight reconciles finish, stops the informers.
   void stop();
@@ -127,6 +139,7 @@ class Controller : private LiveView {
   bool within_prune_fraction(const SourceOptions& source) const;
   void enqueue(const desired::ObjectKey& key) { queue_.add(key); }
   void worker();
+  void start_workers();  // with mu_ held
   void finish(const desired::ObjectKey& key, const Outcome& outcome);
 
   boost::asio::io_context& io_;

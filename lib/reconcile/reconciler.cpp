@@ -10,6 +10,9 @@
 namespace steward::reconcile {
 namespace {
 
+// Leadership was lost (or never held): the write is not sent, and the key waits with backoff.
+Outcome not_leading() { return {Result::kWaiting, "not the leader: writes are off"}; }
+
 bool being_deleted(const rapidjson::Value& live) {
   const auto metadata = live.FindMember("metadata");
   return metadata != live.MemberEnd() && metadata->value.IsObject() &&
@@ -236,6 +239,7 @@ boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
   apply_options.field_manager = options_.field_manager;
   apply_options.force = true;
   apply_options.dry_run = dry_run_.load();
+  if (!writes_enabled_.load()) co_return not_leading();
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::ObjectReply reply =
       co_await client_.apply(type, ns, *memo->body.object, apply_options);
@@ -266,6 +270,7 @@ boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
   delete_options.resource_version =
       std::string(kube::string_at(*live, {"metadata", "resourceVersion"}));
   delete_options.dry_run = dry_run_.load();
+  if (!writes_enabled_.load()) co_return not_leading();
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
   ObjectReference object{std::string(kube::string_at(*live, {"apiVersion"})), key.kind, ns,

@@ -125,6 +125,9 @@ class Reconciler {
   // Server-side dry run for every write from now on (the config's dryRun can change live).
   void set_dry_run(bool dry_run) { dry_run_.store(dry_run); }
   bool dry_run() const { return dry_run_.load(); }
+  // Leader election's gate, checked just before every apply and delete: while off, a reconcile
+  // that would write answers kWaiting instead ("not the leader").
+  void set_writes_enabled(bool enabled) { writes_enabled_.store(enabled); }
 
   ReconcileStats stats() const;
 
@@ -156,6 +159,7 @@ class Reconciler {
   const ReconcilerOptions options_;
   std::unique_ptr<ReconcileMetrics> metrics_;
   std::atomic<bool> dry_run_{false};
+  std::atomic<bool> writes_enabled_{true};
 
   mutable std::mutex memo_mu_;  // guards memos_
   std::unordered_map<desired::ObjectKey, std::shared_ptr<const Memo>,
