@@ -85,12 +85,6 @@ class Stop {
   std::optional<int> exit_code_;
 };
 
-// Settings `steward run` does not act on yet are refused, never silently ignored.
-std::vector<std::string> unsupported(const runtime::StewardConfig& config) {
-  std::vector<std::string> out;
-  return out;
-}
-
 reconcile::ControllerOptions controller_options(const runtime::StewardConfig& config,
                                                 bool dry_run) {
   reconcile::ControllerOptions options;
@@ -150,10 +144,6 @@ int run(const RunFlags& flags) {
     return kExitFailure;
   }
   const runtime::StewardConfig& config = *load.config;
-  if (const auto refused = unsupported(config); !refused.empty()) {
-    for (const auto& line : refused) std::cerr << flags.config << ": " << line << "\n";
-    return kExitFailure;
-  }
   observe::LogLevel level = config.logging.level;
   if (!flags.log_level.empty() && !observe::parse_log_level(flags.log_level, level)) {
     std::cerr << "steward: --log-level must be debug, info, warn or error\n";
