@@ -119,14 +119,10 @@ void Controller::reload_all() {
 
 void Controller::on_update(const desired::StoreUpdate& update) {
   update_subscriptions(*update.current);
-  std::vector<desired::ObjectKey> keys = update.diff.added;
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
-  for (const auto& key : keys) enqueue(key);
-  for (const auto& key : update.diff.changed) enqueue(key);
-  for (const auto& key : update.diff.removed) enqueue(key);
   std::vector<desired::ObjectKey> retry;
   {
+    // Before any key is queued: a worker may take a removed key at once and record its new
+    // outcome (a refused prune), which must not be erased afterwards.
     std::lock_guard lock(mu_);
     for (const auto& key : update.diff.removed) failing_.erase(key);
     // Keys not desired that still failed (a prune refused by an earlier load's guard) are asked
@@ -135,6 +131,12 @@ void Controller::on_update(const desired::StoreUpdate& update) {
       if (update.current->find(key) == nullptr) retry.push_back(key);
     }
   }
+  std::vector<desired::ObjectKey> keys = update.diff.added;
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
+  for (const auto& key : keys) enqueue(key);
+  for (const auto& key : update.diff.changed) enqueue(key);
+  for (const auto& key : update.diff.removed) enqueue(key);
   for (const auto& key : retry) enqueue(key);
 }
 
