@@ -181,7 +181,7 @@ logging:
 }
 
 TEST_CASE("the shipped example config/steward.yaml is valid") {
-  const fs::path example = fs::path(__FILE__).parent_path() / "../../config/steward.yaml";
+  const fs::path example = STEWARD_EXAMPLE_CONFIG;
   const ConfigLoad load = load_config_file(example);
   for (const auto& e : load.errors) UNSCOPED_INFO(e.to_string());
   CHECK(load.ok());
