@@ -52,16 +52,20 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
 
 Controller::~Controller() { stop(); }
 
-desired::LoaderOptions Controller::loader_options() const {
-  desired::LoaderOptions loader;
-  // Scope from discovery's cache: a kind it does not know yet (a CRD in the same source) stays
-  // unresolved until a reload after the CRD is served.
-  loader.is_namespaced = [this](std::string_view api_version,
-                                std::string_view kind) -> std::optional<bool> {
-    const auto type = discovery_.find(api_version, kind);
+desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery) {
+  return [discovery = &discovery](std::string_view api_version,
+                                  std::string_view kind) -> std::optional<bool> {
+    const auto type = discovery->find(api_version, kind);
     if (!type) return std::nullopt;
     return type->namespaced;
   };
+}
+
+desired::LoaderOptions Controller::loader_options() const {
+  desired::LoaderOptions loader;
+  // A kind discovery does not know yet (a CRD in the same source) stays unresolved until a
+  // reload after the CRD is served.
+  loader.is_namespaced = discovery_scopes(discovery_);
   return loader;
 }
 
