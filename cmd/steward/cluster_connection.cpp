@@ -1,11 +1,13 @@
 #include "cluster_connection.hpp"
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
+#include "runtime/steward_config.hpp"
 
 namespace steward::cmd {
 
@@ -20,6 +22,20 @@ kube::RestConfig load_rest_config(const ClusterFlags& flags) {
       flags.kubeconfig.empty() ? std::nullopt
                                : std::optional<std::filesystem::path>(flags.kubeconfig),
       flags.context.empty() ? std::nullopt : std::optional<std::string>(flags.context)));
+}
+
+void add_cluster_options(CLI::App& command, ClusterFlags& flags) {
+  command.add_option("--kubeconfig", flags.kubeconfig,
+                     "kubeconfig file (default: cluster.kubeconfig, $KUBECONFIG, ~/.kube/config)");
+  command.add_option("--context", flags.context, "kubeconfig context");
+  command.add_flag("--in-cluster", flags.in_cluster, "use the pod's service account");
+}
+
+ClusterFlags with_config(ClusterFlags flags, const runtime::ClusterConfig& cluster) {
+  if (flags.kubeconfig.empty()) flags.kubeconfig = cluster.kubeconfig.string();
+  if (flags.context.empty()) flags.context = cluster.context;
+  flags.in_cluster = flags.in_cluster || cluster.in_cluster;
+  return flags;
 }
 
 }  // namespace steward::cmd

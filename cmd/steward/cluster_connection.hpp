@@ -8,6 +8,14 @@
 
 #include "kube/rest_config.hpp"
 
+namespace CLI {
+class App;
+}
+
+namespace steward::runtime {
+struct ClusterConfig;
+}
+
 namespace steward::cmd {
 
 struct ClusterFlags {
@@ -17,5 +25,13 @@ struct ClusterFlags {
 };
 
 kube::RestConfig load_rest_config(const ClusterFlags& flags);
+
+// --kubeconfig, --context and --in-cluster for a command that reads a StewardConfig, whose
+// `cluster` section fills in what the command line leaves out (with_config).
+void add_cluster_options(CLI::App& command, ClusterFlags& flags);
+
+// `flags` with the StewardConfig's `cluster` section where a flag was not given: a flag wins, and
+// either one asking for the service account is enough.
+ClusterFlags with_config(ClusterFlags flags, const runtime::ClusterConfig& cluster);
 
 }  // namespace steward::cmd

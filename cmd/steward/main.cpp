@@ -16,13 +16,16 @@ int main(int argc, char** argv) {
   CLI::App app{"steward keeps a Kubernetes cluster matching desired-state YAML manifests.",
                "steward"};
   app.require_subcommand(1, 1);
-  app.footer("Exit codes: 0 success, 1 failure, 2 bad command line.");
+  app.footer(
+      "Exit codes: 0 success, 1 failure, 2 bad command line (diff: 0 no changes, 1 changes, 2 "
+      "error).");
 
   std::map<std::string, Command> commands;
   commands["version"] = add_version_command(app);
   commands["check"] = add_check_command(app);
   commands["validate"] = add_validate_command(app);
   commands["run"] = add_run_command(app);
+  commands["diff"] = add_diff_command(app);
 
   try {
     app.parse(argc, argv);

@@ -162,13 +162,9 @@ int run(const RunFlags& flags) {
     return kExitUsage;
   }
 
-  ClusterFlags cluster = flags.cluster;
-  if (cluster.kubeconfig.empty()) cluster.kubeconfig = config.cluster.kubeconfig.string();
-  if (cluster.context.empty()) cluster.context = config.cluster.context;
-  cluster.in_cluster = cluster.in_cluster || config.cluster.in_cluster;
   kube::RestConfig rest;
   try {
-    rest = load_rest_config(cluster);
+    rest = load_rest_config(with_config(flags.cluster, config.cluster));
   } catch (const kube::ConfigError& e) {
     std::cerr << "steward: " << e.what() << "\n";
     return kExitFailure;
@@ -384,10 +380,7 @@ Command add_run_command(CLI::App& app) {
       "run", "Keep the cluster matching the configured sources until SIGTERM (or once, --once)");
   run_cmd->add_option("--config", flags->config, "StewardConfig file (see config/steward.yaml)")
       ->required();
-  run_cmd->add_option("--kubeconfig", flags->cluster.kubeconfig,
-                      "kubeconfig file (default: cluster.kubeconfig, $KUBECONFIG, ~/.kube/config)");
-  run_cmd->add_option("--context", flags->cluster.context, "kubeconfig context");
-  run_cmd->add_flag("--in-cluster", flags->cluster.in_cluster, "use the pod's service account");
+  add_cluster_options(*run_cmd, flags->cluster);
   run_cmd->add_flag("--once", flags->once,
                     "reconcile everything once; exit 0 when in sync, 1 when not");
   run_cmd->add_option("--once-timeout", flags->once_timeout_seconds,

@@ -67,16 +67,20 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
 
 Controller::~Controller() { stop(); }
 
-desired::LoaderOptions Controller::loader_options() const {
-  desired::LoaderOptions loader;
-  // Scope from discovery's cache: a kind it does not know yet (a CRD in the same source) stays
-  // unresolved until a reload after the CRD is served.
-  loader.is_namespaced = [this](std::string_view api_version,
-                                std::string_view kind) -> std::optional<bool> {
-    const auto type = discovery_.find(api_version, kind);
+desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery) {
+  return [discovery = &discovery](std::string_view api_version,
+                                  std::string_view kind) -> std::optional<bool> {
+    const auto type = discovery->find(api_version, kind);
     if (!type) return std::nullopt;
     return type->namespaced;
   };
+}
+
+desired::LoaderOptions Controller::loader_options() const {
+  desired::LoaderOptions loader;
+  // A kind discovery does not know yet (a CRD in the same source) stays unresolved until a
+  // reload after the CRD is served.
+  loader.is_namespaced = discovery_scopes(discovery_);
   return loader;
 }
 
@@ -150,14 +154,10 @@ void Controller::reload_all() {
 
 void Controller::on_update(const desired::StoreUpdate& update) {
   update_subscriptions(*update.current);
-  std::vector<desired::ObjectKey> keys = update.diff.added;
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
-  for (const auto& key : keys) enqueue(key);
-  for (const auto& key : update.diff.changed) enqueue(key);
-  for (const auto& key : update.diff.removed) enqueue(key);
   std::vector<desired::ObjectKey> retry;
   {
+    // Before any key is queued: a worker may take a removed key at once and record its new
+    // outcome (a refused prune), which must not be erased afterwards.
     std::lock_guard lock(mu_);
     for (const auto& key : update.diff.removed) failing_.erase(key);
     // Keys not desired that still failed (a prune refused by an earlier load's guard) are asked
@@ -166,6 +166,12 @@ void Controller::on_update(const desired::StoreUpdate& update) {
       if (update.current->find(key) == nullptr) retry.push_back(key);
     }
   }
+  std::vector<desired::ObjectKey> keys = update.diff.added;
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
+  for (const auto& key : keys) enqueue(key);
+  for (const auto& key : update.diff.changed) enqueue(key);
+  for (const auto& key : update.diff.removed) enqueue(key);
   for (const auto& key : retry) enqueue(key);
 }
 

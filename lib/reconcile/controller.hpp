@@ -73,6 +73,10 @@ struct ControllerOptions {
   bool wait_for_leadership = false;
 };
 
+// Scopes as discovery's cache knows them, for loading sources against a cluster: nullopt for a
+// kind it has not listed (a CRD not created yet), whose objects then load with scope_unknown.
+desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery);
+
 // How the loop stands, for readiness, `--once` and tests.
 struct ControllerStatus {
   bool sources_loaded = false;  // every source has loaded at least once

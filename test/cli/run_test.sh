@@ -5,24 +5,7 @@
 set -u
 steward=$1
 testapi=$2
-dir=$(mktemp -d)
-failures=0
-token=t0ken
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$testapi" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
-  >"$dir/testapi.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 600); do grep -q '^listening ' "$dir/testapi.out" && break; sleep 0.1; done
-server=$(sed -n 's/^listening //p' "$dir/testapi.out")
-[ -n "$server" ] || { echo "FAIL: steward-testapi did not start"; exit 1; }
+. "$(dirname "$0")/plain_testapi.sh" "$testapi"
 
 color() {  # color NAME: data.color of ConfigMap default/NAME, or <absent>
   local body

@@ -4,66 +4,61 @@
 #include <sstream>
 
 #include "reconcile/drift.hpp"
+#include "support/json.hpp"
 
 using steward::reconcile::find_drift;
 using steward::reconcile::project;
+using steward::test::parse_json;
 
 namespace {
-
-rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
-}
 
 rapidjson::Document testdata(const std::string& name) {
   std::ifstream in(std::string(STEWARD_RECONCILE_TESTDATA) + "/" + name);
   std::stringstream text;
   text << in.rdbuf();
-  return json(text.str());
+  return parse_json(text.str());
 }
 
 }  // namespace
 
 TEST_CASE("fields the manifest does not set are not drift: server defaults, status, metadata") {
-  auto desired = json(R"({"kind":"ConfigMap","metadata":{"name":"a","labels":{"x":"1"}},"data":{"k":"v"}})");
-  auto live = json(R"({"kind":"ConfigMap","metadata":{"name":"a","uid":"u","resourceVersion":"9",
+  auto desired = parse_json(R"({"kind":"ConfigMap","metadata":{"name":"a","labels":{"x":"1"}},"data":{"k":"v"}})");
+  auto live = parse_json(R"({"kind":"ConfigMap","metadata":{"name":"a","uid":"u","resourceVersion":"9",
                        "labels":{"x":"1","added-by":"someone"}},"data":{"k":"v","other":"w"},
                        "status":{"phase":"x"}})");
   CHECK_FALSE(find_drift(desired, live).drifted);
 }
 
 TEST_CASE("a changed, missing or retyped field is drift, with its path") {
-  auto desired = json(R"({"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
-  auto changed = json(R"({"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"a:2"}]}}}})");
+  auto desired = parse_json(R"({"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
+  auto changed = parse_json(R"({"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c","image":"a:2"}]}}}})");
   auto d = find_drift(desired, changed);
   CHECK(d.drifted);
   CHECK(d.path == ".spec.template.spec.containers[0].image");
   CHECK(d.reason == "differs");
 
-  auto missing = json(R"({"spec":{"template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
+  auto missing = parse_json(R"({"spec":{"template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
   CHECK(find_drift(desired, missing).path == ".spec.replicas");
   CHECK(find_drift(desired, missing).reason == "missing");
 
-  auto retyped = json(R"({"spec":{"replicas":"3","template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
+  auto retyped = parse_json(R"({"spec":{"replicas":"3","template":{"spec":{"containers":[{"name":"c","image":"a:1"}]}}}})");
   CHECK(find_drift(desired, retyped).path == ".spec.replicas");
 }
 
 TEST_CASE("lists must have the same length and match element by element") {
-  auto desired = json(R"({"ports":[{"port":80},{"port":443}]})");
-  CHECK_FALSE(find_drift(desired, json(R"({"ports":[{"port":80,"protocol":"TCP"},{"port":443,"protocol":"TCP"}]})")).drifted);
-  auto shorter = find_drift(desired, json(R"({"ports":[{"port":80}]})"));
+  auto desired = parse_json(R"({"ports":[{"port":80},{"port":443}]})");
+  CHECK_FALSE(find_drift(desired, parse_json(R"({"ports":[{"port":80,"protocol":"TCP"},{"port":443,"protocol":"TCP"}]})")).drifted);
+  auto shorter = find_drift(desired, parse_json(R"({"ports":[{"port":80}]})"));
   CHECK(shorter.drifted);
   CHECK(shorter.reason == "length 1 != 2");
-  CHECK(find_drift(desired, json(R"({"ports":[{"port":443},{"port":80}]})")).path == ".ports[0].port");
+  CHECK(find_drift(desired, parse_json(R"({"ports":[{"port":443},{"port":80}]})")).path == ".ports[0].port");
 }
 
 TEST_CASE("numbers compare by value, and a desired null means absent") {
-  CHECK_FALSE(find_drift(json(R"({"a":1})"), json(R"({"a":1.0})")).drifted);
-  CHECK(find_drift(json(R"({"a":1})"), json(R"({"a":2})")).drifted);
-  CHECK_FALSE(find_drift(json(R"({"a":null})"), json(R"({})")).drifted);
-  CHECK(find_drift(json(R"({"a":null})"), json(R"({"a":"x"})")).drifted);
+  CHECK_FALSE(find_drift(parse_json(R"({"a":1})"), parse_json(R"({"a":1.0})")).drifted);
+  CHECK(find_drift(parse_json(R"({"a":1})"), parse_json(R"({"a":2})")).drifted);
+  CHECK_FALSE(find_drift(parse_json(R"({"a":null})"), parse_json(R"({})")).drifted);
+  CHECK(find_drift(parse_json(R"({"a":null})"), parse_json(R"({"a":"x"})")).drifted);
 }
 
 TEST_CASE("the real server's defaulted Deployment: only normalised quantities differ") {
@@ -88,8 +83,8 @@ TEST_CASE("the real server's defaulted Deployment: only normalised quantities di
 }
 
 TEST_CASE("a desired field the server drops is not drift once projected") {
-  auto desired = json(R"({"data":{},"metadata":{"name":"a"}})");
-  auto live = json(R"({"metadata":{"name":"a"}})");
+  auto desired = parse_json(R"({"data":{},"metadata":{"name":"a"}})");
+  auto live = parse_json(R"({"metadata":{"name":"a"}})");
   CHECK(find_drift(desired, live).drifted);
   rapidjson::Document memo;
   auto projected = project(desired, live, memo.GetAllocator());
