@@ -42,6 +42,11 @@ TEST_CASE("a kind that is not served yet is waited for, then informed without re
   env.manager.subscribe("v1", "ConfigMap", configmaps.handlers());
   env.manager.subscribe("example.com/v1", "Widget", widgets.handlers());
   REQUIRE(eventually([&] { return env.manager.informer_count() == 1; }));
+  // Until the ConfigMap informer has synced it is listed as not ready too.
+  REQUIRE(eventually([&] {
+    const auto informer = env.manager.informer("v1", "ConfigMap");
+    return informer && informer->has_synced();
+  }));
   auto waiting = env.manager.not_ready();
   REQUIRE(waiting.size() == 1);
   CHECK(waiting[0].find("example.com/v1/Widget") == 0);
