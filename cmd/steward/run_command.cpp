@@ -25,6 +25,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -58,6 +60,9 @@ struct RunFlags {
   std::string metrics_address;
   std::string probe_address;
   int once_timeout_seconds = 300;
+  // How long the graceful part of a shutdown may take (controller-runtime's
+  // GracefulShutdownTimeout, 30 s by default) before the process exits anyway.
+  int shutdown_timeout_seconds = 30;
   // Leader election: override leaderElection.enabled (when given), .namespace and .leaseName.
   std::optional<bool> leader_elect;
   std::string leader_election_namespace;
@@ -67,6 +72,10 @@ struct RunFlags {
 // The end of a run: set once, by a signal or by --once finishing.
 class Stop {
  public:
+  bool requested() {
+    std::lock_guard lock(mu_);
+    return exit_code_.has_value();
+  }
   void request(int exit_code) {
     std::lock_guard lock(mu_);
     if (!exit_code_) exit_code_ = exit_code;
@@ -83,6 +92,37 @@ class Stop {
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<int> exit_code_;
+};
+
+// Bounds the graceful part of a shutdown: if it has not finished within `timeout` (a reconcile
+// stuck on a server that no longer answers), the process exits with 1 at once. It exits without
+// releasing the Lease on purpose: a reconcile that may still write is running, and a successor
+// must not start writing before the lease expires.
+class ShutdownDeadline {
+ public:
+  explicit ShutdownDeadline(std::chrono::seconds timeout)
+      : thread_([this, timeout] {
+          std::unique_lock lock(mu_);
+          if (cv_.wait_for(lock, timeout, [&] { return done_; })) return;
+          observe::log_error("shutdown deadline passed; exiting without finishing",
+                             {{"timeoutSeconds", std::to_string(timeout.count())}});
+          std::fflush(stdout);
+          std::_Exit(kExitFailure);
+        }) {}
+  ~ShutdownDeadline() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;  // last: it starts waiting once the members above exist
 };
 
 reconcile::ControllerOptions controller_options(const runtime::StewardConfig& config,
@@ -320,8 +360,16 @@ int run(const RunFlags& flags) {
             signals.async_wait(on_signal);
             return;
           }
-          observe::log_info("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+          const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+          if (stop.requested()) {
+            // The operator (or the kubelet after its grace period) insists: no more waiting.
+            observe::log_warn("second signal: exiting at once", {{"signal", name}});
+            std::fflush(stdout);
+            std::_Exit(kExitFailure);
+          }
+          observe::log_info("shutting down", {{"signal", name}});
           stop.request(flags.once ? kExitFailure : kExitOk);
+          signals.async_wait(on_signal);  // a second one ends the process
         };
     signals.async_wait(on_signal);
 
@@ -351,7 +399,8 @@ int run(const RunFlags& flags) {
 
     // Readiness fails at once so traffic and rollouts move on; liveness stays up until the end.
     probe_server.set_shutting_down();
-    signals.cancel();
+    const auto stopping = std::chrono::steady_clock::now();
+    ShutdownDeadline deadline{std::chrono::seconds(flags.shutdown_timeout_seconds)};
     if (watcher) watcher->stop();
     reloads.join();
     controller.stop();
@@ -363,7 +412,11 @@ int run(const RunFlags& flags) {
     }
     metrics_server.stop();
     probe_server.stop();
-    observe::log_info("stopped", {{"exitCode", std::to_string(exit_code)}});
+    signals.cancel();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - stopping).count();
+    observe::log_info("stopped", {{"exitCode", std::to_string(exit_code)},
+                                  {"shutdownSeconds", std::to_string(seconds)}});
   } catch (const std::exception& e) {
     observe::log_error("fatal", {{"error", e.what()}});
     exit_code = kExitFailure;
@@ -383,6 +436,11 @@ Command add_run_command(CLI::App& app) {
   add_cluster_options(*run_cmd, flags->cluster);
   run_cmd->add_flag("--once", flags->once,
                     "reconcile everything once; exit 0 when in sync, 1 when not");
+  run_cmd->add_option("--graceful-shutdown-timeout", flags->shutdown_timeout_seconds,
+                      "seconds SIGTERM may take to finish in-flight reconciles and release the "
+                      "lease before steward exits anyway with 1 (default 30); a second signal "
+                      "exits at once")
+      ->check(CLI::PositiveNumber);
   run_cmd->add_option("--once-timeout", flags->once_timeout_seconds,
                       "seconds --once waits for the cluster to match (default 300)");
   run_cmd->add_flag("--dry-run", flags->dry_run,

@@ -167,7 +167,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     auto reply = std::make_shared<ApiReply>(srv_.router.route(req));
-    auto latency = srv_.faults.latency();
+    // The admin endpoint is the control channel: never delayed, so a test can lift the fault.
+    auto latency = req.path.rfind("/_testapi/", 0) == 0 ? std::chrono::milliseconds(0)
+                                                        : srv_.faults.latency();
     if (latency.count() > 0) {
       delay_timer_.expires_after(latency);
       delay_timer_.async_wait([self = this->shared_from_this(), reply](beast::error_code ec) {
