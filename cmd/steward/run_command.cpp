@@ -22,7 +22,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -123,6 +125,54 @@ class ShutdownDeadline {
   std::condition_variable cv_;
   bool done_ = false;
   std::thread thread_;  // last: it starts waiting once the members above exist
+};
+
+// A reconcile is a handful of API calls, each bounded by the client's deadlines (60 s request
+// timeout, a few retries); one running for this long will not finish.
+constexpr auto kStuckReconcile = std::chrono::minutes(5);
+
+// A timer on the io_context that beats every second: if the I/O threads are all blocked (a
+// handler that never returns, a deadlock), the beats stop and /healthz says so. The probe server
+// answers from the same threads, so with every thread stuck the probe simply times out, which the
+// kubelet treats as a failure too; with one thread stuck the other answers 503 here.
+class Heartbeat {
+ public:
+  explicit Heartbeat(boost::asio::io_context& io) : state_(std::make_shared<State>(io)) {}
+  ~Heartbeat() {
+    // The timer's handler holds the state, so it may run after this object is gone.
+    state_->stopped = true;
+    boost::asio::post(state_->timer.get_executor(), [state = state_] { state->timer.cancel(); });
+  }
+  void start() {
+    state_->last.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    beat(state_);
+  }
+  std::optional<std::string> check() const {
+    const auto last = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(state_->last.load()));
+    const auto age = std::chrono::steady_clock::now() - last;
+    if (age < kLate) return std::nullopt;
+    return "the I/O threads have not run a timer for " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(age).count()) + " s";
+  }
+
+ private:
+  static constexpr auto kLate = std::chrono::seconds(30);
+  struct State {
+    explicit State(boost::asio::io_context& io) : timer(io) {}
+    boost::asio::steady_timer timer;
+    std::atomic<std::chrono::steady_clock::rep> last{0};
+    std::atomic<bool> stopped{false};
+  };
+  static void beat(const std::shared_ptr<State>& state) {
+    state->timer.expires_after(std::chrono::seconds(1));
+    state->timer.async_wait([state](const boost::system::error_code& error) {
+      if (error || state->stopped) return;
+      state->last.store(std::chrono::steady_clock::now().time_since_epoch().count());
+      beat(state);
+    });
+  }
+  std::shared_ptr<State> state_;
 };
 
 reconcile::ControllerOptions controller_options(const runtime::StewardConfig& config,
@@ -275,6 +325,11 @@ int run(const RunFlags& flags) {
               .registry = registry.get()});
     }
 
+    // /healthz: the I/O threads still run timers (a heartbeat every second), and no reconcile
+    // has been running for longer than any sequence of its deadlined API calls could take.
+    Heartbeat heartbeat(io);
+    heartbeat.start();
+
     // /metrics and the probes. Checks run on an I/O thread: each only reads a snapshot.
     runtime::HttpServer metrics_server(
         io, {.bind_address = flags.metrics_address.empty() ? config.metrics.bind_address
@@ -289,7 +344,17 @@ int run(const RunFlags& flags) {
         io,
         {.bind_address =
              flags.probe_address.empty() ? config.health.bind_address : flags.probe_address,
-         .healthz = {{"ping", [] { return std::optional<std::string>(); }}},
+         .healthz = {{"event-loop", [&heartbeat] { return heartbeat.check(); }},
+                     {"workers",
+                      [&controller]() -> std::optional<std::string> {
+                        const auto longest = controller.longest_reconcile();
+                        if (longest < kStuckReconcile) return std::nullopt;
+                        return "a reconcile has been running for " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  longest)
+                                                  .count()) +
+                               " s (every API call it makes has a deadline; it is stuck)";
+                      }}},
          .readyz = {
              {"desired-state",
               [&controller]() -> std::optional<std::string> {

@@ -176,16 +176,15 @@ class WorkQueue {
   void update_unfinished_work_metrics() {
     auto lock = base::lock_spinning_first(mu_);
     if (!metrics_) return;
-    const auto now = clock_.now();
-    double total = 0;
-    double longest = 0;
-    for (const auto& [key, item] : items_) {
-      if (!item.processing) continue;
-      const double age = seconds(now - item.started_at);
-      total += age;
-      longest = std::max(longest, age);
-    }
-    metrics_->set_unfinished_work(total, longest);
+    const InFlight work = in_flight();
+    metrics_->set_unfinished_work(seconds(work.total), seconds(work.longest));
+  }
+
+  // How long the key processed longest so far has been in flight (zero when none is): a worker
+  // stuck on one key shows here (the daemon's /healthz).
+  Clock::duration longest_processing() const {
+    auto lock = base::lock_spinning_first(mu_);
+    return in_flight().longest;
   }
 
  private:
@@ -215,6 +214,22 @@ class WorkQueue {
   }
 
   static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+  struct InFlight {
+    Clock::duration total{};    // summed over the keys in flight
+    Clock::duration longest{};  // of the oldest one
+  };
+  InFlight in_flight() const {  // caller holds mu_
+    const auto now = clock_.now();
+    InFlight out;
+    for (const auto& [key, item] : items_) {
+      if (!item.processing) continue;
+      const auto age = now - item.started_at;
+      out.total += age;
+      out.longest = std::max(out.longest, age);
+    }
+    return out;
+  }
 
   // Returns whether the key was added (not de-duplicated away), for the adds metric.
   bool add_locked(const Key& key, Clock::time_point now) { return add_locked(new_node(key), now); }

@@ -124,6 +124,10 @@ class Controller : private LiveView {
   // Refreshes the queue's in-flight gauges (workqueue_unfinished_work_seconds and
   // workqueue_longest_running_processor_seconds); the metrics server calls it before each scrape.
   void update_queue_metrics() { queue_.update_unfinished_work_metrics(); }
+  // How long the reconcile running longest has taken so far (zero when none runs): /healthz.
+  std::chrono::steady_clock::duration longest_reconcile() const {
+    return queue_.longest_processing();
+  }
   // Everything the metrics server refreshes before a scrape: the queue's gauges above and
   // steward_managed_objects (a pass over the informers' caches).
   void update_metrics();

@@ -63,6 +63,14 @@ for family in steward_build_info process_cpu_seconds_total process_resident_memo
   grep -q "^# TYPE $family " "$dir/metrics.txt" || fail "no $family in /metrics"
 done
 
+# The liveness checks are there and pass.
+probes=$(sed -n 's/.*"msg":"serving","metrics":"[0-9]*","probes":"\([0-9]*\)".*/\1/p' "$dir/steward.log" | head -n 1)
+health=$(curl -sS "http://127.0.0.1:$probes/healthz?verbose")
+for check in event-loop workers; do
+  grep -q "\"$check\"" <<<"$health" || fail "/healthz?verbose lacks $check: $health"
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$probes/healthz")" = 200 ] || fail "/healthz not 200: $health"
+
 # 2. A real Prometheus scrapes it and answers a query.
 prom_port=$(free_port)
 cat >"$dir/prometheus.yml" <<EOF

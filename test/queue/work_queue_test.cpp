@@ -242,3 +242,22 @@ TEST_CASE("shutdown_with_drain with nothing in flight returns at once") {
   q.shutdown_with_drain();
   CHECK(q.shutting_down());
 }
+
+TEST_CASE("longest_processing is the age of the oldest key in flight, zero when none is") {
+  FakeClock clock;
+  auto q = fake_queue(clock);
+  CHECK(q.longest_processing() == std::chrono::steady_clock::duration::zero());
+  q.add("a");
+  q.add("b");
+  const auto a = q.try_get();
+  REQUIRE(a);
+  clock.advance(5s);
+  const auto b = q.try_get();
+  REQUIRE(b);
+  clock.advance(2s);
+  CHECK(q.longest_processing() == 7s);  // "a", though "b" started later
+  q.done(*a);
+  CHECK(q.longest_processing() == 2s);
+  q.done(*b);
+  CHECK(q.longest_processing() == std::chrono::steady_clock::duration::zero());
+}
