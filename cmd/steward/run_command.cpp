@@ -1,5 +1,6 @@
 // steward run: the daemon. Loads the StewardConfig, connects to the API server, and keeps the
-// cluster matching the configured sources until SIGTERM or SIGINT; SIGHUP reloads every source.
+// cluster matching the configured sources until SIGTERM or SIGINT; SIGHUP (or a change of the
+// config file) re-reads the config, applying what can change live, and reloads every source.
 // With --once it reconciles everything once and exits: 0 when the cluster matches, 1 otherwise.
 //
 // Leader election (leaderElection.enabled, --leader-elect): every replica loads its sources and
@@ -35,6 +36,7 @@
 
 #include "cluster_connection.hpp"
 #include "commands.hpp"
+#include "config_reload.hpp"
 #include "desired/object_rules.hpp"
 #include "desired/source_watcher.hpp"
 #include "kube/client.hpp"
@@ -396,13 +398,20 @@ int run(const RunFlags& flags) {
     }
 
     // Reloads run on a thread of their own: reading a large directory must not stall the I/O.
+    // The config file is watched too, under a name no source can have (names are DNS labels).
+    static const std::string kConfigWatch = "<config>";
     boost::asio::thread_pool reloads(1);
+    std::optional<ConfigReload> config_reload;
     std::optional<desired::SourceWatcher> watcher;
     if (!flags.once) {
       watcher.emplace(io,
                       [&](const std::string& source) {
-                        boost::asio::post(reloads, [&controller, source] {
-                          controller.reload(source);
+                        boost::asio::post(reloads, [&controller, &config_reload, source] {
+                          if (source == kConfigWatch) {
+                            config_reload->reload();
+                          } else {
+                            controller.reload(source);
+                          }
                         });
                       },
                       desired::SourceWatcherOptions{
@@ -412,7 +421,17 @@ int run(const RunFlags& flags) {
                             observe::log_warn("watching source", {{"source", source},
                                                                   {"error", message}});
                           }});
+      config_reload.emplace(
+          ConfigReloadOptions{.file = flags.config,
+                              .log_level_flag = !flags.log_level.empty(),
+                              .dry_run_flag = flags.dry_run,
+                              .sources =
+                                  [](const runtime::StewardConfig& next) {
+                                    return controller_options(next, false).sources;
+                                  }},
+          config, controller, &*watcher);
       for (const auto& source : config.sources) watcher->watch(source.name, source.path);
+      watcher->watch(kConfigWatch, flags.config);
     }
 
     boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
@@ -420,8 +439,11 @@ int run(const RunFlags& flags) {
         [&](const boost::system::error_code& error, int signal) {
           if (error) return;
           if (signal == SIGHUP) {
-            observe::log_info("SIGHUP: reloading every source");
-            boost::asio::post(reloads, [&controller] { controller.reload_all(); });
+            observe::log_info("SIGHUP: reloading the config and every source");
+            boost::asio::post(reloads, [&controller, &config_reload] {
+              if (config_reload) config_reload->reload();
+              controller.reload_all();
+            });
             signals.async_wait(on_signal);
             return;
           }

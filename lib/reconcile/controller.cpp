@@ -61,6 +61,8 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                       .may_prune = [this](std::string_view source) { return may_prune(source); },
                       .registry = options_.registry,
                       .events = &events_}) {
+  sources_ = std::make_shared<const std::vector<SourceOptions>>(options_.sources);
+  target_workers_ = std::max(1, options_.workers);
   reconciler_.set_dry_run(options_.dry_run);
   reconciler_.set_writes_enabled(!options_.wait_for_leadership);
 }
@@ -93,7 +95,7 @@ bool Controller::start() {
     observe::log_warn("discovery failed; loading without it", {{"error", refreshed->to_string()}});
   }
   bool all_loaded = true;
-  for (const auto& source : options_.sources) {
+  for (const auto& source : *sources()) {
     const auto update = reload(source.spec.name);
     all_loaded = all_loaded && update.accepted;
   }
@@ -106,8 +108,70 @@ bool Controller::start() {
 
 void Controller::start_workers() {
   if (stopped_ || !workers_.empty()) return;
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+  for (int i = 0; i < target_workers_; ++i) {
     workers_.emplace_back([this] { worker(); });
+  }
+}
+
+void Controller::set_workers(int workers) {
+  workers = std::max(1, workers);
+  std::lock_guard lock(mu_);
+  const int running = target_workers_;
+  target_workers_ = workers;
+  if (workers_.empty()) return;  // not started yet (a follower): start_workers uses the target
+  if (workers > running) {
+    int more = workers - running;
+    // Workers still due to leave stay instead, before any thread is started.
+    for (int due = surplus_.load(); more > 0 && due > 0; due = surplus_.load()) {
+      if (surplus_.compare_exchange_weak(due, due - 1)) --more;
+    }
+    for (; more > 0 && !stopped_; --more) workers_.emplace_back([this] { worker(); });
+  } else {
+    surplus_ += running - workers;
+  }
+  observe::log_info("reconcile workers", {{"workers", std::to_string(workers)}});
+}
+
+std::shared_ptr<const std::vector<SourceOptions>> Controller::sources() const {
+  std::lock_guard lock(sources_mu_);
+  return sources_;
+}
+
+std::optional<SourceOptions> Controller::source(std::string_view name) const {
+  for (const auto& s : *sources()) {
+    if (s.spec.name == name) return s;
+  }
+  return std::nullopt;
+}
+
+void Controller::update_sources(std::vector<SourceOptions> next) {
+  const auto before = sources();
+  auto after = std::make_shared<const std::vector<SourceOptions>>(std::move(next));
+  {
+    std::lock_guard lock(sources_mu_);
+    sources_ = after;
+  }
+  const auto find = [](const std::vector<SourceOptions>& list, const std::string& name) {
+    return std::find_if(list.begin(), list.end(),
+                        [&](const SourceOptions& s) { return s.spec.name == name; });
+  };
+  for (const auto& old : *before) {
+    if (find(*after, old.spec.name) != after->end()) continue;
+    observe::log_info("source removed from the configuration; its objects are left as they are",
+                      {{"source", old.spec.name}});
+    {
+      std::lock_guard lock(mu_);
+      prune_allowed_.erase(old.spec.name);
+    }
+    const desired::StoreUpdate update = store_.remove_source(old.spec.name);
+    if (update.accepted) on_update(update);
+  }
+  for (const auto& source : *after) {
+    const auto old = find(*before, source.spec.name);
+    const bool same = old != before->end() && old->spec.path == source.spec.path &&
+                      old->spec.default_namespace == source.spec.default_namespace &&
+                      old->prune == source.prune && old->prune_fraction == source.prune_fraction;
+    if (!same) reload(source.spec.name);
   }
 }
 
@@ -119,9 +183,8 @@ void Controller::set_leading(bool leading) {
 }
 
 desired::StoreUpdate Controller::reload(const std::string& name) {
-  const auto source = std::find_if(options_.sources.begin(), options_.sources.end(),
-                                   [&](const SourceOptions& s) { return s.spec.name == name; });
-  if (source == options_.sources.end()) return {};
+  const auto source = this->source(name);
+  if (!source) return {};
   desired::StoreUpdate update = store_.reload(source->spec, loader_options());
   if (metrics_) metrics_->desired_reload(name, update.accepted);
   if (!update.accepted) {
@@ -149,7 +212,7 @@ desired::StoreUpdate Controller::reload(const std::string& name) {
 }
 
 void Controller::reload_all() {
-  for (const auto& source : options_.sources) reload(source.spec.name);
+  for (const auto& source : *sources()) reload(source.spec.name);
 }
 
 void Controller::on_update(const desired::StoreUpdate& update) {
@@ -176,10 +239,8 @@ void Controller::on_update(const desired::StoreUpdate& update) {
 }
 
 PruneVerdict Controller::may_prune(std::string_view source) const {
-  const auto configured =
-      std::find_if(options_.sources.begin(), options_.sources.end(),
-                   [&](const SourceOptions& s) { return s.spec.name == source; });
-  if (configured == options_.sources.end() || !configured->prune) return PruneVerdict::kOff;
+  const auto configured = this->source(source);
+  if (!configured || !configured->prune) return PruneVerdict::kOff;
   const auto status = store_.status(configured->spec.name);
   if (!status || !status->loaded || !status->last_load_ok) return PruneVerdict::kOff;
   std::lock_guard lock(mu_);
@@ -264,7 +325,7 @@ void Controller::update_metrics() {
     for (const auto& [group_kind, w] : watched_) watched.emplace_back(w.api_version, group_kind.second);
   }
   std::set<std::string, std::less<>> ours;
-  for (const auto& source : options_.sources) ours.insert(source.spec.name);
+  for (const auto& source : *sources()) ours.insert(source.spec.name);
   std::map<std::string, double> counts;
   for (const auto& [api_version, kind] : watched) {
     const auto informer = informers_.informer(api_version, kind);
@@ -296,7 +357,16 @@ LiveLookup Controller::find(const desired::ObjectKey& key) const {
 }
 
 void Controller::worker() {
-  while (auto key = queue_.get()) {
+  // Leaves after a key when the pool has shrunk (set_workers).
+  const auto leaving = [this] {
+    for (int due = surplus_.load(); due > 0; due = surplus_.load()) {
+      if (surplus_.compare_exchange_weak(due, due - 1)) return true;
+    }
+    return false;
+  };
+  while (!leaving()) {
+    auto key = queue_.get();
+    if (!key) return;
     ++in_flight_;
     Outcome outcome;
     try {
@@ -367,7 +437,7 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
 ControllerStatus Controller::status() const {
   ControllerStatus status;
   status.sources_loaded = true;
-  for (const auto& source : options_.sources) {
+  for (const auto& source : *sources()) {
     const auto s = store_.status(source.spec.name);
     if (!s || !s->loaded) {
       status.sources_loaded = false;

@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -112,6 +113,13 @@ class Controller : private LiveView {
   // Re-reads one source (the file watcher, SIGHUP); a failed load keeps its last good objects.
   desired::StoreUpdate reload(const std::string& source);
   void reload_all();
+  // The configuration changed while running (docs/configuration.md, "live" fields). New sources
+  // are loaded and changed ones (path, default namespace, prune, fraction) reloaded. A source that
+  // is gone leaves the desired state, and its objects stay in the cluster untouched: no source of
+  // this instance owns them any more, so they are never pruned.
+  void update_sources(std::vector<SourceOptions> sources);
+  // Grows the worker pool at once; shrinking lets surplus workers finish their current key first.
+  void set_workers(int workers);
   void set_dry_run(bool dry_run) { reconciler_.set_dry_run(dry_run); }
   // Leader election: true starts the workers (once) and allows writes; false refuses every write
   // from now on. Any thread; quick.
@@ -152,14 +160,21 @@ class Controller : private LiveView {
 
   boost::asio::io_context& io_;
   kube::Discovery& discovery_;
-  const ControllerOptions options_;
+  const ControllerOptions options_;  // its sources and workers are the starting values only
+  // The sources in force, swapped whole by update_sources (readers copy the pointer).
+  std::shared_ptr<const std::vector<SourceOptions>> sources() const;
+  std::optional<SourceOptions> source(std::string_view name) const;
+  mutable std::mutex sources_mu_;  // guards sources_
+  std::shared_ptr<const std::vector<SourceOptions>> sources_;
   desired::DesiredStateStore store_;
   informer::InformerManager informers_;
   Queue queue_;
   EventRecorder events_;                      // before reconciler_, which records into it
   std::unique_ptr<ReconcileMetrics> metrics_;  // reloads and managed objects; null without registry
   Reconciler reconciler_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // every worker started (those that left are joined at stop)
+  int target_workers_ = 0;            // guarded by mu_: how many should run once started
+  std::atomic<int> surplus_{0};       // workers that should leave after their current key
   std::atomic<int> in_flight_{0};
 
   mutable std::mutex mu_;  // guards everything below
