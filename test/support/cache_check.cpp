@@ -7,8 +7,10 @@ namespace steward::test {
 boost::asio::awaitable<std::string> cache_difference(kube::Client& client,
                                                      const kube::ResourceType& type,
                                                      const informer::Store& store,
-                                                     std::string ns) {
+                                                     std::string ns,
+                                                     std::string label_selector) {
   kube::ListOptions options;  // resourceVersion "": a consistent read, not a cache
+  options.label_selector = std::move(label_selector);
   auto list = co_await client.list_all(type, ns, options);
   if (!list.ok()) co_return "list failed: " + list.error->to_string();
 
