@@ -220,6 +220,20 @@ Response Api::update(const Target& t, const Request& req) {
   ObjectPtr old = store_.get(t.type.storage_key(), t.ns, t.name);
   if (!old) throw not_found(t.type.group, t.type.resource, t.name);
   std::string rv = meta_str(body, "resourceVersion");
+  if (rv.empty() && !t.type.builtin) {
+    // Custom resources allow no unconditional update (their strategy's AllowUnconditionalUpdate).
+    ApiError e;
+    e.code = 422;
+    e.reason = "Invalid";
+    std::string detail = "Invalid value: 0x0: must be specified for an update";
+    e.message = t.type.resource + "." + t.type.group + " \"" + t.name + "\" is invalid: metadata.resourceVersion: " + detail;
+    e.has_details = true;
+    e.name = t.name;
+    e.group = t.type.group;
+    e.kind = t.type.resource;
+    e.causes.push_back({"FieldValueInvalid", detail, "metadata.resourceVersion"});
+    throw e;
+  }
   if (!rv.empty() && rv != meta_str(*old, "resourceVersion")) throw conflict_modified(t.type.group, t.type.resource, t.name);
   json::Value updated;
   if (t.subresource == "status") {
@@ -250,7 +264,7 @@ Response Api::patch(const Target& t, const Request& req) {
     if (!body.is_object()) throw bad_request("the patch is not a JSON object");
     // Custom resources accept only JSON merge patches (as the real server); built-ins both.
     if (ct == "application/strategic-merge-patch+json") {
-      if (!t.type.builtin) throw unsupported_media_type(ct);
+      if (!t.type.builtin) throw unsupported_media_type();
       strategic_merge_patch(updated, body);
     } else {
       json::merge_patch(updated, body);
@@ -261,7 +275,7 @@ Response Api::patch(const Target& t, const Request& req) {
   } else if (ct == "application/json-patch+json") {
     json_patch(updated, body);
   } else {
-    throw unsupported_media_type(ct);
+    throw unsupported_media_type();
   }
   json::Value result = *old;
   if (t.subresource == "status") {
@@ -308,7 +322,17 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
 
 Response Api::apply(const Target& t, const Request& req) {
   std::string manager = req.param("fieldManager");
-  if (manager.empty()) throw bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+  if (manager.empty()) {
+    ApiError e;
+    e.code = 422;
+    e.reason = "Invalid";
+    e.message = "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch";
+    e.has_details = true;
+    e.group = "meta.k8s.io";
+    e.kind = "PatchOptions";
+    e.causes.push_back({"FieldValueRequired", "Required value: is required for apply patch", "fieldManager"});
+    throw e;
+  }
   bool force = req.flag("force");
   json::Value config;
   try {
