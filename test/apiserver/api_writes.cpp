@@ -313,8 +313,11 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
   if (updated.at_path("metadata.deletionTimestamp") && !has_finalizers(updated)) {
     // The last finalizer is gone: the real server aborts the update and deletes instead, so
     // watchers see one DELETED event, not a MODIFIED first.
-    ObjectPtr gone = store_.remove(t.type.storage_key(), t.ns, t.name);
-    return json_response(200, format_object(t.type, *gone, Framing::WithKind));
+    // Watchers get the last stored state (finalizers and all) at the delete's version; the caller
+    // gets its update as it would have been stored, at the version it had.
+    store_.remove(t.type.storage_key(), t.ns, t.name);
+    updated["metadata"]["resourceVersion"] = meta_str(old, "resourceVersion");
+    return json_response(200, format_object(t.type, updated, Framing::WithKind));
   }
   ObjectPtr stored = store_.update(t.type.storage_key(), std::move(updated));
   return json_response(200, format_object(t.type, *stored, Framing::WithKind));
