@@ -1,6 +1,7 @@
 // Writes: create, update, merge/JSON patch, server-side apply, delete (api.hpp).
 #include "api.hpp"
 #include "api_error.hpp"
+#include "defaulting.hpp"
 #include "managed_fields.hpp"
 #include "object_format.hpp"
 #include "strategic_merge.hpp"
@@ -204,8 +205,19 @@ Response Api::create(const Target& t, const Request& req) {
 
   stamp_new(t.type, body);
   if (t.type.status_subresource && t.type.kind != "CustomResourceDefinition") body.erase("status");
+  std::vector<FieldPath> unowned;
+  for (const auto& p : strategy_set_fields(t.type))
+    if (!value_at(body, p)) unowned.push_back(p);
   normalize(t.type, body);
-  record_update(body, json::Value::object(), manager_for(req, "unknown"), t.type.api_version(), now());
+  // The real field manager diffs a create against the kind's zero value, before the registry
+  // allocates or adds anything.
+  record_update(body, zero_object(t.type), manager_for(req, "unknown"), t.type.api_version(), now());
+  if (!unowned.empty()) {
+    auto entries = read_managed_fields(body);
+    for (auto& e : entries)
+      for (const auto& p : unowned) steward::testapi::remove(e.fields, p);
+    write_managed_fields(body, std::move(entries));
+  }
   if (dry_run_) return json_response(201, format_object(t.type, body, Framing::WithKind));
   ObjectPtr stored = store_.create(t.type.storage_key(), std::move(body));
   if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io")
