@@ -478,6 +478,8 @@ Response Api::delete_object(const Target& t, ObjectPtr old) {
     store_.remove(key, "", name);
     return json_response(200, format_object(t.type, *marked, Framing::WithKind));
   }
+  if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io")
+    return mark_crd_deleted(t.type, *old);
   if (has_finalizers(*old)) {
     json::Value marked = *old;
     marked["metadata"]["deletionTimestamp"] = now();
@@ -486,11 +488,6 @@ Response Api::delete_object(const Target& t, ObjectPtr old) {
       marked["metadata"]["generation"] = g->as_int() + 1;
     ObjectPtr stored = store_.update(key, std::move(marked));
     return json_response(200, format_object(t.type, *stored, Framing::WithKind));
-  }
-  if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io") {
-    remove_crd_storage(*old);
-    ObjectPtr gone = store_.remove(key, "", name);
-    return json_response(200, format_object(t.type, *gone, Framing::WithKind));
   }
   ObjectPtr gone = store_.remove(key, ns, name);
   json::Value status = json::Value::object();
