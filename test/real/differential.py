@@ -122,7 +122,8 @@ class Server:
             resp = Response(r.status, r.getheader("Content-Type", ""), r.read().decode())
         finally:
             conn.close()
-        resp.norm = self.norm.normalise(step, resp.json)
+        # A poll (step None) labels nothing: how many polls see an intermediate version is timing.
+        resp.norm = self.norm.normalise(step, resp.json) if step is not None else resp.json
         return resp
 
     def watch(self, path):
@@ -136,17 +137,23 @@ class Watch:
         self.server = server
         self.conn = server.connect(timeout=60)
         self.conn.request("GET", path, headers=server.headers())
+        self.sock = self.conn.sock  # getresponse() forgets it when the answer will close the link
         self.resp = self.conn.getresponse()
         self.code = self.resp.status
         self.content_type = self.resp.getheader("Content-Type", "").split(";")[0].strip()
 
-    def read_all(self, step, unordered=False):
-        """Every line until the server ends the stream (timeoutSeconds), then normalised; sorted by
-        name when the server gives no order (the synthetic ADDED events of a watch from "0")."""
+    def read_all(self, step, unordered=False, quiet=2.0):
+        """Every line until the server ends the stream (timeoutSeconds) or sends nothing for `quiet`
+        seconds, then normalised; sorted by name when the server gives no order (the synthetic
+        ADDED events of a watch from "0")."""
         lines = []
         try:
+            self.sock.settimeout(quiet)
             while True:
-                line = self.resp.readline()
+                try:
+                    line = self.resp.readline()
+                except TimeoutError:
+                    break
                 if not line:
                     break
                 if line.strip():
@@ -188,7 +195,24 @@ class Normaliser:
 
     def normalise(self, step, value):
         self.step = step
-        return self.walk(value, None, False)
+        latest = None
+        if isinstance(value, dict) and "items" in value and isinstance(value.get("metadata"), dict):
+            latest = self.list_version(value["metadata"].get("resourceVersion"))
+        out = self.walk(value, None, False)
+        if latest:
+            out["metadata"]["resourceVersion"] = latest
+        return out
+
+    def list_version(self, rv):
+        """A list's resourceVersion is "<rv:latest>" when it is no older than every version seen so
+        far: kube-apiserver writes on its own (its compactor, every 5 minutes), so the newest
+        revision may be one of those rather than the last write of this sequence."""
+        try:
+            n = int(rv)
+        except (TypeError, ValueError):
+            return None
+        seen = [int(v) for (kind, v) in self.labels if kind == "rv" and v.isdigit()]
+        return "<rv:latest>" if not seen or n >= max(seen) else None
 
     def walk(self, v, key, in_managed):
         if isinstance(v, dict):
@@ -485,10 +509,11 @@ def run_sequence(both, report, skip_compaction_reason):
     # -- watches: order and types of events for the same writes
     la, lb = both.call("list before the watch", "GET", cm, compare=False)
     start = (la.json["metadata"]["resourceVersion"], lb.json["metadata"]["resourceVersion"])
-    q = "?watch=1&allowWatchBookmarks=true&timeoutSeconds=3&resourceVersion="
+    # Long enough for the writes below on a slow machine; the reads stop when the streams go quiet.
+    q = "?watch=1&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion="
     wa = both.a.watch(cm + q + start[0])
     wb = both.b.watch(cm + q + start[1])
-    sel = "?watch=1&timeoutSeconds=3&labelSelector=stage%3Done&resourceVersion="
+    sel = "?watch=1&timeoutSeconds=60&labelSelector=stage%3Done&resourceVersion="
     swa = both.a.watch(cm + sel + start[0])
     swb = both.b.watch(cm + sel + start[1])
     writes = [
@@ -672,11 +697,11 @@ def run_sequence(both, report, skip_compaction_reason):
 
     def established(s):
         def ok():
-            r = s.request("poll", "GET", crds + "/" + crd_name)
+            r = s.request(None, "GET", crds + "/" + crd_name)
             conds = (r.json or {}).get("status", {}).get("conditions") or []
             if not any(c.get("type") == "Established" and c.get("status") == "True" for c in conds):
                 return False
-            return s.request("poll", "GET", "/apis/%s/v1/namespaces/%s/widgets" % (group, ns)).code == 200
+            return s.request(None, "GET", "/apis/%s/v1/namespaces/%s/widgets" % (group, ns)).code == 200
         wait_for("CRD %s established on %s" % (crd_name, s.name), ok)
     both.each(established)
     both.call("CRD established: status conditions", "GET", crds + "/" + crd_name)
