@@ -6,17 +6,17 @@ Usage:
   differential.py --testapi KUBECONFIG --real KUBECONFIG [--real-etcd URL] [--known FILE]
   differential.py --testapi-binary PATH [--harness scripts/kube-apiserver] [--known FILE]
 
-The second form is the ctest: it starts steward-testapi itself and, when no real server is named
-(STEWARD_REAL_APISERVER_KUBECONFIG), re-runs itself under `scripts/kube-apiserver run`. It exits 77
-(skipped) unless STEWARD_REAL_APISERVER=1.
+Without --real it is the ctest: it exits 77 (skipped) unless STEWARD_REAL_APISERVER=1, as the other
+tests of label `real` do; it starts steward-testapi itself and, when no real server is named
+(STEWARD_REAL_APISERVER_KUBECONFIG), re-runs itself under `scripts/kube-apiserver run`.
 
 What is compared, per item: the HTTP status, the media type and the body (or, for a watch, the
 ordered event types and objects, bookmarks dropped), after normalising what may legitimately
 differ: uids, resourceVersions, creation/deletion/transition times, managedFields times, cluster
 IPs and continue tokens. They are not erased but labelled by the step that first produced them
-("<rv:create configmap a>"), so relationships are still compared: a list's resourceVersion must
-be the same step's label on both servers (the last write), a no-op apply must return the version
-of the apply before it, a DELETED event carries the delete's version.
+("<rv:create ConfigMap>"), so relationships are still compared: a no-op apply must return the
+version of the apply before it, a DELETED event carries the delete's version, a list's version is
+"<rv:latest>" only if it is no older than every version seen before it.
 
 Prints one line per item: `same NAME`, `known NAME: ...` (a difference listed in the allow-list)
 or `DIFF NAME: ...`. Exits 1 if any difference is not listed. The allow-list is the table of known
@@ -355,9 +355,6 @@ class Both:
     def __init__(self, a, b, report):
         self.a, self.b, self.report = a, b, report
 
-    def servers(self):
-        return (self.a, self.b)
-
     def call(self, item, method, path, body=None, content_type="application/json", token=True, compare=True,
              view=None):
         ra = self.a.request(item, method, path, body, content_type, token)
@@ -446,15 +443,15 @@ def run_sequence(both, report, skip_compaction_reason):
     ga, gb = both.call("get ConfigMap", "GET", cm + "/a")
     old_rvs = (ga.json["metadata"]["resourceVersion"], gb.json["metadata"]["resourceVersion"])
 
-    def put(s, rv, value):
+    def put(rv, value):
         return {"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": "a", "labels": {"app": "x"}, "resourceVersion": rv}, "data": {"k": value}}
 
-    ua = both.a.request("PUT ConfigMap with the current resourceVersion", "PUT", cm + "/a", put(both.a, old_rvs[0], "w"))
-    ub = both.b.request("PUT ConfigMap with the current resourceVersion", "PUT", cm + "/a", put(both.b, old_rvs[1], "w"))
+    ua = both.a.request("PUT ConfigMap with the current resourceVersion", "PUT", cm + "/a", put(old_rvs[0], "w"))
+    ub = both.b.request("PUT ConfigMap with the current resourceVersion", "PUT", cm + "/a", put(old_rvs[1], "w"))
     report.compare("PUT ConfigMap with the current resourceVersion", ua.view(), ub.view())
-    sa = both.a.request("409 Conflict stale PUT", "PUT", cm + "/a", put(both.a, old_rvs[0], "x"))
-    sb = both.b.request("409 Conflict stale PUT", "PUT", cm + "/a", put(both.b, old_rvs[1], "x"))
+    sa = both.a.request("409 Conflict stale PUT", "PUT", cm + "/a", put(old_rvs[0], "x"))
+    sb = both.b.request("409 Conflict stale PUT", "PUT", cm + "/a", put(old_rvs[1], "x"))
     report.compare("409 Conflict stale PUT", sa.view(), sb.view())
     both.call("merge patch ConfigMap with a stale resourceVersion", "PATCH", cm + "/a",
               {"metadata": {"resourceVersion": "1"}, "data": {"k": "y"}}, MERGE)
@@ -486,8 +483,7 @@ def run_sequence(both, report, skip_compaction_reason):
                    "data": {"i": str(i)}}, compare=False)
     both.call("list ConfigMaps", "GET", cm)
     pa, pb = both.call("list limit=2: first page", "GET", cm + "?limit=2", view=list_meta)
-    first_tokens = (pa.json["metadata"].get("continue"), pb.json["metadata"].get("continue"))
-    ta, tb = first_tokens
+    ta, tb = pa.json["metadata"].get("continue"), pb.json["metadata"].get("continue")
     page = 2
     while ta and tb:
         pa = both.a.request("list limit=2: page %d" % page, "GET", cm + "?limit=2&continue=" + urllib.parse.quote(ta))
@@ -819,11 +815,11 @@ def main():
                    help="file with the table of known differences")
     args = p.parse_args()
 
+    if not args.real and os.environ.get("STEWARD_REAL_APISERVER") != "1":
+        print("skipped: set STEWARD_REAL_APISERVER=1 to run against a real kube-apiserver")
+        return 77
     real = args.real or os.environ.get("STEWARD_REAL_APISERVER_KUBECONFIG")
     if not real:
-        if os.environ.get("STEWARD_REAL_APISERVER") != "1":
-            print("skipped: set STEWARD_REAL_APISERVER=1 to run against a real kube-apiserver")
-            return 77
         # A real server for this run only, stopped when we are done.
         os.execv(args.harness, [args.harness, "run", "--", sys.executable] + sys.argv)
 
