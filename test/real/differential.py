@@ -416,6 +416,17 @@ def run_sequence(both, report, skip_compaction_reason):
     cm = "/api/v1/namespaces/%s/configmaps" % ns
     report.note("namespace %s, CRD group %s" % (ns, group))
 
+    # -- discovery: what the test server serves, entry by entry as the real server lists it
+    def served(r):
+        return {e["name"]: e for e in (r.json or {}).get("resources", [])}
+    groups = both.a.request("discovery /apis", "GET", "/apis").json or {}
+    paths = ["/api/v1"] + ["/apis/" + v["groupVersion"] for g in groups.get("groups", []) for v in g["versions"]]
+    for path in paths:
+        da, db = both.call("discovery " + path, "GET", path, compare=False)
+        ra, rb = served(da), served(db)
+        report.compare("discovery " + path, {"code": da.code, "resources": ra},
+                       {"code": db.code, "resources": {k: v for k, v in rb.items() if k in ra}})
+
     # -- authentication
     both.call("401 without a token", "GET", "/api/v1/namespaces", token=False)
     both.call("401 with a wrong token", "GET", "/api/v1/namespaces", token="not-the-token")
