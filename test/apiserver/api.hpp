@@ -88,6 +88,9 @@ class Api {
   void establish_crd(const std::string& name);
   void register_crd(const json::Value& crd);
   void remove_crd_storage(const json::Value& crd);
+  // DELETE of a CRD: marked Terminating now, its objects and then itself removed later (deferred).
+  Response mark_crd_deleted(const ResourceType& type, const json::Value& crd);
+  void finish_crd_deletion(const std::string& name);
 
   std::string now() const;
   std::string new_uid();

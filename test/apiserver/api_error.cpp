@@ -95,13 +95,12 @@ ApiError method_not_supported(const std::string& group, const std::string& resou
   return e;
 }
 
-ApiError unsupported_media_type(const std::string& content_type) {
+ApiError unsupported_media_type() {
   ApiError e;
   e.code = 415;
   e.reason = "UnsupportedMediaType";
   e.message = "the body of the request was in an unknown format - accepted media types include: "
               "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
-  if (!content_type.empty()) e.message += " (got " + content_type + ")";
   return e;
 }
 

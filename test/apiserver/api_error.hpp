@@ -40,7 +40,7 @@ ApiError conflict_modified(const std::string& group, const std::string& resource
 ApiError bad_request(const std::string& message);
 ApiError unauthorized();
 ApiError method_not_supported(const std::string& group, const std::string& resource, const std::string& verb);
-ApiError unsupported_media_type(const std::string& content_type);
+ApiError unsupported_media_type();
 ApiError internal_error(const std::string& message);
 
 }  // namespace steward::testapi

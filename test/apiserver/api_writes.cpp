@@ -1,6 +1,7 @@
 // Writes: create, update, merge/JSON patch, server-side apply, delete (api.hpp).
 #include "api.hpp"
 #include "api_error.hpp"
+#include "defaulting.hpp"
 #include "managed_fields.hpp"
 #include "object_format.hpp"
 #include "strategic_merge.hpp"
@@ -204,8 +205,19 @@ Response Api::create(const Target& t, const Request& req) {
 
   stamp_new(t.type, body);
   if (t.type.status_subresource && t.type.kind != "CustomResourceDefinition") body.erase("status");
+  std::vector<FieldPath> unowned;
+  for (const auto& p : strategy_set_fields(t.type))
+    if (!value_at(body, p)) unowned.push_back(p);
   normalize(t.type, body);
-  record_update(body, json::Value::object(), manager_for(req, "unknown"), t.type.api_version(), now());
+  // The real field manager diffs a create against the kind's zero value, before the registry
+  // allocates or adds anything.
+  record_update(body, zero_object(t.type), manager_for(req, "unknown"), t.type.api_version(), now());
+  if (!unowned.empty()) {
+    auto entries = read_managed_fields(body);
+    for (auto& e : entries)
+      for (const auto& p : unowned) steward::testapi::remove(e.fields, p);
+    write_managed_fields(body, std::move(entries));
+  }
   if (dry_run_) return json_response(201, format_object(t.type, body, Framing::WithKind));
   ObjectPtr stored = store_.create(t.type.storage_key(), std::move(body));
   if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io")
@@ -220,6 +232,20 @@ Response Api::update(const Target& t, const Request& req) {
   ObjectPtr old = store_.get(t.type.storage_key(), t.ns, t.name);
   if (!old) throw not_found(t.type.group, t.type.resource, t.name);
   std::string rv = meta_str(body, "resourceVersion");
+  if (rv.empty() && !t.type.builtin) {
+    // Custom resources allow no unconditional update (their strategy's AllowUnconditionalUpdate).
+    ApiError e;
+    e.code = 422;
+    e.reason = "Invalid";
+    std::string detail = "Invalid value: 0x0: must be specified for an update";
+    e.message = t.type.resource + "." + t.type.group + " \"" + t.name + "\" is invalid: metadata.resourceVersion: " + detail;
+    e.has_details = true;
+    e.name = t.name;
+    e.group = t.type.group;
+    e.kind = t.type.resource;
+    e.causes.push_back({"FieldValueInvalid", detail, "metadata.resourceVersion"});
+    throw e;
+  }
   if (!rv.empty() && rv != meta_str(*old, "resourceVersion")) throw conflict_modified(t.type.group, t.type.resource, t.name);
   json::Value updated;
   if (t.subresource == "status") {
@@ -250,7 +276,7 @@ Response Api::patch(const Target& t, const Request& req) {
     if (!body.is_object()) throw bad_request("the patch is not a JSON object");
     // Custom resources accept only JSON merge patches (as the real server); built-ins both.
     if (ct == "application/strategic-merge-patch+json") {
-      if (!t.type.builtin) throw unsupported_media_type(ct);
+      if (!t.type.builtin) throw unsupported_media_type();
       strategic_merge_patch(updated, body);
     } else {
       json::merge_patch(updated, body);
@@ -261,7 +287,7 @@ Response Api::patch(const Target& t, const Request& req) {
   } else if (ct == "application/json-patch+json") {
     json_patch(updated, body);
   } else {
-    throw unsupported_media_type(ct);
+    throw unsupported_media_type();
   }
   json::Value result = *old;
   if (t.subresource == "status") {
@@ -299,8 +325,11 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
   if (updated.at_path("metadata.deletionTimestamp") && !has_finalizers(updated)) {
     // The last finalizer is gone: the real server aborts the update and deletes instead, so
     // watchers see one DELETED event, not a MODIFIED first.
-    ObjectPtr gone = store_.remove(t.type.storage_key(), t.ns, t.name);
-    return json_response(200, format_object(t.type, *gone, Framing::WithKind));
+    // Watchers get the last stored state (finalizers and all) at the delete's version; the caller
+    // gets its update as it would have been stored, at the version it had.
+    store_.remove(t.type.storage_key(), t.ns, t.name);
+    updated["metadata"]["resourceVersion"] = meta_str(old, "resourceVersion");
+    return json_response(200, format_object(t.type, updated, Framing::WithKind));
   }
   ObjectPtr stored = store_.update(t.type.storage_key(), std::move(updated));
   return json_response(200, format_object(t.type, *stored, Framing::WithKind));
@@ -308,7 +337,17 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
 
 Response Api::apply(const Target& t, const Request& req) {
   std::string manager = req.param("fieldManager");
-  if (manager.empty()) throw bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+  if (manager.empty()) {
+    ApiError e;
+    e.code = 422;
+    e.reason = "Invalid";
+    e.message = "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch";
+    e.has_details = true;
+    e.group = "meta.k8s.io";
+    e.kind = "PatchOptions";
+    e.causes.push_back({"FieldValueRequired", "Required value: is required for apply patch", "fieldManager"});
+    throw e;
+  }
   bool force = req.flag("force");
   json::Value config;
   try {
@@ -439,6 +478,8 @@ Response Api::delete_object(const Target& t, ObjectPtr old) {
     store_.remove(key, "", name);
     return json_response(200, format_object(t.type, *marked, Framing::WithKind));
   }
+  if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io")
+    return mark_crd_deleted(t.type, *old);
   if (has_finalizers(*old)) {
     json::Value marked = *old;
     marked["metadata"]["deletionTimestamp"] = now();
@@ -447,11 +488,6 @@ Response Api::delete_object(const Target& t, ObjectPtr old) {
       marked["metadata"]["generation"] = g->as_int() + 1;
     ObjectPtr stored = store_.update(key, std::move(marked));
     return json_response(200, format_object(t.type, *stored, Framing::WithKind));
-  }
-  if (t.type.kind == "CustomResourceDefinition" && t.type.group == "apiextensions.k8s.io") {
-    remove_crd_storage(*old);
-    ObjectPtr gone = store_.remove(key, "", name);
-    return json_response(200, format_object(t.type, *gone, Framing::WithKind));
   }
   ObjectPtr gone = store_.remove(key, ns, name);
   json::Value status = json::Value::object();

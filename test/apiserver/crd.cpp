@@ -3,6 +3,7 @@
 // resource is in discovery and served. Deleting the CRD removes its objects and its resource.
 #include "api.hpp"
 #include "managed_fields.hpp"
+#include "object_format.hpp"
 
 namespace steward::testapi {
 
@@ -18,6 +19,7 @@ json::Value condition(const std::string& type, const std::string& reason, const 
   return c;
 }
 const std::string kCrdKey = "apiextensions.k8s.io/customresourcedefinitions";
+const std::string kCleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io";
 }  // namespace
 
 void Api::establish_crd(const std::string& name) {
@@ -75,6 +77,46 @@ void Api::register_crd(const json::Value& crd) {
     t.storage_version_hash = storage_version_hash(group, storage_version, t.kind);
     registry_.add(std::move(t));
   }
+}
+
+Response Api::mark_crd_deleted(const ResourceType& type, const json::Value& crd) {
+  // As the real apiextensions registry: the first DELETE sets deletionTimestamp, the cleanup
+  // finalizer and a Terminating condition, and answers the marked CRD; its finalizer controller
+  // (in kube-apiserver as well) deletes the custom objects, then drops the finalizer.
+  std::string name = crd.at_path("metadata.name")->as_string();
+  json::Value marked = crd;
+  std::string t = now();
+  marked["metadata"]["deletionTimestamp"] = t;
+  json::Value& finalizers = marked["metadata"]["finalizers"];
+  if (!finalizers.is_array()) finalizers = json::Value::array();
+  bool present = false;
+  for (const auto& f : finalizers.as_array()) present = present || (f.is_string() && f.as_string() == kCleanupFinalizer);
+  if (!present) finalizers.as_array().push_back(kCleanupFinalizer);
+  json::Value& conditions = marked["status"]["conditions"];
+  if (!conditions.is_array()) conditions = json::Value::array();
+  std::erase_if(conditions.as_array(), [](const json::Value& c) { return c.str("type") == "Terminating"; });
+  json::Value c = condition("Terminating", "InstanceDeletionPending",
+                            "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon", t);
+  conditions.as_array().push_back(std::move(c));
+  if (dry_run_) return json_response(200, format_object(type, marked, Framing::WithKind));
+  ObjectPtr stored = store_.update(kCrdKey, std::move(marked));
+  defer_([this, name] { finish_crd_deletion(name); });
+  return json_response(200, format_object(type, *stored, Framing::WithKind));
+}
+
+void Api::finish_crd_deletion(const std::string& name) {
+  ObjectPtr crd = store_.get(kCrdKey, "", name);
+  if (!crd || !crd->at_path("metadata.deletionTimestamp")) return;
+  remove_crd_storage(*crd);
+  json::Value updated = *crd;
+  json::Value& finalizers = updated["metadata"]["finalizers"];
+  if (finalizers.is_array())
+    std::erase_if(finalizers.as_array(), [](const json::Value& f) { return f.is_string() && f.as_string() == kCleanupFinalizer; });
+  if (finalizers.is_array() && !finalizers.as_array().empty()) {
+    store_.update(kCrdKey, std::move(updated));  // someone else's finalizer still holds it
+    return;
+  }
+  store_.remove(kCrdKey, "", name);
 }
 
 void Api::remove_crd_storage(const json::Value& crd) {

@@ -2,6 +2,10 @@
 
 #include "quantity.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+
 namespace steward::testapi {
 
 namespace {
@@ -42,6 +46,7 @@ std::optional<std::string> default_container(json::Value& c, const std::string& 
     for (auto& p : ports->as_array())
       if (p.is_object()) set_default(p, "protocol", "TCP");
   if (auto err = canonical_resources(c, where)) return err;
+  set_default(c, "resources", json::Value::object());  // a struct, printed even when empty
   set_default(c, "terminationMessagePath", "/dev/termination-log");
   set_default(c, "terminationMessagePolicy", "File");
   if (!c.find("imagePullPolicy")) {
@@ -128,7 +133,70 @@ void default_crd(json::Value& crd) {
   }
 }
 
+// Go map fields marked omitempty: a typed object prints none when empty (an apply that drops the
+// last limit leaves no `limits: {}`, a patch that removes the last label no `labels: {}`).
+void prune_empty_maps(json::Value& v) {
+  if (v.is_array()) {
+    for (auto& e : v.as_array()) prune_empty_maps(e);
+    return;
+  }
+  if (!v.is_object()) return;
+  static const char* const maps[] = {"labels", "annotations", "data", "binaryData", "stringData", "limits",
+                                     "requests", "nodeSelector", "matchLabels"};
+  std::vector<std::string> empty;
+  for (auto& m : v.as_object()) {
+    prune_empty_maps(m.value);
+    bool is_map = std::any_of(std::begin(maps), std::end(maps), [&](const char* k) { return m.key == k; });
+    if (is_map && m.value.is_object() && m.value.as_object().empty()) empty.push_back(m.key);
+  }
+  for (const auto& k : empty) v.erase(k);
+}
+
+// A Service's selector is a map too (a Deployment's is a LabelSelector struct, printed when empty).
+void prune_service_selector(const ResourceType& type, json::Value& obj) {
+  if (!type.group.empty() || type.kind != "Service") return;
+  if (json::Value* spec = obj.find("spec"); spec && spec->is_object()) {
+    const json::Value* sel = spec->find("selector");
+    if (sel && sel->is_object() && sel->as_object().empty()) spec->erase("selector");
+  }
+}
+
+std::optional<std::string> apply_defaults(const ResourceType& type, json::Value& obj, Defaulter& d);
+
 }  // namespace
+
+json::Value zero_object(const ResourceType& type) {
+  // What encoding/json prints for the kind's Go zero value (fields without omitempty, and structs),
+  // below metadata. kube-apiserver's field manager diffs a create against it: a field left at its
+  // zero value is owned by nobody (a core Event's `reportingComponent: ""`, a Deployment's `status: {}`).
+  auto parse = [](const char* text) { return json::parse(text); };
+  if (!type.builtin) return json::Value::object();
+  const std::string& k = type.kind;
+  if (type.group == "apps" && k == "Deployment")
+    return parse(R"({"spec":{"selector":null,"template":{"metadata":{"creationTimestamp":null},)"
+                 R"("spec":{"containers":null}},"strategy":{}},"status":{}})");
+  if (type.group == "apiextensions.k8s.io" && k == "CustomResourceDefinition")
+    return parse(R"({"spec":{"group":"","names":{"plural":"","kind":""},"scope":"","versions":null},)"
+                 R"("status":{"conditions":null,"acceptedNames":{"plural":"","kind":""},"storedVersions":null}})");
+  if (type.group.empty() && (k == "Namespace")) return parse(R"({"spec":{},"status":{}})");
+  if (type.group.empty() && k == "Service") return parse(R"({"spec":{},"status":{"loadBalancer":{}}})");
+  if (type.group == "coordination.k8s.io" && k == "Lease") return parse(R"({"spec":{}})");
+  if (type.group.empty() && k == "Event")
+    return parse(R"({"involvedObject":{},"source":{},"firstTimestamp":null,"lastTimestamp":null,)"
+                 R"("eventTime":null,"reportingComponent":"","reportingInstance":""})");
+  if (type.group == "events.k8s.io" && k == "Event")
+    return parse(R"({"eventTime":null,"regarding":{},"deprecatedSource":{},"deprecatedFirstTimestamp":null,)"
+                 R"("deprecatedLastTimestamp":null})");
+  return json::Value::object();
+}
+
+std::vector<FieldPath> strategy_set_fields(const ResourceType& type) {
+  // Filled by the registry after the field manager has run, so a create does not own them.
+  if (!type.builtin || !type.group.empty()) return {};
+  if (type.kind == "Namespace") return {{"f:spec", "f:finalizers"}};
+  if (type.kind == "Service") return {{"f:spec", "f:clusterIP"}, {"f:spec", "f:clusterIPs"}};
+  return {};
+}
 
 std::string Defaulter::allocate_cluster_ip() {
   int n = next_ip_++;
@@ -136,6 +204,16 @@ std::string Defaulter::allocate_cluster_ip() {
 }
 
 std::optional<std::string> Defaulter::apply(const ResourceType& type, json::Value& obj) {
+  auto err = apply_defaults(type, obj, *this);
+  if (!err && type.builtin) {
+    prune_empty_maps(obj);
+    prune_service_selector(type, obj);
+  }
+  return err;
+}
+
+namespace {
+std::optional<std::string> apply_defaults(const ResourceType& type, json::Value& obj, Defaulter& d) {
   const std::string& k = type.kind;
   if (type.group == "apps" && k == "Deployment") return default_deployment(obj);
   if (type.group == "apiextensions.k8s.io" && k == "CustomResourceDefinition") {
@@ -186,7 +264,7 @@ std::optional<std::string> Defaulter::apply(const ResourceType& type, json::Valu
       }
     }
     if (spec.str("type") != "ExternalName") {
-      if (!spec.find("clusterIP")) spec["clusterIP"] = allocate_cluster_ip();
+      if (!spec.find("clusterIP")) spec["clusterIP"] = d.allocate_cluster_ip();
       if (!spec.find("clusterIPs")) {
         json::Value ips = json::Value::array();
         ips.as_array().push_back(spec.str("clusterIP"));
@@ -211,5 +289,6 @@ std::optional<std::string> Defaulter::apply(const ResourceType& type, json::Valu
   }
   return std::nullopt;
 }
+}  // namespace
 
 }  // namespace steward::testapi

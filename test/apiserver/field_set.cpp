@@ -36,12 +36,11 @@ bool is_atomic_object(const Names& names, const json::Value& v) {
   return !names.empty() && names.back() == "selector" && (v.find("matchLabels") || v.find("matchExpressions"));
 }
 
-// Maps the real server marks with "." when an Update creates them.
-bool marks_new_map(const std::string& name) {
-  static const std::set<std::string> maps = {"labels", "annotations", "data", "stringData", "binaryData",
-                                             "nodeSelector", "limits", "requests", "conversion", "rollingUpdate"};
-  return maps.count(name) > 0;
-}
+struct WalkContext {
+  FieldSetMode mode;
+  // A CRD's status.conditions has no list type in 1.20: atomic, unlike a Deployment's (keyed by type).
+  bool atomic_conditions;
+};
 
 std::string item_key(const json::Value& item, const std::vector<std::string>& keys) {
   json::Value k = json::Value::object();
@@ -65,16 +64,17 @@ bool skip_top(const Names& names, const std::string& key) {
   return false;
 }
 
-void walk(const json::Value& v, Names& names, FieldSet& node, FieldSetMode mode);
+void walk(const json::Value& v, Names& names, FieldSet& node, const WalkContext& ctx);
 
-void walk_member(const std::string& key, const json::Value& v, Names& names, FieldSet& node, FieldSetMode mode) {
+void walk_member(const std::string& key, const json::Value& v, Names& names, FieldSet& node, const WalkContext& ctx) {
   FieldSet& child = node.children["f:" + key];
   names.push_back(key);
   if (v.is_object() && !is_atomic_object(names, v)) {
-    if (mode == FieldSetMode::Update && marks_new_map(key)) child.children["."];
-    walk(v, names, child, mode);
+    walk(v, names, child, ctx);
   } else if (v.is_array()) {
-    auto keys = list_keys(names);
+    auto keys = ctx.atomic_conditions && names.size() == 2 && names[0] == "status" && names[1] == "conditions"
+                    ? std::vector<std::string>{}
+                    : list_keys(names);
     if (is_set_list(names)) {
       for (const auto& item : v.as_array()) child.children["v:" + json::write(item)];
     } else if (!keys.empty()) {
@@ -82,26 +82,29 @@ void walk_member(const std::string& key, const json::Value& v, Names& names, Fie
         if (!item.is_object()) continue;
         FieldSet& it = child.children[item_key(item, keys)];
         it.children["."];
-        walk(item, names, it, mode);
+        walk(item, names, it, ctx);
       }
     }
   }
+  // An Update owns a map or list it created as well as what is in it: "." (changed_fields keeps it
+  // only where the object before had nothing). An empty one is a leaf.
+  if (ctx.mode == FieldSetMode::Update && !child.empty()) child.children["."];
   names.pop_back();
 }
 
-void walk(const json::Value& v, Names& names, FieldSet& node, FieldSetMode mode) {
+void walk(const json::Value& v, Names& names, FieldSet& node, const WalkContext& ctx) {
   if (!v.is_object()) return;
   for (const auto& m : v.as_object()) {
     if (skip_top(names, m.key)) continue;
     if (names.empty() && m.key == "metadata") {
       names.push_back("metadata");
       FieldSet meta;
-      walk(m.value, names, meta, mode);
+      walk(m.value, names, meta, ctx);
       names.pop_back();
       if (!meta.empty()) node.children["f:metadata"] = std::move(meta);
       continue;
     }
-    walk_member(m.key, m.value, names, node, mode);
+    walk_member(m.key, m.value, names, node, ctx);
   }
 }
 
@@ -216,7 +219,8 @@ std::string path_string(const FieldPath& path) {
 FieldSet fields_of(const json::Value& object, FieldSetMode mode) {
   FieldSet set;
   Names names;
-  walk(object, names, set, mode);
+  WalkContext ctx{mode, object.is_object() && object.str("kind") == "CustomResourceDefinition"};
+  walk(object, names, set, ctx);
   return set;
 }
 

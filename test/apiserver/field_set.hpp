@@ -35,7 +35,8 @@ std::string path_string(const FieldPath& path);
 
 enum class FieldSetMode {
   Apply,   // the fields an applied configuration sets: leaves and keyed list items
-  Update,  // as Apply, plus "." on maps that are new (the real server marks created maps)
+  Update,  // as Apply, plus "." on every non-empty map and list (changed_fields keeps those the
+           // object before lacked: the real server owns a map or list an Update created)
 };
 
 // The set of fields `object` sets (skipping apiVersion, kind and server-owned metadata).

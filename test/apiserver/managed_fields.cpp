@@ -76,9 +76,12 @@ void record_update(json::Value& after, const json::Value& before, const std::str
   if (!changed.empty()) {
     ManagerEntry& mine = entry_for(entries, manager, "Update", api_version);
     for (const auto& p : changed_members) insert(mine.fields, p);
-    prune(mine.fields, after);
     mine.time = now;
   }
+  // An update that only removed fields (the last finalizer) changes no one's time, but what it
+  // removed leaves this manager's set too.
+  for (auto& e : entries)
+    if (e.manager == manager && e.operation == "Update") prune(e.fields, after);
   write_managed_fields(after, std::move(entries));
 }
 

@@ -49,12 +49,14 @@ Registry::Registry() {
   types_.push_back(deploy);
   // events.k8s.io Events are stored as core Events by the real server, hence the core hash.
   types_.push_back(builtin("events.k8s.io", "events", "Event", true, kAllVerbs, {"ev"}, "", "v1"));
+  // 1.20 still stores CRDs and Leases as v1beta1: their storageVersionHash says so.
   auto crd = builtin("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", false,
-                     kAllVerbs, {"crd", "crds"}, "apiextensions.k8s.io", "v1");
+                     kAllVerbs, {"crd", "crds"}, "apiextensions.k8s.io", "v1beta1");
+  crd.categories = {"api-extensions"};
   crd.has_generation = true;
   crd.status_subresource = true;
   types_.push_back(crd);
-  types_.push_back(builtin("coordination.k8s.io", "leases", "Lease", true, kAllVerbs, {}, "coordination.k8s.io", "v1"));
+  types_.push_back(builtin("coordination.k8s.io", "leases", "Lease", true, kAllVerbs, {}, "coordination.k8s.io", "v1beta1"));
 }
 
 const ResourceType* Registry::find(const std::string& group, const std::string& version,

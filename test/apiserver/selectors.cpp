@@ -40,6 +40,26 @@ bool valid_label_key(const std::string& k) {
   });
 }
 
+// A label value: empty, or up to 63 alphanumerics, '-', '_', '.', beginning and ending alphanumeric.
+bool valid_label_value(const std::string& v) {
+  if (v.empty()) return true;
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  return v.size() <= 63 && alnum(v.front()) && alnum(v.back()) &&
+         std::all_of(v.begin(), v.end(), [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+// How kube-apiserver's selector lexer reports a value it cannot read: an operator where the
+// value should be ("a===b" is "a", "==", then "=") is "found '=', expected: identifier".
+std::string bad_value_error(const std::string& v) {
+  if (!v.empty() && (v[0] == '=' || v[0] == '!' || v[0] == '(' || v[0] == ')' || v[0] == ','))
+    return "unable to parse requirement: found '" + v.substr(0, v[0] == '!' && v.size() > 1 && v[1] == '=' ? 2 : 1) +
+           "', expected: identifier";
+  return "unable to parse requirement: values[0][" + v + "]: Invalid value: \"" + v +
+         "\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and "
+         "must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex "
+         "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+}
+
 }  // namespace
 
 std::optional<LabelSelector> LabelSelector::parse(const std::string& text, std::string& error) {
@@ -93,6 +113,12 @@ std::optional<LabelSelector> LabelSelector::parse(const std::string& text, std::
     if (!valid_label_key(r.key)) {
       error = "unable to parse requirement: invalid label key \"" + r.key + "\"";
       return std::nullopt;
+    }
+    for (const auto& v : r.values) {
+      if (!valid_label_value(v)) {
+        error = bad_value_error(v);
+        return std::nullopt;
+      }
     }
     sel.reqs_.push_back(std::move(r));
   }

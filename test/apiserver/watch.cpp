@@ -70,7 +70,13 @@ void Watcher::on_event(const StoreEvent& ev) {
     case EventType::Modified:
       if (now && before) send("MODIFIED", *ev.object);
       else if (now) send("ADDED", *ev.object);
-      else if (before) send("DELETED", *ev.object);
+      else if (before) {
+        // Left the selector: kube-apiserver's watch cache sends the previous state (the one this
+        // watcher last matched), stamped with the event's resourceVersion.
+        json::Value last = *ev.previous;
+        last["metadata"]["resourceVersion"] = std::to_string(ev.rv);
+        send("DELETED", last);
+      }
       break;
     case EventType::Deleted:
       if (before) send("DELETED", *ev.object);
