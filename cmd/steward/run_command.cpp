@@ -206,6 +206,19 @@ runtime::LeaderElectionConfig leader_election(const runtime::StewardConfig& conf
   return election;
 }
 
+// The Lease's namespace: the configured one; else POD_NAMESPACE (the Downward API variable
+// deploy/base sets, so the Lease is where the pod's Role allows it even when steward is pointed at
+// a kubeconfig); else the service account's namespace in a pod, or the kubeconfig context's; else
+// "default" (rest.default_namespace already falls back to it).
+std::string lease_namespace(const runtime::LeaderElectionConfig& election,
+                            const kube::RestConfig& rest) {
+  if (!election.ns.empty()) return election.ns;
+  if (const char* pod = std::getenv("POD_NAMESPACE"); pod && desired::is_dns1123_label(pod)) {
+    return pod;
+  }
+  return rest.default_namespace;
+}
+
 // Lease requests get a client of their own, as controller-runtime gives them: a burst of applies
 // must not hold a renewal back in the shared throttle. Each request is bounded by the renew
 // deadline and sent once (the elector itself tries again every retry period), so a hung server
@@ -303,10 +316,7 @@ int run(const RunFlags& flags) {
     std::optional<runtime::LeaderElector> elector;
     if (election.enabled) {
       election_client.emplace(io, rest, election_client_options(config, election));
-      // Empty namespace: the pod's (in a pod), else the kubeconfig context's, else "default".
-      lease_lock.emplace(*election_client,
-                         election.ns.empty() ? rest.default_namespace : election.ns,
-                         election.lease_name);
+      lease_lock.emplace(*election_client, lease_namespace(election, rest), election.lease_name);
       elector.emplace(
           io, *lease_lock,
           runtime::LeaderElectorOptions{

@@ -36,8 +36,8 @@ configmap_files() {
   done
 }
 
-# The daemon refuses leaderElection.enabled until leader election lands; callers that can run with
-# it pass keep_leader_election=1.
+# Leader election is switched off unless the caller passes keep_leader_election=1 (a run with it on
+# needs a Lease it may write).
 local_config() {
   local file=$1 manifests=$2 out=$3
   field "$file" '{{index .data "steward.yaml"}}' |

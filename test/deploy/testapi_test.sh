@@ -70,13 +70,8 @@ run_once() {
   "$steward" run --once --once-timeout 60 --config "$tmp/steward.yaml" --kubeconfig "$tmp/kubeconfig" \
     >"$tmp/run.log" 2>&1
 }
-# Leader election on, as deployed; until steward supports it, `run` refuses it and the run is
-# repeated with it off.
+# Leader election on, as deployed.
 keep_leader_election=1 run_once; rc=$?
-if [ $rc -ne 0 ] && grep -q 'leaderElection.enabled: not supported yet' "$tmp/run.log"; then
-  echo "note: steward run refuses leaderElection.enabled (not implemented yet); running without it"
-  keep_leader_election=0 run_once; rc=$?
-fi
 [ $rc -eq 0 ] || fail "steward run --once exited $rc: $(tail -n 5 "$tmp/run.log")"
 for file in "$tmp"/manifests/*; do
   kind=$(field "$file" '{{.kind}}')
