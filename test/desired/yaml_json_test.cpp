@@ -139,3 +139,17 @@ TEST_CASE("multi-document streams skip empty documents and keep positions") {
 TEST_CASE("JSON with tabs reads as YAML") {
   CHECK(json_of("{\n\t\"a\": 1,\n\t\"b\": [true, \"x\"]\n}\n") == R"({"a":1,"b":[true,"x"]})");
 }
+
+TEST_CASE("a ',' outside [ ] and { } is a syntax error, not an endless loop") {
+  // Found by fuzz/manifest_fuzz: yaml-cpp 0.7's LoadAll never returned on these and grew its list
+  // of (null) documents until the process was killed (yaml-cpp issue #1040).
+  CHECK(errors_of("{\"kind\": \"ConfigMap\"},\n") ==
+        std::vector<std::string>{"t.yaml:1:22: YAML: unexpected ',' outside [ ] and { }"});
+  CHECK(errors_of(",") ==
+        std::vector<std::string>{"t.yaml:1:1: YAML: unexpected ',' outside [ ] and { }"});
+  CHECK(errors_of("a: 1\n---\n[a], b\n") ==
+        std::vector<std::string>{"t.yaml:3:4: YAML: unexpected ',' outside [ ] and { }"});
+  // Commas where YAML allows them are untouched.
+  CHECK(json_of("a: [1, 2]\nb: {c: 3, d: 4}\ne: x, y\n") ==
+        R"({"a":[1,2],"b":{"c":3,"d":4},"e":"x, y"})");
+}
