@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "kube/json_scan.hpp"
 #include "kube/watch.hpp"
 
 using steward::kube::decode_watch_event;
@@ -96,4 +97,19 @@ TEST_CASE("blank lines are keep-alives; a last line without a newline counts whe
   decoder.feed("  \r\t");
   CHECK_FALSE(decoder.next());
   CHECK_FALSE(decoder.finish());  // only blanks left: no event
+}
+
+TEST_CASE("a watch line nested deeper than the JSON limit is an error event, not a crash") {
+  // Found by fuzz/watch_fuzz: RapidJSON's recursive parser overflowed the stack on deep nesting.
+  const auto line = [](int arrays) {
+    return R"({"type":"ADDED","object":{"a":)" + std::string(arrays, '[') +
+           std::string(arrays, ']') + "}}";
+  };
+  const auto too_deep = decode_watch_event(line(100'000));
+  REQUIRE(too_deep.type == Type::error);
+  CHECK_THAT(too_deep.error->message(), Catch::Contains("nested deeper than 1000 levels"));
+  // The event and its object are two levels; at the limit the line still decodes.
+  const auto at_limit = decode_watch_event(line(steward::kube::kMaxJsonDepth - 2));
+  CHECK(at_limit.type == Type::added);
+  CHECK(decode_watch_event(line(steward::kube::kMaxJsonDepth - 1)).type == Type::error);
 }
