@@ -153,3 +153,26 @@ TEST_CASE("a ',' outside [ ] and { } is a syntax error, not an endless loop") {
   CHECK(json_of("a: [1, 2]\nb: {c: 3, d: 4}\ne: x, y\n") ==
         R"({"a":[1,2],"b":{"c":3,"d":4},"e":"x, y"})");
 }
+
+TEST_CASE("aliases expanded through merge keys count against the same budget") {
+  // Each level merges the previous mapping 9 times: 9^8 values if expanded.
+  std::string bomb = "a: &a {k0: x, k1: x, k2: x, k3: x, k4: x, k5: x, k6: x, k7: x, k8: x}\n";
+  char previous = 'a';
+  for (char name = 'b'; name <= 'i'; ++name, ++previous) {
+    bomb += std::string(1, name) + ": &" + name + " {";
+    for (int i = 0; i < 9; ++i)
+      bomb += std::string(i ? ", " : "") + "m" + std::to_string(i) + ": {<<: *" + previous + "}";
+    bomb += "}\n";
+  }
+  YamlOptions small;
+  small.max_nodes = 10'000;
+  const auto errors = errors_of(bomb, small);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("more than 10000 values (alias bomb?)"));
+}
+
+TEST_CASE("an anchor used inside its own node is stopped by the depth limit") {
+  // yaml-cpp registers an anchor before reading its node, so `&a [*a]` is a cycle.
+  CHECK(errors_of("a: &a [*a, *a]\n") ==
+        std::vector<std::string>{"t.yaml:1:4: nesting deeper than 200 levels"});
+}
