@@ -8,6 +8,7 @@
 
 #include "desired/scalar_resolve.hpp"
 #include "desired/utf8.hpp"
+#include "desired/yaml_documents.hpp"
 
 namespace steward::desired {
 
@@ -260,7 +261,7 @@ YamlStream yaml_to_json(std::string_view text, const std::string& file,
   }
   std::vector<YAML::Node> roots;
   try {
-    roots = YAML::LoadAll(std::string(text));
+    roots = load_yaml_documents(std::string(text));
   } catch (const YAML::Exception& e) {
     stream.errors.push_back({{file, mark_of(e.mark)}, "YAML: " + e.msg});
     return stream;

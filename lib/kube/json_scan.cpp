@@ -38,9 +38,16 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
 
   bool Default() { return true; }  // numbers, booleans, null: nothing to record
 
+  // The parse stopped at a container past kMaxJsonDepth.
+  bool too_deep() const { return too_deep_; }
+
  private:
   // The stream has consumed the opening bracket when the handler is called.
   bool open() {
+    if (depth_ >= kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;  // stops the parser before it recurses any deeper
+    }
     const std::size_t begin = stream_.Tell() - 1;
     if (depth_ == 1 && top_key_ == "object") {
       object_depth_ = depth_ + 1;
@@ -78,6 +85,7 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
   int item_depth_ = 0;         // depth inside the current item, 0 outside any
   std::size_t item_begin_ = 0;
   int object_depth_ = 0;  // depth inside the top-level "object", 0 outside it
+  bool too_deep_ = false;
 };
 
 }  // namespace
@@ -90,8 +98,10 @@ ScannedBody scan_body(std::string_view json) {
   rapidjson::Reader reader;
   const auto result = reader.Parse(stream, scanner);
   if (result.IsError()) {
-    out.error = std::string(rapidjson::GetParseError_En(result.Code())) + " at offset " +
-                std::to_string(result.Offset());
+    const std::string what = scanner.too_deep()
+                                 ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+                                 : rapidjson::GetParseError_En(result.Code());
+    out.error = what + " at offset " + std::to_string(result.Offset());
   }
   return out;
 }

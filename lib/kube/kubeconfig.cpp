@@ -141,17 +141,13 @@ class Fields {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-std::unique_ptr<SourceFile> parse_file(const fs::path& path) {
+// `name` names the text in messages; relative paths inside it resolve against `dir`.
+std::unique_ptr<SourceFile> parse_text(std::string name, fs::path dir, const std::string& text) {
   auto file = std::make_unique<SourceFile>();
-  file->name = path.string();
-  file->dir = fs::absolute(path).parent_path();
-
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(file->name, "", "cannot read: " + errno_text(errno));
-  std::stringstream text;
-  text << in.rdbuf();
+  file->name = std::move(name);
+  file->dir = std::move(dir);
   try {
-    file->root = YAML::Load(text.str());
+    file->root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(file->name, "", "not valid YAML: " + e.msg, e.mark.line + 1,
                       e.mark.column + 1);
@@ -160,6 +156,14 @@ std::unique_ptr<SourceFile> parse_file(const fs::path& path) {
     fail_at(*file, "", file->root, "not a kubeconfig: the top level must be a mapping");
   }
   return file;
+}
+
+std::unique_ptr<SourceFile> parse_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string(), "", "cannot read: " + errno_text(errno));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_text(path.string(), fs::absolute(path).parent_path(), text.str());
 }
 
 // Adds one file's entries of `list` (clusters/users/contexts) to `merged`, keeping earlier files'
@@ -363,26 +367,11 @@ const Entry& lookup(const std::map<std::string, Entry>& entries, const Fields& c
   return it->second;
 }
 
-}  // namespace
-
-KubeconfigOptions KubeconfigOptions::from_environment(
-    std::optional<std::filesystem::path> explicit_path, std::optional<std::string> context) {
-  KubeconfigOptions options;
-  options.explicit_path = std::move(explicit_path);
-  options.context = std::move(context);
-  if (const char* value = std::getenv("KUBECONFIG"); value && *value) {
-    options.kubeconfig_env = value;
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) options.home = fs::path(home);
-  return options;
-}
-
-RestConfig load_kubeconfig(const KubeconfigOptions& options) {
-  const Merged merged = load_files(options);
-
+// The RestConfig of the context `wanted` names (else of current-context) in `merged`.
+RestConfig choose_context(const Merged& merged, const std::optional<std::string>& wanted) {
   std::string context_name;
-  if (options.context && !options.context->empty()) {
-    context_name = *options.context;
+  if (wanted && !wanted->empty()) {
+    context_name = *wanted;
     if (!merged.contexts.count(context_name)) {
       throw ConfigError(merged.file_list(), "", "context \"" + context_name +
                                                     "\" (from --context) not found");
@@ -417,6 +406,32 @@ RestConfig load_kubeconfig(const KubeconfigOptions& options) {
   config.identity = identity_of(config.auth);
   config.source = "kubeconfig " + context_entry.file->name + ", context \"" + context_name + "\"";
   return config;
+}
+
+}  // namespace
+
+KubeconfigOptions KubeconfigOptions::from_environment(
+    std::optional<std::filesystem::path> explicit_path, std::optional<std::string> context) {
+  KubeconfigOptions options;
+  options.explicit_path = std::move(explicit_path);
+  options.context = std::move(context);
+  if (const char* value = std::getenv("KUBECONFIG"); value && *value) {
+    options.kubeconfig_env = value;
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) options.home = fs::path(home);
+  return options;
+}
+
+RestConfig load_kubeconfig(const KubeconfigOptions& options) {
+  return choose_context(load_files(options), options.context);
+}
+
+RestConfig load_kubeconfig_text(const std::string& text, const std::string& name,
+                                const std::filesystem::path& dir,
+                                const std::optional<std::string>& context) {
+  Merged merged;
+  merge_file(merged, parse_text(name, dir, text));
+  return choose_context(merged, context);
 }
 
 }  // namespace steward::kube

@@ -45,4 +45,11 @@ struct KubeconfigOptions {
 // Throws ConfigError.
 RestConfig load_kubeconfig(const KubeconfigOptions& options);
 
+// One kubeconfig held in memory, read as if it were the file `name` in the folder `dir` (relative
+// paths inside resolve against `dir`; the files it names are still read). `context` as in
+// KubeconfigOptions. For tests and fuzz/; throws ConfigError.
+RestConfig load_kubeconfig_text(const std::string& text, const std::string& name,
+                                const std::filesystem::path& dir,
+                                const std::optional<std::string>& context = std::nullopt);
+
 }  // namespace steward::kube

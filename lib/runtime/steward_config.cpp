@@ -19,6 +19,7 @@
 #include "desired/object_rules.hpp"
 #include "desired/scalar_resolve.hpp"
 #include "desired/utf8.hpp"
+#include "desired/yaml_documents.hpp"
 
 namespace steward::runtime {
 
@@ -172,7 +173,7 @@ class ConfigParser {
     }
     std::vector<YAML::Node> documents;
     try {
-      for (const YAML::Node& doc : YAML::LoadAll(std::string(text)))
+      for (const YAML::Node& doc : desired::load_yaml_documents(std::string(text)))
         if (!doc.IsNull()) documents.push_back(doc);
     } catch (const YAML::Exception& e) {
       error(mark_of(e.mark), "YAML: " + e.msg);

@@ -139,3 +139,40 @@ TEST_CASE("multi-document streams skip empty documents and keep positions") {
 TEST_CASE("JSON with tabs reads as YAML") {
   CHECK(json_of("{\n\t\"a\": 1,\n\t\"b\": [true, \"x\"]\n}\n") == R"({"a":1,"b":[true,"x"]})");
 }
+
+TEST_CASE("a ',' outside [ ] and { } is a syntax error, not an endless loop") {
+  // Found by fuzz/manifest_fuzz: yaml-cpp 0.7's LoadAll never returned on these and grew its list
+  // of (null) documents until the process was killed (yaml-cpp issue #1040).
+  CHECK(errors_of("{\"kind\": \"ConfigMap\"},\n") ==
+        std::vector<std::string>{"t.yaml:1:22: YAML: unexpected ',' outside [ ] and { }"});
+  CHECK(errors_of(",") ==
+        std::vector<std::string>{"t.yaml:1:1: YAML: unexpected ',' outside [ ] and { }"});
+  CHECK(errors_of("a: 1\n---\n[a], b\n") ==
+        std::vector<std::string>{"t.yaml:3:4: YAML: unexpected ',' outside [ ] and { }"});
+  // Commas where YAML allows them are untouched.
+  CHECK(json_of("a: [1, 2]\nb: {c: 3, d: 4}\ne: x, y\n") ==
+        R"({"a":[1,2],"b":{"c":3,"d":4},"e":"x, y"})");
+}
+
+TEST_CASE("aliases expanded through merge keys count against the same budget") {
+  // Each level merges the previous mapping 9 times: 9^8 values if expanded.
+  std::string bomb = "a: &a {k0: x, k1: x, k2: x, k3: x, k4: x, k5: x, k6: x, k7: x, k8: x}\n";
+  char previous = 'a';
+  for (char name = 'b'; name <= 'i'; ++name, ++previous) {
+    bomb += std::string(1, name) + ": &" + name + " {";
+    for (int i = 0; i < 9; ++i)
+      bomb += std::string(i ? ", " : "") + "m" + std::to_string(i) + ": {<<: *" + previous + "}";
+    bomb += "}\n";
+  }
+  YamlOptions small;
+  small.max_nodes = 10'000;
+  const auto errors = errors_of(bomb, small);
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0], Catch::Contains("more than 10000 values (alias bomb?)"));
+}
+
+TEST_CASE("an anchor used inside its own node is stopped by the depth limit") {
+  // yaml-cpp registers an anchor before reading its node, so `&a [*a]` is a cycle.
+  CHECK(errors_of("a: &a [*a, *a]\n") ==
+        std::vector<std::string>{"t.yaml:1:4: nesting deeper than 200 levels"});
+}

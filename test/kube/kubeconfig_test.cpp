@@ -246,6 +246,31 @@ current-context: a
   CHECK(config.default_namespace == "nb");
 }
 
+TEST_CASE("kubeconfig text: read as the file it names, relative paths against its folder") {
+  TempDir dir;
+  dir.write("certs/ca.pem", "CA-FROM-FILE");
+  const std::string text = yaml(R"(
+clusters:
+- {name: one, cluster: {server: "https://one", certificate-authority: certs/ca.pem}}
+- {name: two, cluster: {server: "https://two"}}
+contexts:
+- {name: a, context: {cluster: one}}
+- {name: b, context: {cluster: two}}
+current-context: a
+)");
+  const auto config = load_kubeconfig_text(text, "in-memory", dir.path());
+  CHECK(config.server.host == "one");
+  CHECK(config.ca_pem == "CA-FROM-FILE");
+  CHECK(config.source == "kubeconfig in-memory, context \"a\"");
+  CHECK(load_kubeconfig_text(text, "in-memory", dir.path(), "b").server.host == "two");
+  try {
+    load_kubeconfig_text("clusters: [unclosed\n", "in-memory", dir.path());
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("in-memory:2:1: not valid YAML: "));
+  }
+}
+
 TEST_CASE("kubeconfig: KUBECONFIG files merge by name, first file wins, missing files skipped") {
   TempDir dir;
   dir.write("a/ca.pem", "CA-A");

@@ -43,3 +43,12 @@ TEST_CASE("broken JSON is reported with its offset, never read past the end") {
   const auto truncated = scan_body(std::string_view("{\"a\":1}garbage", 7));
   CHECK(truncated.error.empty());
 }
+
+TEST_CASE("a body nested deeper than kMaxJsonDepth is refused at the offset where it got too deep") {
+  // RapidJSON parses recursively: without the limit a list body of 100,000 '[' overflowed the
+  // stack (found by fuzz/watch_fuzz through the same scanner).
+  const std::string deep = R"({"items":[)" + std::string(100'000, '[') + "]]}";
+  const auto scanned = scan_body(deep);
+  CHECK(scanned.error == "nested deeper than 1000 levels at offset 1009");
+  CHECK(scanned.items.empty());
+}
