@@ -8,11 +8,6 @@ set -u
 steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2"
 
-wait_for() {  # wait_for SECONDS CMD...: CMD every 0.1 s until it succeeds
-  local tries=$(($1 * 10)); shift
-  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 api() { curl -sS -H "Authorization: Bearer $token" "$@"; }
 color() {  # color NAME: data.color of ConfigMap default/NAME, or <absent>
   local body

@@ -6,35 +6,12 @@
 # Usage: metrics_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1
-testapi=$2
-dir=$(mktemp -d)
-failures=0
-token=t0ken
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/plain_testapi.sh" "$2"
 for tool in promtool prometheus; do
   command -v $tool >/dev/null || { echo "FAIL: $tool not on PATH (scripts/setup installs prometheus)"; exit 1; }
 done
-
-# wait_for SECONDS CMD...: runs CMD every 0.1 s until it succeeds; false after SECONDS.
-wait_for() {
-  local tries=$(($1 * 10)); shift
-  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 # A free loopback port (the kernel picks it; released at once for the server that needs it).
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-"$testapi" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
-  >"$dir/testapi.out" 2>&1 &
-pids+=($!)
-wait_for 60 grep -q '^listening ' "$dir/testapi.out" || { echo "FAIL: steward-testapi did not start"; exit 1; }
 
 mkdir -p "$dir/manifests"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scraped}\ndata: {color: blue}\n' \

@@ -2,7 +2,8 @@
 # can look at and change what steward did: `. plain_testapi.sh TESTAPI-BINARY`. Afterwards $server
 # is the server's URL, $token its bearer token and $dir/kubeconfig a kubeconfig for it; $dir is a
 # scratch folder, removed on exit with every process in $pids (the server is one); `fail MESSAGE`
-# counts a failure in $failures.
+# counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every 0.1 s until it succeeds
+# (false after SECONDS).
 dir=$(mktemp -d)
 failures=0
 token=t0ken
@@ -14,6 +15,11 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+wait_for() {
+  local tries=$(($1 * 10)); shift
+  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
 
 "$1" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
   >"$dir/testapi.out" 2>&1 &

@@ -7,11 +7,6 @@ set -u
 steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2"
 
-wait_for() {  # wait_for SECONDS CMD...: CMD every 0.1 s until it succeeds
-  local tries=$(($1 * 10)); shift
-  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 faults() { curl -sS -o /dev/null -H "Authorization: Bearer $token" -X POST "$server/_testapi/faults" -d "$1"; }

@@ -11,33 +11,18 @@
 #include <prometheus/registry.h>
 
 #include "informer/informer.hpp"
+#include "scripted_objects.hpp"
 #include "support/fake_lister_watcher.hpp"
 
 using namespace steward;
 using namespace steward::informer;
 using steward::test::FakeListerWatcher;
 using steward::test::run_until;
+using steward::test::cm;
+using steward::test::event;
+using steward::test::list_of;
 
 namespace {
-
-std::shared_ptr<kube::Object> cm(const std::string& name, const std::string& rv) {
-  auto doc = std::make_shared<kube::Object>();
-  doc->Parse((R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"namespace":"ns","name":")" +
-              name + R"(","resourceVersion":")" + rv + "\"}}")
-                 .c_str());
-  return doc;
-}
-
-std::string event(const std::string& type, const std::string& name, const std::string& rv) {
-  return R"({"type":")" + type + R"(","object":)" + kube::to_json(*cm(name, rv)) + "}";
-}
-
-kube::ListReply list_of(std::vector<std::shared_ptr<kube::Object>> items, std::string rv) {
-  kube::ListReply reply;
-  reply.items = std::move(items);
-  reply.resource_version = std::move(rv);
-  return reply;
-}
 
 std::string rv_of(const ObjectPtr& o) {
   return std::string(kube::string_at(*o, {"metadata", "resourceVersion"}));

@@ -5,33 +5,17 @@
 
 #include "support/fake_lister_watcher.hpp"
 #include "informer/reflector.hpp"
+#include "scripted_objects.hpp"
 
 using namespace steward;
 using namespace steward::informer;
 using steward::test::FakeListerWatcher;
 using steward::test::run_until;
+using steward::test::cm;
+using steward::test::event;
+using steward::test::list_of;
 
 namespace {
-
-std::shared_ptr<kube::Object> cm(const std::string& name, const std::string& rv,
-                                 const std::string& extra = "") {
-  auto doc = std::make_shared<kube::Object>();
-  doc->Parse((R"({"kind":"ConfigMap","apiVersion":"v1","metadata":{"namespace":"ns","name":")" +
-              name + R"(","resourceVersion":")" + rv + "\"" + extra + "}}")
-                 .c_str());
-  return doc;
-}
-
-std::string event(const std::string& type, const std::string& name, const std::string& rv) {
-  return R"({"type":")" + type + R"(","object":)" + kube::to_json(*cm(name, rv)) + "}";
-}
-
-kube::ListReply list_of(std::vector<std::shared_ptr<kube::Object>> items, std::string rv) {
-  kube::ListReply reply;
-  reply.items = std::move(items);
-  reply.resource_version = std::move(rv);
-  return reply;
-}
 
 // Records what the reflector reports, as "add ns/a", "update ns/a 1->2", "delete ns/a".
 struct RecordingSink : EventSink {
