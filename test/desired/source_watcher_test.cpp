@@ -170,7 +170,7 @@ TEST_CASE("a burst of writes within the debounce is reported once, a later chang
   REQUIRE(f.reports.wait_for("apps", f.reports.count("apps") + 1));
 }
 
-TEST_CASE("an editor's temp file renamed over the manifest is reported; its swap file is not") {
+TEST_CASE("an editor's temp file renamed over the manifest is reported, its swap file is not") {
   Fixture f;
   f.write("apps/web.yaml");
   f.watch("apps", "apps");

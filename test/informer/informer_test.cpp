@@ -97,7 +97,7 @@ TEST_CASE("has_synced turns true once the first list has reached the handlers") 
   CHECK(f.metric("steward_informer_objects") == 2);
 }
 
-TEST_CASE("events reach handlers in order; a late handler first gets the cache as adds") {
+TEST_CASE("events reach handlers in order, and a late handler first gets the cache as adds") {
   Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "1")}, "5"); },
             std::chrono::seconds(0));
   Recorder early;

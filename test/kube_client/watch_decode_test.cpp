@@ -85,7 +85,7 @@ TEST_CASE("a watch body gives the same events however the connection cuts it") {
     CHECK(events_of(kBody, piece) == whole);
 }
 
-TEST_CASE("blank lines are keep-alives; a last line without a newline counts when the body ends") {
+TEST_CASE("blank lines are keep-alives, and a last line without a newline counts when the body ends") {
   const std::string body = "\n \r\n\t\n" + kBody + "\r\n\n" +
                            R"({"type":"MODIFIED","object":{"metadata":{"name":"last"}}})";
   for (std::size_t piece : {std::size_t{1}, std::size_t{5}, body.size()}) {

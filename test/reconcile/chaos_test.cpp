@@ -108,7 +108,7 @@ std::string check_kind(Loop& loop, kube::Client& client, const Kind& kind) {
 
 }  // namespace
 
-TEST_CASE("chaos: faults, restarts and a drifting client; everything converges after", "[testapi]") {
+TEST_CASE("chaos: faults, restarts and a drifting client, then everything converges", "[testapi]") {
   TestApiServer server;
   const fs::path manifests = server.dir() / "chaos-manifests";
   fs::create_directories(manifests);

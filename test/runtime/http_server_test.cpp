@@ -380,7 +380,7 @@ TEST_CASE("listening on a port already in use throws naming the address") {
   }
 }
 
-TEST_CASE("a malformed bind address is rejected and \"0\" disables the server") {
+TEST_CASE("a malformed bind address is rejected and 0 disables the server") {
   asio::io_context io;
   for (const char* address : {"8080", "127.0.0.1:http", "::1:8080", "127.0.0.1:70000"}) {
     HttpServerOptions options;
@@ -397,7 +397,7 @@ TEST_CASE("a malformed bind address is rejected and \"0\" disables the server") 
   CHECK(unused.poll() == 0);  // nothing was started on the io_context
 }
 
-TEST_CASE("\":port\" listens on all interfaces, IPv4 loopback included") {
+TEST_CASE("a bind address of :port listens on all interfaces, IPv4 loopback included") {
   asio::io_context io;
   HttpServerOptions options = probes({passing("ping")}, {});
   options.bind_address = ":0";
