@@ -10,7 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
-#include <regex>
 
 #include "reconcile/event_recorder.hpp"
 #include "support/metrics.hpp"
@@ -21,6 +20,25 @@ using reconcile::EventRecord;
 using reconcile::EventType;
 
 namespace {
+
+// "<object>.<hex>", as client-go names Events. (No std::regex: GCC 12 warns inside <regex> in the
+// sanitizer build, and warnings are errors.)
+bool is_event_name(const std::string& name, const std::string& object) {
+  const std::string prefix = object + ".";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return false;
+  return name.find_first_not_of("0123456789abcdef", prefix.size()) == std::string::npos;
+}
+
+// Kubernetes MicroTime: 2006-01-02T15:04:05.000000Z.
+bool is_micro_time(const std::string& text) {
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  if (text.size() != shape.size()) return false;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) return false;
+  }
+  return true;
+}
 
 struct Call {
   std::string verb;  // create, patch
@@ -133,15 +151,14 @@ TEST_CASE("the first occurrence creates an events.k8s.io/v1 Event regarding the 
   CHECK(std::string(body["apiVersion"].GetString()) == "events.k8s.io/v1");
   CHECK(std::string(body["kind"].GetString()) == "Event");
   CHECK(std::string(body["metadata"]["namespace"].GetString()) == "shop");
-  CHECK(std::regex_match(call.name, std::regex(R"(web\.[0-9a-f]+)")));
+  CHECK(is_event_name(call.name, "web"));
   CHECK(std::string(body["type"].GetString()) == "Normal");
   CHECK(std::string(body["reason"].GetString()) == "DriftCorrected");
   CHECK(std::string(body["action"].GetString()) == "Apply");
   CHECK(std::string(body["note"].GetString()) == "corrected");
   CHECK(std::string(body["reportingController"].GetString()) == "steward");
   CHECK(std::string(body["reportingInstance"].GetString()) == "test-host");
-  CHECK(std::regex_match(std::string(body["eventTime"].GetString()),
-                         std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")));
+  CHECK(is_micro_time(body["eventTime"].GetString()));
   const auto& regarding = body["regarding"];
   CHECK(std::string(regarding["apiVersion"].GetString()) == "apps/v1");
   CHECK(std::string(regarding["kind"].GetString()) == "Deployment");
@@ -165,7 +182,7 @@ TEST_CASE("an Event about a cluster-scoped object goes to namespace default, wit
   REQUIRE(env.sink->calls.size() == 1);
   const Call& call = env.sink->calls[0];
   CHECK(call.ns == "default");
-  CHECK(std::regex_match(call.name, std::regex(R"(system-controller-thing\.[0-9a-f]+)")));
+  CHECK(is_event_name(call.name, "system-controller-thing"));
   CHECK_FALSE(call.body["regarding"].HasMember("namespace"));
   CHECK_FALSE(call.body["regarding"].HasMember("uid"));
   CHECK(std::string(call.body["type"].GetString()) == "Warning");
