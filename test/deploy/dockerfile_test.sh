@@ -76,6 +76,11 @@ while read -r lib; do
     fail "$lib (needed by steward) belongs to no Debian package"
     continue
   fi
+  # A sanitizer build of the tests (scripts/test --asan) links the sanitizer runtimes; the image is
+  # a plain Release build and never does.
+  case $pkg in libasan[0-9]* | libubsan[0-9]* | libtsan[0-9]* | liblsan[0-9]*)
+    echo "skipped $lib: $pkg (a sanitizer runtime)"; continue ;;
+  esac
   echo "needs $lib: $pkg"
   needed+=("$pkg")
 done < <(awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' <<<"$ldd_out")
