@@ -4,11 +4,12 @@
 # deploy/ runs it in Kubernetes; test/deploy/dockerfile_test.sh checks this file against the
 # built binary (no Docker engine needed).
 
-# Build stage: the full toolchain and every -dev package (scripts/setup, scripts/packages.txt).
+# Build stage: the toolchain and the -dev packages, none of the test tools (scripts/setup
+# --build-only: the part of scripts/packages.txt above its "==" marker).
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY scripts/setup scripts/packages.txt scripts/
-RUN ./scripts/setup
+RUN ./scripts/setup --build-only
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_BENCH=OFF \
