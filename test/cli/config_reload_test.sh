@@ -2,7 +2,8 @@
 # steward run re-reads its config when the file changes (and on SIGHUP): a new source is loaded and
 # applied, a field that needs a restart is reported and not applied, a broken config is rejected
 # with its place while the running one stays, a source removed from the config leaves its objects
-# alone (even with prune on), and dryRun switched on live stops corrections.
+# alone (even with prune on), and dryRun switched on live stops corrections. Against
+# steward-testapi or a real kube-apiserver (plain_testapi.sh).
 # Usage: config_reload_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1

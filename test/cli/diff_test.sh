@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # steward diff against steward-testapi (plain HTTP, so curl can change things behind steward's
-# back): new objects, in sync after `run --once`, a field someone else changed, a value the server
+# back) or a real kube-apiserver (plain_testapi.sh): new objects, in sync after `run --once`, a field someone else changed, a value the server
 # normalises, a prune candidate, and the errors (bad config, broken source, unreachable server).
 set -u
 steward=$1
@@ -78,7 +78,7 @@ diff_run "$dir/steward.yaml"
 
 # (4) The server stored cpu "0.5" as 500m: a normalised value is no change (checked just above).
 api GET /apis/apps/v1/namespaces/default/deployments/web | grep -q '"cpu":"500m"' ||
-  fail "(4) the test server did not normalise cpu 0.5 to 500m"
+  fail "(4) the server did not normalise cpu 0.5 to 500m"
 
 # (3) Someone else changes a field steward owns: the hunk shows the old and the new value, and
 # the diff's dry-run apply changes nothing.

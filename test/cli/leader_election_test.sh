@@ -1,38 +1,23 @@
 #!/usr/bin/env bash
 # Two `steward run` replicas with leader election against one steward-testapi (plain HTTP, so curl
-# can look), on the same manifests, with short timings (lease 3 s, renew deadline 2 s, retry
-# 500 ms):
+# can look) or a real kube-apiserver (plain_testapi.sh), on the same manifests, with short timings
+# (lease 3 s, renew deadline 2 s, retry 500 ms):
 #   exactly one leads and writes; the follower is ready and writes nothing;
 #   a drift is corrected by the leader only;
 #   kill -9 of the leader: the follower takes over within the lease duration (plus margin) and
 #   corrects a new drift;
-#   SIGTERM of the new leader: it releases the Lease (holderIdentity "") and exits 0;
-#   a leader whose API server stops answering loses the lease at the renew deadline and exits 1.
+#   SIGTERM of the new leader: it releases the Lease (holderIdentity "") and exits 0, and a new
+#   replica takes it;
+#   a leader whose API server stops answering loses the lease at the renew deadline and exits 1
+#   (steward-testapi only: stopping the server with SIGSTOP is a fault injection).
 # Every wait is a poll with a deadline.
 set -u
 steward=$1
-testapi=$2
-dir=$(mktemp -d)
-failures=0
-token=t0ken
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pids=()
-testapi_pid=
-cleanup() {
-  [ -n "$testapi_pid" ] && kill -CONT "$testapi_pid" 2>/dev/null
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$testapi" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
-  >"$dir/testapi.out" 2>&1 &
-testapi_pid=$!
-pids+=($testapi_pid)
-for _ in $(seq 1 600); do grep -q '^listening ' "$dir/testapi.out" && break; sleep 0.1; done
-server=$(sed -n 's/^listening //p' "$dir/testapi.out")
-[ -n "$server" ] || { echo "FAIL: steward-testapi did not start"; exit 1; }
+. "$(dirname "$0")/plain_testapi.sh" "$2"
+testapi_pid=${pids[0]:-}   # none on a real server
+# Replicas are killed outright, and a stopped steward-testapi woken first, or waiting for it hangs.
+trap '[ -n "$testapi_pid" ] && kill -CONT "$testapi_pid" 2>/dev/null
+      for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done; cleanup' EXIT
 
 api() {  # api METHOD PATH [BODY [CONTENT-TYPE]]
   curl -sS -X "$1" -H "Authorization: Bearer $token" \
@@ -153,21 +138,26 @@ eval "wait \$pid_$follower"; rc=$?
 logged $follower '"msg":"leader election: released"' || fail "no release logged"
 logged $follower '"msg":"stopped","exitCode":"0"' || fail "no clean stop logged"
 
-# --- the API server stops answering: the leader loses the lease at the renew deadline, exits 1 ---
+# --- a new replica takes the released lease ---
 start three --leader-election-id steward
 until_true 300 logged three 'leader election: became leader' ||
   fail "a new replica did not take the released lease"
-kill -STOP "$testapi_pid"
-stopped=$(date +%s%N)
-until_true 200 logged three '"msg":"leader election: lost"' || fail "the leader did not lose the lease"
-took=$(( ($(date +%s%N) - stopped) / 1000000 ))
-[ $took -lt 6000 ] || fail "losing the lease took $took ms (renew deadline 2 s)"
-echo "lost the lease after the server stopped answering: $took ms"
-until_true 300 logged three '"msg":"stopped"' || fail "the replica did not stop after losing"
-wait "$pid_three"; rc=$?
-[ $rc -eq 1 ] || fail "after losing the lease: exited $rc"
-logged three 'leader election lost: exiting' || fail "no exit reason logged"
-kill -CONT "$testapi_pid"
+
+# --- the API server stops answering: the leader loses the lease at the renew deadline, exits 1 ---
+# (steward-testapi only: SIGSTOP of the server is a fault injection)
+if [ -z "$real_apiserver" ]; then
+  kill -STOP "$testapi_pid"
+  stopped=$(date +%s%N)
+  until_true 200 logged three '"msg":"leader election: lost"' || fail "the leader did not lose the lease"
+  took=$(( ($(date +%s%N) - stopped) / 1000000 ))
+  [ $took -lt 6000 ] || fail "losing the lease took $took ms (renew deadline 2 s)"
+  echo "lost the lease after the server stopped answering: $took ms"
+  until_true 300 logged three '"msg":"stopped"' || fail "the replica did not stop after losing"
+  wait "$pid_three"; rc=$?
+  [ $rc -eq 1 ] || fail "after losing the lease: exited $rc"
+  logged three 'leader election lost: exiting' || fail "no exit reason logged"
+  kill -CONT "$testapi_pid"
+fi
 
 [ $failures -eq 0 ] && echo "all passed"
 exit $failures

@@ -2,7 +2,8 @@
 # steward run's /metrics checked by tools nobody here wrote (Debian's prometheus package):
 #   1. `promtool check metrics` accepts the exposition (names, types, help, units);
 #   2. a real Prometheus server on loopback scrapes steward and answers a query for its metrics;
-# and the metric families an operator's dashboards rely on are there.
+# and the metric families an operator's dashboards rely on are there. Against steward-testapi or a
+# real kube-apiserver (plain_testapi.sh).
 # Usage: metrics_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1

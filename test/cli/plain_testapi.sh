@@ -3,16 +3,18 @@
 # is the server's URL, $token its bearer token and $dir/kubeconfig a kubeconfig for it; $dir is a
 # scratch folder, removed on exit with every process in $pids (the server is one); `fail MESSAGE`
 # counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every 0.1 s until it succeeds
-# (false after SECONDS).
+# (false after SECONDS). A $token set before sourcing is the server's token; KEEP=1 keeps $dir.
+# With STEWARD_REAL_APISERVER_KUBECONFIG set, the same against that real kube-apiserver instead
+# (real_apiserver.sh), and $real_apiserver is 1.
 dir=$(mktemp -d)
 failures=0
-token=t0ken
+token=${token:-t0ken}
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$dir"
+  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
 }
 trap cleanup EXIT
 wait_for() {
@@ -21,6 +23,8 @@ wait_for() {
   return 1
 }
 
+real_apiserver=${STEWARD_REAL_APISERVER_KUBECONFIG:+1}
+[ -n "$real_apiserver" ] && { . "$(dirname "${BASH_SOURCE[0]}")/real_apiserver.sh"; return; }
 "$1" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
   >"$dir/testapi.out" 2>&1 &
 pids+=($!)

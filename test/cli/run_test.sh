@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# steward run against steward-testapi (plain HTTP, so curl can look): --once, --once --dry-run, a bad
+# steward run against steward-testapi (plain HTTP, so curl can look) or a real kube-apiserver
+# (plain_testapi.sh): --once, --once --dry-run, a bad
 # config, and a Kubernetes ConfigMap-volume update (the atomic ..data symlink swap) picked up by the
 # running daemon.
 set -u

@@ -2,40 +2,20 @@
 # No token and no Secret data in anything steward prints: its logs at debug level (both formats),
 # /metrics and /readyz?verbose, while it creates a Secret, corrects drift of it, and reports a broken
 # edit of the Secret's manifest whose bad line holds the secret value.
+# Against steward-testapi or a real kube-apiserver (plain_testapi.sh).
 # Usage: secrets_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder for a look)
 set -u
 steward=$1
-testapi=$2
-dir=$(mktemp -d)
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_for() {  # wait_for SECONDS CMD...: CMD every 0.1 s until it succeeds
-  local tries=$(($1 * 10)); shift
-  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
+# A random token: a leak of it can only be steward's (the real server's is random too).
 token=tok-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+. "$(dirname "$0")/plain_testapi.sh" "$2"
 plain=pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 encoded=$(printf %s "$plain" | base64)
 other=pw2-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 other_encoded=$(printf %s "$other" | base64)
 
-"$testapi" --listen 127.0.0.1:0 --token "$token" --kubeconfig-out "$dir/kubeconfig" \
-  >"$dir/testapi.out" 2>&1 &
-pids+=($!)
-wait_for 60 grep -q '^listening ' "$dir/testapi.out" || { echo "FAIL: steward-testapi did not start"; exit 1; }
-url=$(sed -n 's/^listening //p' "$dir/testapi.out")
-sed -n 's/^ *certificate-authority-data: //p' "$dir/kubeconfig" | base64 -d >"$dir/ca.pem"
-api() { curl -sS --cacert "$dir/ca.pem" -H "Authorization: Bearer $token" "$@"; }
-secret_data() { api "$url/api/v1/namespaces/default/secrets/db" | grep -o '"password":"[^"]*"' | cut -d'"' -f4; }
+api() { curl -sS -H "Authorization: Bearer $token" "$@"; }
+secret_data() { api "$server/api/v1/namespaces/default/secrets/db" | grep -o '"password":"[^"]*"' | cut -d'"' -f4; }
 secret_is() { [ "$(secret_data)" = "$1" ]; }
 
 secret_yaml() {  # secret_yaml ENCODED-PASSWORD
@@ -53,7 +33,7 @@ for format in json text; do
   wait_for 60 secret_is "$encoded" || fail "$format: the Secret was not created"
   # Someone else changes the password: steward puts its own back.
   api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
-    "$url/api/v1/namespaces/default/secrets/db" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
+    "$server/api/v1/namespaces/default/secrets/db" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
   wait_for 60 secret_is "$encoded" || fail "$format: the drift was not corrected"
   # A broken edit whose bad line carries a secret value.
   printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n  password: [%s\n' "$other_encoded" \
