@@ -4,6 +4,11 @@
 #include "observe/log.hpp"
 
 namespace steward::cmd {
+namespace {
+
+const observe::Logger kLog{"config"};
+
+}  // namespace
 
 ConfigReload::ConfigReload(ConfigReloadOptions options, runtime::StewardConfig started_with,
                            reconcile::Controller& controller, desired::SourceWatcher* watcher)
@@ -17,8 +22,8 @@ bool ConfigReload::reload() {
   const runtime::ConfigLoad load = runtime::load_config_file(options_.file);
   if (!load.ok()) {
     for (const auto& error : load.errors) {
-      observe::log_error("config not reloaded; the running one stays in force",
-                         {{"error", error.to_string()}});
+      kLog.error("config not reloaded; the running one stays in force",
+                 {{"error", error.to_string()}});
     }
     return false;
   }
@@ -26,13 +31,13 @@ bool ConfigReload::reload() {
 
   for (const auto& change : runtime::compare(started_with_, next)) {
     if (!change.live) {
-      observe::log_warn("config change needs a restart", {{"change", change.to_string()}});
+      kLog.warn("config change needs a restart", {{"change", change.to_string()}});
     }
   }
   bool sources_changed = false;
   for (const auto& change : runtime::compare(applied_, next)) {
     if (!change.live) continue;
-    observe::log_info("config change applied", {{"change", change.to_string()}});
+    kLog.info("config change applied", {{"change", change.to_string()}});
     sources_changed = sources_changed || change.field.rfind("sources", 0) == 0;
   }
   if (!options_.log_level_flag && next.logging.level != applied_.logging.level) {

@@ -55,6 +55,11 @@
 namespace steward::cmd {
 namespace {
 
+// The daemon's own lines (start, signals, stop); leader election's and the sources' as theirs.
+const observe::Logger kLog{"main"};
+const observe::Logger kLeaderLog{"leader"};
+const observe::Logger kDesiredLog{"desired"};
+
 struct RunFlags {
   std::string config;
   ClusterFlags cluster;
@@ -108,8 +113,8 @@ class ShutdownDeadline {
       : thread_([this, timeout] {
           std::unique_lock lock(mu_);
           if (cv_.wait_for(lock, timeout, [&] { return done_; })) return;
-          observe::log_error("shutdown deadline passed; exiting without finishing",
-                             {{"timeoutSeconds", std::to_string(timeout.count())}});
+          kLog.error("shutdown deadline passed; exiting without finishing",
+                     {{"timeoutSeconds", std::to_string(timeout.count())}});
           std::fflush(stdout);
           std::_Exit(kExitFailure);
         }) {}
@@ -329,9 +334,9 @@ int run(const RunFlags& flags) {
                   [&] {
                     controller.set_leading(false);
                     if (elector->state() != runtime::LeaderElector::State::lost) return;
-                    observe::log_error("leader election lost: exiting so that a new process "
-                                       "campaigns again",
-                                       {{"exitCode", std::to_string(kExitFailure)}});
+                    kLog.error("leader election lost: exiting so that a new process "
+                               "campaigns again",
+                               {{"exitCode", std::to_string(kExitFailure)}});
                     stop.request(kExitFailure);
                   },
               .registry = registry.get()});
@@ -390,20 +395,20 @@ int run(const RunFlags& flags) {
     if (!flags.once) {
       metrics_server.start();
       probe_server.start();
-      observe::log_info("serving", {{"metrics", std::to_string(metrics_server.port())},
-                                    {"probes", std::to_string(probe_server.port())}});
+      kLog.info("serving", {{"metrics", std::to_string(metrics_server.port())},
+                            {"probes", std::to_string(probe_server.port())}});
     }
-    observe::log_info("starting", {{"server", rest.server.to_string()},
-                                   {"sources", std::to_string(config.sources.size())},
-                                   {"dryRun", flags.dry_run || config.reconcile.dry_run ? "true"
-                                                                                         : "false"},
-                                   {"once", flags.once ? "true" : "false"}});
+    kLog.info("starting", {{"server", rest.server.to_string()},
+                           {"sources", std::to_string(config.sources.size())},
+                           {"dryRun", flags.dry_run || config.reconcile.dry_run ? "true"
+                                                                                 : "false"},
+                           {"once", flags.once ? "true" : "false"}});
     const bool loaded = controller.start();
     // After the first load, so that a new leader's workers find the keys queued.
     std::future<void> campaign;
     if (elector) {
-      observe::log_info("leader election: campaigning",
-                        {{"lease", lease_lock->describe()}, {"identity", elector->identity()}});
+      kLeaderLog.info("leader election: campaigning",
+                      {{"lease", lease_lock->describe()}, {"identity", elector->identity()}});
       campaign = elector->start();
     }
 
@@ -428,8 +433,8 @@ int run(const RunFlags& flags) {
                           .debounce = std::chrono::duration_cast<std::chrono::milliseconds>(
                               config.reconcile.debounce),
                           .on_error = [](const std::string& source, const std::string& message) {
-                            observe::log_warn("watching source", {{"source", source},
-                                                                  {"error", message}});
+                            kDesiredLog.warn("watching source", {{"source", source},
+                                                                 {"error", message}});
                           }});
       config_reload.emplace(
           ConfigReloadOptions{.file = flags.config,
@@ -449,7 +454,7 @@ int run(const RunFlags& flags) {
         [&](const boost::system::error_code& error, int signal) {
           if (error) return;
           if (signal == SIGHUP) {
-            observe::log_info("SIGHUP: reloading the config and every source");
+            kLog.info("SIGHUP: reloading the config and every source");
             boost::asio::post(reloads, [&controller, &config_reload] {
               if (config_reload) config_reload->reload();
               controller.reload_all();
@@ -460,11 +465,11 @@ int run(const RunFlags& flags) {
           const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
           if (stop.requested()) {
             // The operator (or the kubelet after its grace period) insists: no more waiting.
-            observe::log_warn("second signal: exiting at once", {{"signal", name}});
+            kLog.warn("second signal: exiting at once", {{"signal", name}});
             std::fflush(stdout);
             std::_Exit(kExitFailure);
           }
-          observe::log_info("shutting down", {{"signal", name}});
+          kLog.info("shutting down", {{"signal", name}});
           stop.request(flags.once ? kExitFailure : kExitOk);
           signals.async_wait(on_signal);  // a second one ends the process
         };
@@ -481,13 +486,13 @@ int run(const RunFlags& flags) {
         const auto status = controller.status();
         if (status.in_sync()) {
           const auto stats = controller.stats();
-          observe::log_info("in sync", {{"objects", std::to_string(status.desired)},
-                                        {"applies", std::to_string(stats.applies)},
-                                        {"prunes", std::to_string(stats.prunes)}});
+          kLog.info("in sync", {{"objects", std::to_string(status.desired)},
+                                {"applies", std::to_string(stats.applies)},
+                                {"prunes", std::to_string(stats.prunes)}});
           stop.request(kExitOk);
         } else if (status.stuck() || std::chrono::steady_clock::now() > deadline) {
-          observe::log_error("not in sync", {{"failing", join(status.failures)},
-                                             {"notReady", join(status.not_ready)}});
+          kLog.error("not in sync", {{"failing", join(status.failures)},
+                                     {"notReady", join(status.not_ready)}});
           stop.request(kExitFailure);
         }
       }
@@ -512,10 +517,10 @@ int run(const RunFlags& flags) {
     signals.cancel();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - stopping).count();
-    observe::log_info("stopped", {{"exitCode", std::to_string(exit_code)},
-                                  {"shutdownSeconds", std::to_string(seconds)}});
+    kLog.info("stopped", {{"exitCode", std::to_string(exit_code)},
+                          {"shutdownSeconds", std::to_string(seconds)}});
   } catch (const std::exception& e) {
-    observe::log_error("fatal", {{"error", e.what()}});
+    kLog.error("fatal", {{"error", e.what()}});
     exit_code = kExitFailure;
   }
   join_io();

@@ -203,4 +203,13 @@ std::string ApiError::to_string() const {
   return std::to_string(code_) + " " + reason_string_ + ": " + message_;
 }
 
+std::string_view reason_label(const ApiError& error) {
+  return error.is_transport_failure() ? "Network" : to_string(error.reason());
+}
+
+WriteResult write_result(const std::optional<ApiError>& error, int status) {
+  if (!error) return {status, "success"};
+  return {error->code(), reason_label(*error)};
+}
+
 }  // namespace steward::kube

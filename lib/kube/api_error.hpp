@@ -123,4 +123,16 @@ class ApiError {
   bool circuit_open_ = false;
 };
 
+// A failure's reason as metrics and audit lines name it: the Status reason (Unknown when steward
+// does not know it), Network when no response came (the circuit breaker's refusals included).
+std::string_view reason_label(const ApiError& error);
+
+// How a write ended, for audit lines: the HTTP status (`status` when it succeeded, the error's code
+// otherwise: 0 when no response came) and "success" or the failure's reason_label.
+struct WriteResult {
+  int code = 0;
+  std::string_view result;
+};
+WriteResult write_result(const std::optional<ApiError>& error, int status);
+
 }  // namespace steward::kube

@@ -146,7 +146,7 @@ ObjectReply Client::object_reply(Reply reply) {
   if (object->HasParseError() || !object->IsObject()) {
     return {ApiError::transport_failure("response is not a JSON object"), nullptr};
   }
-  return {std::nullopt, std::move(object)};
+  return {std::nullopt, std::move(object), reply.response.status};
 }
 
 asio::awaitable<ObjectReply> Client::get(const ResourceType& type, std::string_view ns,

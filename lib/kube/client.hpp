@@ -65,6 +65,7 @@ struct Reply {
 struct ObjectReply {
   std::optional<ApiError> error;
   std::shared_ptr<Object> object;  // set when ok
+  int status = 0;  // the HTTP status when ok (200, 201: an apply that created): for audit lines
   bool ok() const { return !error; }
 };
 

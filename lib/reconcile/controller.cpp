@@ -6,10 +6,16 @@
 
 #include "kube/resource.hpp"
 #include "observe/log.hpp"
+#include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
 namespace {
+
+// The loop's own lines (workers, the prune guard, stopping); loading sources is "desired"; each
+// key's reconcile logs through reconcile_logger().
+const observe::Logger kLog{"controller"};
+const observe::Logger kDesiredLog{"desired"};
 
 // Apply order for new objects (issue: Namespaces and CRDs first, then ServiceAccounts and RBAC,
 // then the rest): the queue is FIFO, so enqueueing by tier applies in that order. An object that
@@ -92,7 +98,7 @@ bool Controller::start() {
   const auto refreshed =
       boost::asio::co_spawn(io_, discovery_.refresh(), boost::asio::use_future).get();
   if (refreshed) {
-    observe::log_warn("discovery failed; loading without it", {{"error", refreshed->to_string()}});
+    kDesiredLog.warn("discovery failed; loading without it", {{"error", refreshed->to_string()}});
   }
   bool all_loaded = true;
   for (const auto& source : *sources()) {
@@ -129,7 +135,7 @@ void Controller::set_workers(int workers) {
   } else {
     surplus_ += running - workers;
   }
-  observe::log_info("reconcile workers", {{"workers", std::to_string(workers)}});
+  kLog.info("reconcile workers", {{"workers", std::to_string(workers)}});
 }
 
 std::shared_ptr<const std::vector<SourceOptions>> Controller::sources() const {
@@ -157,8 +163,8 @@ void Controller::update_sources(std::vector<SourceOptions> next) {
   };
   for (const auto& old : *before) {
     if (find(*after, old.spec.name) != after->end()) continue;
-    observe::log_info("source removed from the configuration; its objects are left as they are",
-                      {{"source", old.spec.name}});
+    kDesiredLog.info("source removed from the configuration; its objects are left as they are",
+                     {{"source", old.spec.name}});
     {
       std::lock_guard lock(mu_);
       prune_allowed_.erase(old.spec.name);
@@ -189,19 +195,19 @@ desired::StoreUpdate Controller::reload(const std::string& name) {
   if (metrics_) metrics_->desired_reload(name, update.accepted);
   if (!update.accepted) {
     for (const auto& error : update.errors) {
-      observe::log_error("desired state not loaded; the last good state stays in force",
-                         {{"source", name}, {"error", error.to_string()}});
+      kDesiredLog.error("desired state not loaded; the last good state stays in force",
+                        {{"source", name}, {"error", error.to_string()}});
     }
     return update;
   }
-  observe::log_info("desired state loaded",
-                    {{"source", name},
-                     {"objects", std::to_string(update.current->source(name)
-                                                    ? update.current->source(name)->objects.size()
-                                                    : 0)},
-                     {"added", std::to_string(update.diff.added.size())},
-                     {"changed", std::to_string(update.diff.changed.size())},
-                     {"removed", std::to_string(update.diff.removed.size())}});
+  kDesiredLog.info("desired state loaded",
+                   {{"source", name},
+                    {"objects", std::to_string(update.current->source(name)
+                                                   ? update.current->source(name)->objects.size()
+                                                   : 0)},
+                    {"added", std::to_string(update.diff.added.size())},
+                    {"changed", std::to_string(update.diff.changed.size())},
+                    {"removed", std::to_string(update.diff.removed.size())}});
   {
     // A new load is judged afresh, before any of its removed keys can reach a worker.
     std::lock_guard lock(mu_);
@@ -270,13 +276,13 @@ bool Controller::within_prune_fraction(const SourceOptions& source) const {
   if (static_cast<double>(orphaned) <= source.prune_fraction * static_cast<double>(managed)) {
     return true;
   }
-  observe::log_error("prune refused: it would delete more than pruneFraction of the source's "
-                     "managed objects; nothing of this source is pruned until a load brings it "
-                     "back within the fraction (or pruneFraction is raised)",
-                     {{"source", source.spec.name},
-                      {"wouldDelete", std::to_string(orphaned)},
-                      {"managed", std::to_string(managed)},
-                      {"pruneFraction", std::to_string(source.prune_fraction)}});
+  kLog.error("prune refused: it would delete more than pruneFraction of the source's "
+             "managed objects; nothing of this source is pruned until a load brings it "
+             "back within the fraction (or pruneFraction is raised)",
+             {{"source", source.spec.name},
+              {"wouldDelete", std::to_string(orphaned)},
+              {"managed", std::to_string(managed)},
+              {"pruneFraction", std::to_string(source.prune_fraction)}});
   return false;
 }
 
@@ -369,11 +375,15 @@ void Controller::worker() {
     if (!key) return;
     ++in_flight_;
     Outcome outcome;
+    const std::string reconcile_id = next_reconcile_id();
     try {
-      outcome = boost::asio::co_spawn(io_, reconciler_.reconcile(*key), boost::asio::use_future)
+      outcome = boost::asio::co_spawn(io_, reconciler_.reconcile(*key, reconcile_id),
+                                      boost::asio::use_future)
                     .get();
     } catch (const std::exception& e) {
       outcome = {Result::kTransientError, std::string("reconcile failed: ") + e.what()};
+      outcome.resource = resource_label(find(*key).type, *key);
+      outcome.reconcile_id = reconcile_id;
     }
     finish(*key, outcome);
     queue_.done(*key);
@@ -382,7 +392,8 @@ void Controller::worker() {
 }
 
 void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
-  const std::string key_text = key.to_string();
+  // Built only for a line: an in-sync key (the common case) logs nothing.
+  const auto log = [&] { return reconcile_logger(key, outcome.resource, outcome.reconcile_id); };
   switch (outcome.result) {
     case Result::kInSync:
       queue_.forget(key);
@@ -391,22 +402,21 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
     case Result::kCorrected:
     case Result::kPruned:
       queue_.forget(key);
-      observe::log_info(to_string(outcome.result),
-                        {{"key", key_text}, {"detail", outcome.detail},
-                         {"dryRun", reconciler_.dry_run() ? "true" : "false"}});
+      log().info(to_string(outcome.result),
+                 {{"detail", outcome.detail}, {"dryRun", outcome.dry_run ? "true" : "false"}});
       break;
     case Result::kWaiting:
-      observe::log_debug("waiting", {{"key", key_text}, {"detail", outcome.detail}});
+      log().debug("waiting", {{"detail", outcome.detail}});
       queue_.add_rate_limited(key);
       break;
     case Result::kTransientError:
-      observe::log_warn("reconcile failed; retrying", {{"key", key_text}, {"error", outcome.detail}});
+      log().warn("reconcile failed; retrying", {{"error", outcome.detail}});
       queue_.add_rate_limited(key);
       break;
     case Result::kPermanentError:
       // Retried only at the slowest backoff: the cause is in the manifest or in permissions, and
       // a hot loop would only hammer the server. A desired change enqueues the key at once.
-      observe::log_error("reconcile failed", {{"key", key_text}, {"error", outcome.detail}});
+      log().error("reconcile failed", {{"error", outcome.detail}});
       queue_.add_after(key, options_.backoff.cap);
       break;
   }
@@ -476,7 +486,7 @@ void Controller::stop() {
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   if (!events_.drain(kEventDrainTimeout)) {
-    observe::log_warn("stopping with Kubernetes Event writes still in flight");
+    kLog.warn("stopping with Kubernetes Event writes still in flight");
   }
   informers_.stop();
 }

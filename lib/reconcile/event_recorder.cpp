@@ -16,12 +16,14 @@
 #include <mutex>
 
 #include "kube/client.hpp"
+#include "observe/audit.hpp"
 #include "observe/log.hpp"
 
 namespace steward::reconcile {
 namespace {
 
 const kube::ResourceType kEvents{"events.k8s.io", "v1", "events", "Event", true};
+const observe::Logger kLog{"events"};
 // The server's limits (k8s.io/kubernetes pkg/apis/core/validation/events.go).
 constexpr std::size_t kNoteLimit = 1024;
 constexpr std::size_t kReportingInstanceLimit = 128;
@@ -118,14 +120,31 @@ struct Write {
 
 }  // namespace
 
+// An Event write's audit line: at debug, as each Event follows from a reconcile's own audited
+// write (or failure), and repeats of one would fill the log (docs/operations.md, "Audit lines").
+void audit_event(std::string_view verb, const std::string& ns, const std::string& name,
+                 const kube::Reply& reply) {
+  const kube::WriteResult written = kube::write_result(reply.error, reply.response.status);
+  observe::audit(kLog,
+                 {.verb = verb,
+                  .action = "event",
+                  .resource = kEvents.qualified_resource(),
+                  .ns = ns,
+                  .name = name,
+                  .code = written.code,
+                  .result = written.result},
+                 observe::LogLevel::kDebug);
+}
+
 boost::asio::awaitable<std::optional<kube::ApiError>> ClientEventSink::create(
-    const std::string& ns, const std::string& body) {
+    const std::string& ns, const std::string& name, const std::string& body) {
   kube::HttpRequest post{.method = "POST",
                          .target = kEvents.collection_path(ns),
                          .content_type = "application/json",
                          .body = body,
                          .verb = "create"};
   kube::Reply reply = co_await client_.request(std::move(post));
+  audit_event("create", ns, name, reply);
   co_return std::move(reply.error);
 }
 
@@ -137,6 +156,7 @@ boost::asio::awaitable<std::optional<kube::ApiError>> ClientEventSink::patch(
                             .body = patch,
                             .verb = "patch"};
   kube::Reply reply = co_await client_.request(std::move(request));
+  audit_event("patch", ns, name, reply);
   co_return std::move(reply.error);
 }
 
@@ -207,7 +227,7 @@ boost::asio::awaitable<void> EventRecorder::State::write(std::shared_ptr<State> 
     std::optional<kube::ApiError> error;
     try {
       if (w.create) {
-        error = co_await self->sink->create(w.ns, w.body);
+        error = co_await self->sink->create(w.ns, w.name, w.body);
       } else {
         error = co_await self->sink->patch(w.ns, w.name, w.body);
       }
@@ -232,7 +252,7 @@ bool EventRecorder::State::finished(Write& w, const std::optional<kube::ApiError
     const observe::LogLevel level =
         error->is_transport_failure() || error->is_not_found() ? observe::LogLevel::kDebug
                                                                : observe::LogLevel::kWarn;
-    observe::log(level, "event not written",
+    kLog.log(level, "event not written",
                  {{"event", w.ns + "/" + w.name},
                   {"reason", w.event.reason},
                   {"verb", w.create ? "create" : "patch"},

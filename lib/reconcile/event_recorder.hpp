@@ -60,19 +60,22 @@ namespace steward::reconcile {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  // POST the Event `body` into namespace `ns`.
+  // POST the Event `body` (whose metadata.name is `name`) into namespace `ns`.
   virtual boost::asio::awaitable<std::optional<kube::ApiError>> create(const std::string& ns,
+                                                                       const std::string& name,
                                                                        const std::string& body) = 0;
   // PATCH Event `name` in `ns` with the JSON merge patch `patch`.
   virtual boost::asio::awaitable<std::optional<kube::ApiError>> patch(
       const std::string& ns, const std::string& name, const std::string& patch) = 0;
 };
 
-// The API server, through steward's client (its throttle, breaker and retries apply).
+// The API server, through steward's client (its throttle, breaker and retries apply). Each write
+// logs its audit line (observe/audit.hpp), at debug.
 class ClientEventSink final : public EventSink {
  public:
   explicit ClientEventSink(kube::Client& client) : client_(client) {}
   boost::asio::awaitable<std::optional<kube::ApiError>> create(const std::string& ns,
+                                                               const std::string& name,
                                                                const std::string& body) override;
   boost::asio::awaitable<std::optional<kube::ApiError>> patch(const std::string& ns,
                                                               const std::string& name,

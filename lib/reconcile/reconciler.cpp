@@ -2,9 +2,10 @@
 
 #include <chrono>
 
-#include "observe/log.hpp"
+#include "observe/audit.hpp"
 #include "reconcile/drift.hpp"
 #include "reconcile/event_recorder.hpp"
+#include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
@@ -19,12 +20,20 @@ bool being_deleted(const rapidjson::Value& live) {
          metadata->value.HasMember("deletionTimestamp");
 }
 
-// The metrics' `resource` label: discovery's name ("deployments.apps", "configmaps"), as the
-// informer metrics have it. A kind discovery does not serve (yet) stands in as "Kind.group".
-std::string resource_label(const std::optional<kube::ResourceType>& type,
-                           const desired::ObjectKey& key) {
-  if (type) return type->qualified_resource();
-  return key.group.empty() ? key.kind : key.kind + "." + key.group;
+// The audit line of a corrective write (observe/audit.hpp), as the "reconcile" logger.
+void audit_write(std::string_view verb, std::string_view action, const kube::ResourceType& type,
+                 std::string_view ns, std::string_view name, bool dry_run,
+                 const kube::WriteResult& written, std::string_view reconcile_id) {
+  static const observe::Logger log{"reconcile"};
+  observe::audit(log, {.verb = verb,
+                       .action = action,
+                       .resource = type.qualified_resource(),
+                       .ns = ns,
+                       .name = name,
+                       .dry_run = dry_run,
+                       .code = written.code,
+                       .result = written.result,
+                       .reconcile_id = reconcile_id});
 }
 
 // An outcome of an API call: what it was and what it was about.
@@ -147,7 +156,8 @@ void Reconciler::forget(const desired::ObjectKey& key) {
   memos_.erase(key);
 }
 
-boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
+boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key,
+                                                      std::string reconcile_id) {
   const auto started = std::chrono::steady_clock::now();
   const std::shared_ptr<const desired::DesiredState> snapshot = desired_();
   const auto found = snapshot->objects().find(key);
@@ -174,7 +184,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
     } else {
       const auto memo = memo_for(desired);
       if (!live.object) {
-        outcome = co_await apply(key, *live.type, memo, false);
+        outcome = co_await apply(key, *live.type, memo, false, reconcile_id);
       } else {
         const bool applied_this = applied_hash(*live.object) == memo->body.hash;
         const rapidjson::Value& reference =
@@ -185,7 +195,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
           outcome = {Result::kInSync, ""};
         } else {
           if (metrics_) metrics_->drift_detected(resource);
-          outcome = co_await apply(key, *live.type, memo, true);
+          outcome = co_await apply(key, *live.type, memo, true, reconcile_id);
           if (outcome.object.uid.empty()) {
             outcome.object.uid = std::string(kube::string_at(*live.object, {"metadata", "uid"}));
           }
@@ -210,7 +220,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
     } else {
       switch (options_.may_prune ? options_.may_prune(source) : PruneVerdict::kOff) {
         case PruneVerdict::kAllowed:
-          outcome = co_await prune(key, *live.type, live.object);
+          outcome = co_await prune(key, *live.type, live.object, reconcile_id);
           break;
         case PruneVerdict::kOff:
           outcome = {Result::kInSync, "prune not allowed for source " + std::string(source)};
@@ -227,14 +237,17 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key) {
     }
   }
 
-  record(resource, outcome,
+  outcome.resource = resource;
+  outcome.reconcile_id = reconcile_id;
+  record(key, outcome,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return outcome;
 }
 
 boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
                                                   const kube::ResourceType& type,
-                                                  std::shared_ptr<const Memo> memo, bool exists) {
+                                                  std::shared_ptr<const Memo> memo, bool exists,
+                                                  std::string_view reconcile_id) {
   kube::ApplyOptions apply_options;
   apply_options.field_manager = options_.field_manager;
   apply_options.force = true;
@@ -243,6 +256,8 @@ boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::ObjectReply reply =
       co_await client_.apply(type, ns, *memo->body.object, apply_options);
+  audit_write("apply", exists ? "correct" : "create", type, ns, key.name, apply_options.dry_run,
+              kube::write_result(reply.error, reply.status), reconcile_id);
   ObjectReference object{std::string(kube::string_at(*memo->body.object, {"apiVersion"})),
                          key.kind, ns, key.name,
                          reply.ok() ? std::string(kube::string_at(*reply.object, {"metadata", "uid"}))
@@ -262,7 +277,8 @@ boost::asio::awaitable<Outcome> Reconciler::apply(const desired::ObjectKey& key,
 
 boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
                                                   const kube::ResourceType& type,
-                                                  const kube::ObjectPtr& live) {
+                                                  const kube::ObjectPtr& live,
+                                                  std::string_view reconcile_id) {
   kube::DeleteOptions delete_options;
   // Deletes exactly the object the decision was made on: if it was replaced or changed since the
   // cache saw it, the server answers 409 and the next reconcile decides again.
@@ -273,6 +289,8 @@ boost::asio::awaitable<Outcome> Reconciler::prune(const desired::ObjectKey& key,
   if (!writes_enabled_.load()) co_return not_leading();
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
+  audit_write("delete", "prune", type, ns, key.name, delete_options.dry_run,
+              kube::write_result(reply.error, reply.response.status), reconcile_id);
   ObjectReference object{std::string(kube::string_at(*live, {"apiVersion"})), key.kind, ns,
                          key.name, delete_options.uid};
   if (!reply.ok() && !reply.error->is_not_found()) {
@@ -291,12 +309,12 @@ Outcome Reconciler::error_outcome(const kube::ApiError& error, std::string_view 
   errors_.fetch_add(1);
   Outcome outcome{error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
                   std::string(action) + ": " + error.to_string()};
-  outcome.error_reason =
-      error.is_transport_failure() ? "Network" : std::string(kube::to_string(error.reason()));
+  outcome.error_reason = std::string(kube::reason_label(error));
   return outcome;
 }
 
-void Reconciler::record(const std::string& resource, const Outcome& outcome, double seconds) {
+void Reconciler::record(const desired::ObjectKey& key, const Outcome& outcome, double seconds) {
+  const std::string& resource = outcome.resource;
   if (outcome.result == Result::kInSync) in_sync_.fetch_add(1);
   if (metrics_) {
     metrics_->reconciled(resource, to_string(outcome.result), seconds);
@@ -305,21 +323,22 @@ void Reconciler::record(const std::string& resource, const Outcome& outcome, dou
     }
     if (outcome.result == Result::kPruned && !outcome.dry_run) metrics_->pruned(resource);
   }
-  record_event(outcome);
+  record_event(key, outcome);
 }
 
-void Reconciler::record_event(const Outcome& outcome) {
+void Reconciler::record_event(const desired::ObjectKey& key, const Outcome& outcome) {
   const std::optional<EventRecord> event = event_for(outcome);
   if (!event) return;
   if (outcome.dry_run) {
     // A dry run writes nothing, Events included: the log says what the Event would have said.
     const ObjectReference& ref = event->regarding;
-    observe::log_info("dry run: event not written",
-                      {{"type", to_string(event->type)},
-                       {"reason", event->reason},
-                       {"object", ref.api_version + " " + ref.kind + " " +
-                                      (ref.ns.empty() ? ref.name : ref.ns + "/" + ref.name)},
-                       {"note", event->note}});
+    reconcile_logger(key, outcome.resource, outcome.reconcile_id)
+        .info("dry run: event not written",
+              {{"type", to_string(event->type)},
+               {"reason", event->reason},
+               {"object", ref.api_version + " " + ref.kind + " " +
+                              (ref.ns.empty() ? ref.name : ref.ns + "/" + ref.name)},
+               {"note", event->note}});
     return;
   }
   if (options_.events != nullptr) options_.events->record(*event);

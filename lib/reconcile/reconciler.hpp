@@ -84,6 +84,10 @@ struct Outcome {
   ObjectReference object;
   bool dry_run = false;
   std::string error_reason;
+  // The fields of the reconcile's log lines (reconcile_log.hpp): the metrics' resource label and
+  // the reconcile's ID.
+  std::string resource;
+  std::string reconcile_id;
 };
 
 // Whether steward's objects of a source that are gone from the desired state may be deleted now.
@@ -120,7 +124,8 @@ class Reconciler {
              ReconcilerOptions options);
   ~Reconciler();
 
-  boost::asio::awaitable<Outcome> reconcile(desired::ObjectKey key);
+  // `reconcile_id` (next_reconcile_id()) goes into every line logged for this reconcile.
+  boost::asio::awaitable<Outcome> reconcile(desired::ObjectKey key, std::string reconcile_id);
 
   // Server-side dry run for every write from now on (the config's dryRun can change live).
   void set_dry_run(bool dry_run) { dry_run_.store(dry_run); }
@@ -145,13 +150,15 @@ class Reconciler {
 
   boost::asio::awaitable<Outcome> apply(const desired::ObjectKey& key,
                                         const kube::ResourceType& type,
-                                        std::shared_ptr<const Memo> memo, bool exists);
+                                        std::shared_ptr<const Memo> memo, bool exists,
+                                        std::string_view reconcile_id);
   boost::asio::awaitable<Outcome> prune(const desired::ObjectKey& key,
                                         const kube::ResourceType& type,
-                                        const kube::ObjectPtr& live);
+                                        const kube::ObjectPtr& live,
+                                        std::string_view reconcile_id);
   Outcome error_outcome(const kube::ApiError& error, std::string_view action);
-  void record(const std::string& resource, const Outcome& outcome, double seconds);
-  void record_event(const Outcome& outcome);
+  void record(const desired::ObjectKey& key, const Outcome& outcome, double seconds);
+  void record_event(const desired::ObjectKey& key, const Outcome& outcome);
 
   kube::Client& client_;
   const LiveView& live_;

@@ -24,6 +24,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+const observe::Logger kLog{"leader"};
+
 bool allowed(LeaderElector::State from, LeaderElector::State to) {
   using State = LeaderElector::State;
   switch (from) {
@@ -228,8 +230,8 @@ asio::awaitable<bool> LeaderElector::try_acquire_or_renew() {
       co_return true;
     }
     if (interrupted()) co_return false;
-    observe::log_warn("leader election: renewing failed; reading the lease",
-                      {{"lease", lock_.describe()}, {"error", error->to_string()}});
+    kLog.warn("leader election: renewing failed; reading the lease",
+              {{"lease", lock_.describe()}, {"error", error->to_string()}});
   }
 
   // 2. Read the Lease; create it if there is none.
@@ -237,8 +239,8 @@ asio::awaitable<bool> LeaderElector::try_acquire_or_renew() {
   if (interrupted()) co_return false;
   if (!read.ok()) {
     if (!read.error->is_not_found()) {
-      observe::log_warn("leader election: reading the lease failed",
-                        {{"lease", lock_.describe()}, {"error", read.error->to_string()}});
+      kLog.warn("leader election: reading the lease failed",
+                {{"lease", lock_.describe()}, {"error", read.error->to_string()}});
       co_return false;
     }
     // The result in a local first: no temporary may live across a co_await (GCC 12, see
@@ -272,11 +274,11 @@ bool LeaderElector::wrote(const std::optional<kube::ApiError>& error,
   // 409 (AlreadyExists on create, Conflict on update): another candidate won the race, which is
   // what the optimistic concurrency is for.
   if (error->code() == 409) {
-    observe::log_debug("leader election: another candidate wrote the lease first",
-                       {{"lease", lock_.describe()}, {"verb", verb}});
+    kLog.debug("leader election: another candidate wrote the lease first",
+               {{"lease", lock_.describe()}, {"verb", verb}});
   } else {
-    observe::log_warn("leader election: writing the lease failed",
-                      {{"lease", lock_.describe()}, {"verb", verb}, {"error", error->to_string()}});
+    kLog.warn("leader election: writing the lease failed",
+              {{"lease", lock_.describe()}, {"verb", verb}, {"error", error->to_string()}});
   }
   return false;
 }
@@ -297,13 +299,13 @@ asio::awaitable<bool> LeaderElector::release_lease() {
                                       .lease_transitions = observed_.lease_transitions};
   const auto error = co_await lock_.update(released);
   if (error) {
-    observe::log_warn("leader election: releasing the lease failed; it expires on its own",
-                      {{"lease", lock_.describe()}, {"error", error->to_string()}});
+    kLog.warn("leader election: releasing the lease failed; it expires on its own",
+              {{"lease", lock_.describe()}, {"error", error->to_string()}});
     co_return false;
   }
   observe(released, true);
-  observe::log_info("leader election: released", {{"lease", lock_.describe()},
-                                                   {"identity", identity()}});
+  kLog.info("leader election: released", {{"lease", lock_.describe()},
+                                           {"identity", identity()}});
   co_return true;
 }
 
@@ -319,17 +321,17 @@ void LeaderElector::transition(State next, std::string_view why) {
   const std::string lease = lock_.describe();
   switch (next) {
     case State::leading:
-      observe::log_info("leader election: became leader",
-                        {{"lease", lease}, {"identity", identity()}});
+      kLog.info("leader election: became leader",
+                {{"lease", lease}, {"identity", identity()}});
       if (options_.on_started_leading) options_.on_started_leading();
       return;
     case State::lost:
-      observe::log_error("leader election: lost",
-                         {{"lease", lease}, {"identity", identity()}, {"reason", why}});
+      kLog.error("leader election: lost",
+                 {{"lease", lease}, {"identity", identity()}, {"reason", why}});
       break;
     case State::released:
-      observe::log_info("leader election: stepping down for shutdown",
-                        {{"lease", lease}, {"identity", identity()}});
+      kLog.info("leader election: stepping down for shutdown",
+                {{"lease", lease}, {"identity", identity()}});
       break;
     case State::candidate:
     case State::stopped:
@@ -360,10 +362,10 @@ void LeaderElector::report_leader() {
   if (holder == reported_leader_) return;
   reported_leader_ = holder;
   if (holder.empty()) return;
-  observe::log_info("leader election: new leader",
-                    {{"lease", lock_.describe()},
-                     {"leader", holder},
-                     {"self", holder == identity() ? "true" : "false"}});
+  kLog.info("leader election: new leader",
+            {{"lease", lock_.describe()},
+             {"leader", holder},
+             {"self", holder == identity() ? "true" : "false"}});
   if (options_.on_new_leader) options_.on_new_leader(holder);
 }
 

@@ -7,9 +7,12 @@
 #include <stdexcept>
 
 #include "kube/client.hpp"
+#include "observe/audit.hpp"
 
 namespace steward::runtime {
 namespace {
+
+const observe::Logger kLog{"leader"};
 
 int int_at(const rapidjson::Value& spec, const char* name) {
   const auto member = spec.FindMember(name);
@@ -40,6 +43,12 @@ rapidjson::Value spec_of(const LeaderElectionRecord& record,
 }
 
 }  // namespace
+
+std::string_view lease_write_action(std::string_view holder_before, std::string_view holder_after) {
+  if (holder_after.empty()) return "release";
+  if (holder_after == holder_before) return "renew";
+  return holder_before.empty() ? "acquire" : "takeover";
+}
 
 const kube::ResourceType& lease_resource() {
   static const kube::ResourceType type{"coordination.k8s.io", "v1", "leases", "Lease", true};
@@ -101,6 +110,7 @@ boost::asio::awaitable<std::optional<kube::ApiError>> KubeLeaseLock::create(
   lease.AddMember("metadata", metadata, alloc);
   lease.AddMember("spec", spec_of(record, alloc), alloc);
   kube::ObjectReply reply = co_await client_.create(lease_resource(), ns_, lease);
+  audit("create", lease_write_action("", record.holder_identity), reply);
   if (!reply.ok()) co_return std::move(reply.error);
   last_ = std::move(reply.object);
   co_return std::nullopt;
@@ -114,10 +124,27 @@ boost::asio::awaitable<std::optional<kube::ApiError>> KubeLeaseLock::update(
   auto& alloc = lease->GetAllocator();
   lease->RemoveMember("spec");
   lease->AddMember("spec", spec_of(record, alloc), alloc);
+  const std::string holder_before = record_from_lease(*last_).holder_identity;
   kube::ObjectReply reply = co_await client_.update(lease_resource(), ns_, *lease);
+  audit("update", lease_write_action(holder_before, record.holder_identity), reply);
   if (!reply.ok()) co_return std::move(reply.error);
   last_ = std::move(reply.object);
   co_return std::nullopt;
+}
+
+void KubeLeaseLock::audit(std::string_view verb, std::string_view action,
+                          const kube::ObjectReply& reply) const {
+  const kube::WriteResult written = kube::write_result(reply.error, reply.status);
+  // A renewal every retry period (2 s) at info would bury the lines that matter.
+  observe::audit(kLog,
+                 {.verb = verb,
+                  .action = action,
+                  .resource = lease_resource().qualified_resource(),
+                  .ns = ns_,
+                  .name = name_,
+                  .code = written.code,
+                  .result = written.result},
+                 action == "renew" ? observe::LogLevel::kDebug : observe::LogLevel::kInfo);
 }
 
 }  // namespace steward::runtime

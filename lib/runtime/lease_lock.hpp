@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kube/api_error.hpp"
 #include "kube/object.hpp"
@@ -22,6 +23,7 @@
 
 namespace steward::kube {
 class Client;
+struct ObjectReply;
 }
 
 namespace steward::runtime {
@@ -58,11 +60,17 @@ class LeaseLock {
   virtual std::string describe() const = 0;
 };
 
+// What a write of the Lease does, by its holderIdentity before (as last read or written; "" for a
+// create) and after: "acquire" (it was free), "renew" (the same holder), "takeover" (another
+// holder's, expired), "release" (emptied at shutdown). For audit lines.
+std::string_view lease_write_action(std::string_view holder_before, std::string_view holder_after);
+
 // The Lease's resource type; discovery is not needed for a built-in kind.
 const kube::ResourceType& lease_resource();
 
 // A coordination.k8s.io/v1 Lease through the API client. Updates keep whatever else the object
-// carries (labels, annotations) and replace only the spec.
+// carries (labels, annotations) and replace only the spec. Every create and update logs its audit
+// line (observe/audit.hpp) with its lease_write_action; renewals at debug.
 class KubeLeaseLock final : public LeaseLock {
  public:
   KubeLeaseLock(kube::Client& client, std::string ns, std::string name);
@@ -75,6 +83,8 @@ class KubeLeaseLock final : public LeaseLock {
   std::string describe() const override { return ns_ + "/" + name_; }
 
  private:
+  void audit(std::string_view verb, std::string_view action, const kube::ObjectReply& reply) const;
+
   kube::Client& client_;
   const std::string ns_;
   const std::string name_;

@@ -19,6 +19,7 @@
 
 #include <csignal>
 #include <deque>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -167,6 +168,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     auto reply = std::make_shared<ApiReply>(srv_.router.route(req));
+    if (srv_.options.log_writes) log_write(req, *reply);
     // The admin endpoint is the control channel: never delayed, so a test can lift the fault.
     auto latency = req.path.rfind("/_testapi/", 0) == 0 ? std::chrono::milliseconds(0)
                                                         : srv_.faults.latency();
@@ -179,6 +181,15 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     } else {
       answer(std::move(*reply));
     }
+  }
+
+  // One line per write, for tests that compare what reached the server with what the client says
+  // it sent: "write METHOD STATUS TARGET USER-AGENT". Reads and the admin endpoint are left out.
+  static void log_write(const Request& req, const ApiReply& reply) {
+    if (req.method == "GET" || req.method == "HEAD" || req.path.rfind("/_testapi/", 0) == 0) return;
+    const auto* response = std::get_if<Response>(&reply);
+    std::cout << "write " << req.method << ' ' << (response ? response->status : 0) << ' '
+              << req.target << ' ' << req.user_agent << std::endl;
   }
 
   void answer(ApiReply reply) {

@@ -27,6 +27,8 @@ struct ServerOptions {
   std::size_t seed_bytes = 0;
   // Stop cleanly on SIGINT/SIGTERM (the binary); off for servers embedded in tests.
   bool handle_signals = false;
+  // One line on stdout per write request (--log-writes): "write METHOD STATUS TARGET USER-AGENT".
+  bool log_writes = false;
 };
 
 class Server {

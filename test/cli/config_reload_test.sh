@@ -64,7 +64,7 @@ wait_for 10 logged '"msg":"SIGHUP: reloading the config' || fail "no SIGHUP line
 wait_for 10 logged '"msg":"source removed from the configuration' || fail "source a was not removed"
 wait_for 10 logged '"change":"reconcile.dryRun: false -> true (live)"' || fail "dryRun change not applied"
 drift b1
-wait_for 10 logged '"msg":"corrected","key":"ConfigMap default/b1".*"dryRun":"true"' ||
+wait_for 10 logged '"msg":"corrected","resource":"configmaps","namespace":"default","name":"b1".*"dryRun":"true"' ||
   fail "the dry run did not report b1's drift: $(tail -n 3 "$dir/steward.log")"
 is b1 drifted || fail "dryRun on, yet b1 was corrected"
 is a1 blue || fail "a1 of the removed source was touched: $(color a1)"

@@ -43,7 +43,7 @@ until_true() {  # until_true TENTHS COMMAND...: polls every 0.1 s, at most TENTH
 }
 is_color() { [ "$(color "$1")" = "$2" ]; }
 logged() { grep -q "$2" "$dir/$1.log"; }  # logged REPLICA PATTERN
-writes() { grep -c '"msg":"\(created\|corrected\|pruned\)"' "$dir/$1.log"; }
+writes() { grep -c '"logger":"reconcile","msg":"audit"' "$dir/$1.log"; }  # applies and deletes sent
 identity() { sed -n 's/.*"msg":"leader election: campaigning".*"identity":"\([^"]*\)".*/\1/p' "$dir/$1.log"; }
 port() {  # port REPLICA metrics|probes
   grep -o "\"$2\":\"[0-9]*\"" "$dir/$1.log" | head -n1 | grep -o '[0-9]*'
@@ -107,9 +107,9 @@ until_true 300 ready $leader || fail "the leader is not ready"
 api PATCH /api/v1/namespaces/default/configmaps/le-a '{"data":{"color":"red"}}' \
   application/merge-patch+json > /dev/null
 until_true 300 is_color le-a blue || fail "the drift was not corrected"
-until_true 100 logged $leader '"msg":"corrected","key":"ConfigMap default/le-a"' ||
+until_true 100 logged $leader '"msg":"corrected","resource":"configmaps","namespace":"default","name":"le-a"' ||
   fail "the leader did not log the correction"
-[ "$(writes $follower)" = 0 ] || fail "the follower wrote: $(grep '"msg":"\(created\|corrected\)"' "$dir/$follower.log")"
+[ "$(writes $follower)" = 0 ] || fail "the follower wrote: $(grep '"logger":"reconcile","msg":"audit"' "$dir/$follower.log")"
 
 # --- kill -9 the leader: the follower takes over within the lease duration, plus margin ---
 eval "kill -9 \$pid_$leader"
@@ -127,7 +127,7 @@ until_true 50 sh -c "[ \"\$(curl -s http://127.0.0.1:$(port $follower metrics)/m
 api PATCH /api/v1/namespaces/default/configmaps/le-a '{"data":{"color":"green"}}' \
   application/merge-patch+json > /dev/null
 until_true 300 is_color le-a blue || fail "the new leader did not correct a new drift"
-until_true 100 logged $follower '"msg":"corrected","key":"ConfigMap default/le-a"' ||
+until_true 100 logged $follower '"msg":"corrected","resource":"configmaps","namespace":"default","name":"le-a"' ||
   fail "the new leader did not log the correction"
 
 # --- SIGTERM: the lease is released, exit 0 ---

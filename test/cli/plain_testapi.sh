@@ -1,5 +1,6 @@
 # Sourced by the CLI tests that drive steward against one steward-testapi over plain HTTP, so curl
-# can look at and change what steward did: `. plain_testapi.sh TESTAPI-BINARY`. Afterwards $server
+# can look at and change what steward did: `. plain_testapi.sh TESTAPI-BINARY [SERVER-FLAG...]`
+# (say --log-writes: its lines go to $dir/testapi.out). Afterwards $server
 # is the server's URL, $token its bearer token and $dir/kubeconfig a kubeconfig for it; $dir is a
 # scratch folder, removed on exit with every process in $pids (the server is one); `fail MESSAGE`
 # counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every 0.1 s until it succeeds
@@ -25,7 +26,7 @@ wait_for() {
 
 real_apiserver=${STEWARD_REAL_APISERVER_KUBECONFIG:+1}
 [ -n "$real_apiserver" ] && { . "$(dirname "${BASH_SOURCE[0]}")/real_apiserver.sh"; return; }
-"$1" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
+"$1" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" "${@:2}" \
   >"$dir/testapi.out" 2>&1 &
 pids+=($!)
 # Up to 60 s: a sanitizer build starts slowly.

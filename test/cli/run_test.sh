@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # steward run against steward-testapi (plain HTTP, so curl can look) or a real kube-apiserver
-# (plain_testapi.sh): --once, --once --dry-run, a bad
-# config, and a Kubernetes ConfigMap-volume update (the atomic ..data symlink swap) picked up by the
-# running daemon.
+# (plain_testapi.sh): --once, --once --dry-run, a bad config, a Kubernetes ConfigMap-volume update
+# (the atomic ..data symlink swap) picked up by the running daemon, and (steward-testapi only: it
+# logs the writes it receives) the audit: one audit line for every write that reached the server.
 set -u
 steward=$1
 testapi=$2
-. "$(dirname "$0")/plain_testapi.sh" "$testapi"
+. "$(dirname "$0")/plain_testapi.sh" "$testapi" --log-writes
 
 color() {  # color NAME: data.color of ConfigMap default/NAME, or <absent>
   local body
@@ -43,8 +43,10 @@ config "$dir/dry.yaml" "$dir/dry" dry
 "$steward" run --once --dry-run --config "$dir/dry.yaml" --kubeconfig "$dir/kubeconfig" \
   > "$dir/dry.log" 2>&1 || fail "--once --dry-run exited $?"
 [ "$(color dry-a)" = "<absent>" ] || fail "--dry-run wrote dry-a"
-grep -q '"msg":"created","key":"ConfigMap default/dry-a".*"dryRun":"true"' "$dir/dry.log" ||
+grep -q '"logger":"reconcile","msg":"created","resource":"configmaps","namespace":"default","name":"dry-a","reconcileID":"[0-9a-f]\{16\}".*"dryRun":"true"' "$dir/dry.log" ||
   fail "--dry-run did not report the create: $(cat "$dir/dry.log")"
+grep -q '"msg":"audit","verb":"apply","action":"create","resource":"configmaps","namespace":"default","name":"dry-a","dryRun":"true","code":"20[01]","result":"success"' "$dir/dry.log" ||
+  fail "--dry-run did not audit its dry-run apply: $(grep audit "$dir/dry.log")"
 
 # A bad config: one line per error with its place, exit 1, nothing started.
 printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: s\n  path: x\nreconcile:\n  worker: 3\n' > "$dir/bad.yaml"
@@ -73,6 +75,44 @@ kill -TERM $daemon
 wait $daemon; rc=$?
 [ $rc -eq 0 ] || fail "daemon exited $rc after SIGTERM"
 grep -q '"msg":"stopped","exitCode":"0"' "$dir/volume.log" || fail "no clean stop logged"
+
+# The audit of a run at debug level with leader election: creates (a cluster-scoped Namespace
+# among them), a drift made with curl and corrected, a prune, their Events, and the Lease
+# acquired, renewed and released. Every write the server saw from steward has exactly one audit
+# line and every reconcile line its resource, namespace, name and reconcileID (audit_check.py).
+# A real kube-apiserver has no log of the writes it received, so there it is skipped.
+if [ -z "$real_apiserver" ]; then
+  mkdir -p "$dir/audit"
+  manifest audit-a blue > "$dir/audit/a.yaml"
+  manifest audit-b blue > "$dir/audit/b.yaml"
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: audit-ns\n' > "$dir/audit/ns.yaml"
+  config "$dir/audit.yaml" "$dir/audit" audit
+  printf 'logging: {level: debug}\nleaderElection: {enabled: true, namespace: default, leaseDuration: 4s, renewDeadline: 3s, retryPeriod: 200ms}\n' \
+    >> "$dir/audit.yaml"
+  writes_before=$(wc -l < "$dir/testapi.out")
+  "$steward" run --config "$dir/audit.yaml" --kubeconfig "$dir/kubeconfig" > "$dir/audit.log" 2>&1 &
+  daemon=$!
+  pids+=($daemon)
+  eventually audit-b blue || fail "the audit run did not create audit-b"
+  curl -sS -o /dev/null -X PATCH -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/merge-patch+json' -d '{"data":{"color":"red"}}' \
+    "$server/api/v1/namespaces/default/configmaps/audit-a"
+  eventually audit-a blue || fail "the audit run did not correct audit-a"
+  rm "$dir/audit/b.yaml"
+  eventually audit-b "<absent>" || fail "the audit run did not prune audit-b"
+  wait_for 30 grep -q '"msg":"audit","verb":"update","action":"renew"' "$dir/audit.log" ||
+    fail "no Lease renewal audited"
+  kill -TERM $daemon
+  wait $daemon; rc=$?
+  [ $rc -eq 0 ] || fail "the audit run exited $rc after SIGTERM"
+  tail -n +$((writes_before + 1)) "$dir/testapi.out" > "$dir/audit.writes"
+  /usr/bin/python3 "$(dirname "$0")/audit_check.py" "$dir/audit.log" "$dir/audit.writes" \
+    apply create update delete || fail "audit lines do not match the server's writes"
+  for action in acquire release; do
+    grep -q "\"level\":\"info\",\"logger\":\"leader\",\"msg\":\"audit\",\"verb\":\"[a-z]*\",\"action\":\"$action\"" "$dir/audit.log" ||
+      fail "no Lease $action audited at info"
+  done
+fi
 
 [ $failures -eq 0 ] && echo "all passed"
 exit $failures

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# No token and no Secret data in anything steward prints: its logs at debug level (both formats),
-# /metrics and /readyz?verbose, while it creates a Secret, corrects drift of it, and reports a broken
-# edit of the Secret's manifest whose bad line holds the secret value.
+# No token and no Secret data in anything steward prints: its logs at debug level (both formats,
+# audit lines included), /metrics and /readyz?verbose, while it creates a Secret, corrects drift of
+# it, and reports a broken edit of the Secret's manifest whose bad line holds the secret value.
 # Against steward-testapi or a real kube-apiserver (plain_testapi.sh).
 # Usage: secrets_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder for a look)
 set -u
@@ -40,11 +40,15 @@ for format in json text; do
     >"$dir/$format/secret.yaml.tmp"
   mv "$dir/$format/secret.yaml.tmp" "$dir/$format/secret.yaml"
   wait_for 60 grep -q 'secret.yaml:' "$dir/$format.log" || fail "$format: the broken edit was not reported"
+  # The leak check below reads the audit lines too: those of the Secret's writes must be there.
   if [ "$format" = text ]; then
     grep -q ' INFO  ' "$dir/$format.log" || fail "text format: no INFO line: $(head -n 3 "$dir/$format.log")"
+    audited=' \[reconcile\] audit verb=apply action=correct resource=secrets namespace=default name=db '
   else
     grep -q '^{"ts":' "$dir/$format.log" || fail "json format: not JSON lines"
+    audited='"logger":"reconcile","msg":"audit","verb":"apply","action":"correct","resource":"secrets","namespace":"default","name":"db",'
   fi
+  grep -q -- "$audited" "$dir/$format.log" || fail "$format: the Secret's correction was not audited"
   ports=$(sed -n 's/.*"serving".*"metrics":"\([0-9]*\)","probes":"\([0-9]*\)".*/\1 \2/p; s/.* serving metrics=\([0-9]*\) probes=\([0-9]*\).*/\1 \2/p' "$dir/$format.log" | head -n 1)
   read -r metrics_port probe_port <<<"$ports"
   if [ -n "${metrics_port:-}" ]; then

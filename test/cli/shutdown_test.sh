@@ -51,7 +51,7 @@ stall() {
 
 # 1. Idle: SIGTERM, exit 0, quickly.
 start "$dir/idle.log" || exit 1
-wait_for 60 grep -q '"key":"ConfigMap default/s5"' "$dir/idle.log" || fail "s5 was not created"
+wait_for 60 grep -q '"resource":"configmaps","namespace":"default","name":"s5"' "$dir/idle.log" || fail "s5 was not created"
 t=$(now)
 kill -TERM $pid
 wait_exit $pid 30; rc=$?

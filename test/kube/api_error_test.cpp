@@ -212,3 +212,15 @@ TEST_CASE("reasons round-trip through their names") {
   CHECK(parse_reason("SomethingNew") == Reason::Unknown);
   CHECK(to_string(Reason::Unknown) == "Unknown");
 }
+
+TEST_CASE("a write's result for audit lines: the status and success, or the code and the reason") {
+  CHECK(write_result(std::nullopt, 201).code == 201);
+  CHECK(write_result(std::nullopt, 201).result == "success");
+  const auto conflict = ApiError::from_response(
+      409, R"({"kind":"Status","status":"Failure","reason":"Conflict","code":409})");
+  CHECK(write_result(conflict, 0).code == 409);
+  CHECK(write_result(conflict, 0).result == "Conflict");
+  CHECK(write_result(ApiError::transport_failure("reset"), 0).code == 0);
+  CHECK(write_result(ApiError::transport_failure("reset"), 0).result == "Network");
+  CHECK(reason_label(ApiError::from_response(500, "oops")) == "InternalError");
+}

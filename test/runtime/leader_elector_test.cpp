@@ -420,3 +420,10 @@ TEST_CASE("times are written as Kubernetes MicroTime") {
   CHECK(runtime::format_micro_time(epoch + std::chrono::seconds(1136214245)) ==
         "2006-01-02T15:04:05.000000Z");
 }
+
+TEST_CASE("a Lease write is named by the holder before and after it: acquire, renew, takeover, release") {
+  CHECK(runtime::lease_write_action("", "a") == "acquire");
+  CHECK(runtime::lease_write_action("a", "a") == "renew");
+  CHECK(runtime::lease_write_action("b", "a") == "takeover");
+  CHECK(runtime::lease_write_action("a", "") == "release");
+}
