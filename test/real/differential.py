@@ -539,9 +539,13 @@ def run_sequence(both, report, skip_compaction_reason):
     ]
     for item, method, path, body, ctype in writes:
         both.call(item, method, path, body, ctype or "application/json")
-    report.compare("watch from the list's resourceVersion: events", wa.read_all("watch events"), wb.read_all("watch events"))
-    report.compare("watch with a labelSelector: events", swa.read_all("selector watch events"),
-                   swb.read_all("selector watch events"))
+    # These two streams stay open (timeoutSeconds=60) and end when nothing came for `quiet`
+    # seconds: 5, not 2, because on a loaded machine (CI on 2 cores) a real server's events can
+    # lag the writes by more than 2 s (the suite failed once in a parallel run, output not kept).
+    report.compare("watch from the list's resourceVersion: events", wa.read_all("watch events", quiet=5.0),
+                   wb.read_all("watch events", quiet=5.0))
+    report.compare("watch with a labelSelector: events", swa.read_all("selector watch events", quiet=5.0),
+                   swb.read_all("selector watch events", quiet=5.0))
     la, lb = both.call("list after the watched writes", "GET", cm, view=list_meta)
     # A watch from "0" starts with the current state as ADDED events; one without a version too.
     r0a = both.a.watch(cm + "?watch=1&timeoutSeconds=1&resourceVersion=0")
