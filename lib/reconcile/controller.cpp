@@ -367,6 +367,13 @@ void Controller::worker() {
   while (!leaving()) {
     auto key = queue_.get();
     if (!key) return;
+    if (queue_.shutting_down()) {
+      // stop(): the queue would still hand out every queued key (client-go's semantics), and a
+      // burst of hundreds, throttled, outlasts any shutdown deadline. Only reconciles already
+      // running finish; the next start reconciles everything again anyway.
+      queue_.done(*key);
+      return;
+    }
     ++in_flight_;
     Outcome outcome;
     try {

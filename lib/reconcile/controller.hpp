@@ -10,7 +10,8 @@
 // Each worker thread takes a key, runs the reconcile coroutine on the I/O threads and waits for it
 // (the queue guarantees one reconcile per key at a time), then acts on the outcome: success forgets
 // the key's failures; transient errors and waiting come back with rate-limited backoff; permanent
-// errors come back only after the slowest backoff, so they cannot hot-loop.
+// errors come back only after the slowest backoff, so they cannot hot-loop. stop() lets the
+// reconciles that are running finish and drops the queued keys.
 //
 // Prune is allowed for a source only when it is configured with prune, its most recent load
 // succeeded, and that load would not delete more than `prune_fraction` of the source's managed
