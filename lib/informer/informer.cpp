@@ -43,6 +43,8 @@ Informer::HandlerId Informer::add_handlers(ResourceEventHandlers handlers) {
     if (entry->handlers.on_add) {
       for (const auto& object : self->store_.list()) entry->handlers.on_add(object);
     }
+    // on_synced() runs on this strand too: it either saw this entry ready or set synced_ before.
+    if (self->synced_ && entry->handlers.on_synced) entry->handlers.on_synced();
     std::lock_guard guard(self->handlers_mu_);
     entry->ready = true;
   });
@@ -128,6 +130,9 @@ void Informer::on_delete(const ObjectPtr& object) {
 void Informer::on_synced() {
   synced_ = true;
   if (options_.metrics) options_.metrics->synced(options_.resource, true);
+  for (const auto& entry : ready_handlers()) {
+    if (entry->handlers.on_synced) entry->handlers.on_synced();
+  }
 }
 
 void Informer::on_watch_event(std::string_view type) {

@@ -7,7 +7,8 @@
 //   * Handlers added after the informer started first get every cached object as an add.
 //   * Every `resync` period the cached objects are re-delivered as updates (old == new), so a
 //     reconciler that missed or dropped something gets another chance.
-//   * has_synced() is true once the first list has been delivered to the handlers.
+//   * has_synced() is true once the first list has been delivered to the handlers, and each
+//     handler's on_synced is called then (a reconciler's keys that waited for the cache go now).
 //
 // Lifetime: create with std::make_shared; start() keeps it alive until its coroutines end after
 // stop(). Handlers run on an I/O thread: they must be quick (steward's only enqueue a key).
@@ -33,6 +34,8 @@ struct ResourceEventHandlers {
   std::function<void(const ObjectPtr&)> on_add;
   std::function<void(const ObjectPtr& old_object, const ObjectPtr& new_object)> on_update;
   std::function<void(const ObjectPtr&)> on_delete;
+  // Once the first list has been delivered (at once, after the replay, for handlers added later).
+  std::function<void()> on_synced;
 };
 
 struct InformerOptions {

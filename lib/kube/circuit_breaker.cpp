@@ -1,5 +1,7 @@
 #include "kube/circuit_breaker.hpp"
 
+#include <algorithm>
+
 namespace steward::kube {
 
 CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options, const base::Clock& clock)
@@ -11,7 +13,7 @@ bool CircuitBreaker::allow() {
     case State::closed:
       return true;
     case State::open:
-      if (clock_.now() - opened_at_ < options_.open_for) return false;
+      if (clock_.now() - opened_at_ < open_period_) return false;
       move_to(State::half_open);
       probe_in_flight_ = true;
       return true;
@@ -49,6 +51,11 @@ CircuitBreaker::State CircuitBreaker::state() const {
 }
 
 void CircuitBreaker::move_to(State next) {
+  if (next == State::open) {
+    open_period_ = state_ == State::half_open
+                       ? std::min<base::Clock::duration>(2 * open_period_, options_.max_open_for)
+                       : options_.open_for;
+  }
   state_ = next;
   consecutive_failures_ = 0;
   probe_successes_ = 0;

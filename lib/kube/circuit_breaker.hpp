@@ -3,9 +3,17 @@
 // probe find out when it is back. One per server. A state machine:
 //
 //   closed     requests flow. `failure_threshold` consecutive failures -> open.
-//   open       requests fail fast (no network) for `open_for`; then the next request -> half_open.
-//   half_open  one probe request at a time. A failure -> open (for another `open_for`);
+//   open       requests fail fast (no network) for the open period; then the next request ->
+//              half_open. The period is `open_for` when the breaker opens, and doubles after each
+//              failed probe up to `max_open_for`.
+//   half_open  one probe request at a time. A failure -> open (for the doubled period);
 //              `successes_to_close` successes in a row -> closed.
+//
+// The growing period keeps a long outage to one probe per `max_open_for` while a short one (an
+// API server restart) is noticed within about its own length: with a fixed 30 s, steward stayed
+// blind for up to 30 s after the server was back, and the callers' own backoffs, grown by the
+// fail-fast answers meanwhile, added more (test/cli/unreachable_start_test.sh: a server that came
+// up 4 s into an outage at start was noticed 38 s later; now within about 2 s).
 //
 // A failure is what says the server is unwell: no response, 429, 5xx. Other 4xx are the request's
 // fault and count as successes. Thread-safe.
@@ -19,7 +27,8 @@ namespace steward::kube {
 
 struct CircuitBreakerOptions {
   int failure_threshold = 5;                             // consecutive failures that open it
-  base::Clock::duration open_for = std::chrono::seconds(30);  // fail-fast time before a probe
+  base::Clock::duration open_for = std::chrono::seconds(1);       // first fail-fast period
+  base::Clock::duration max_open_for = std::chrono::seconds(30);  // longest, after failed probes
   int successes_to_close = 2;                            // probe successes that close it again
 };
 
@@ -51,6 +60,7 @@ class CircuitBreaker {
   int probe_successes_ = 0;          // half_open: successes in a row
   bool probe_in_flight_ = false;     // half_open: a probe was admitted and has not reported
   base::Clock::time_point opened_at_{};
+  base::Clock::duration open_period_{};  // open: how long this time
 };
 
 std::string_view to_string(CircuitBreaker::State state);

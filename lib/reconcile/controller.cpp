@@ -304,7 +304,8 @@ void Controller::update_subscriptions(const desired::DesiredState& state) {
                                               const informer::ObjectPtr& object) {
                             enqueue(key_of(*object));
                           },
-                          .on_delete = add})};
+                          .on_delete = add,
+                          .on_synced = [this, group_kind = it->first] { wake(group_kind); }})};
   }
   // Kinds no longer desired keep their informer while it still caches objects of steward's (they
   // may have to be pruned); the next update after they are gone releases it.
@@ -373,6 +374,13 @@ void Controller::worker() {
   while (!leaving()) {
     auto key = queue_.get();
     if (!key) return;
+    if (queue_.shutting_down()) {
+      // stop(): the queue would still hand out every queued key (client-go's semantics), and a
+      // burst of hundreds, throttled, outlasts any shutdown deadline. Only reconciles already
+      // running finish; the next start reconciles everything again anyway.
+      queue_.done(*key);
+      return;
+    }
     ++in_flight_;
     Outcome outcome;
     const std::string reconcile_id = next_reconcile_id();
@@ -407,7 +415,11 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
       break;
     case Result::kWaiting:
       log().debug("waiting", {{"detail", outcome.detail}});
-      queue_.add_rate_limited(key);
+      if (outcome.waits_for_cache) {
+        park(key);
+      } else {
+        queue_.add_rate_limited(key);
+      }
       break;
     case Result::kTransientError:
       log().warn("reconcile failed; retrying", {{"error", outcome.detail}});
@@ -442,6 +454,28 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
     reload_pending_.erase(reload_source);
   }
   if (outcome.result == Result::kPruned) update_subscriptions(*store_.current());
+}
+
+void Controller::park(const desired::ObjectKey& key) {
+  const GroupKind group_kind{key.group, key.kind};
+  {
+    std::lock_guard lock(mu_);
+    parked_[group_kind].insert(key);
+  }
+  // The cache may have synced since the reconciler looked: then its wake-up has run already.
+  if (find(key).synced) wake(group_kind);
+}
+
+void Controller::wake(const GroupKind& group_kind) {
+  std::set<desired::ObjectKey> keys;
+  {
+    std::lock_guard lock(mu_);
+    const auto parked = parked_.find(group_kind);
+    if (parked == parked_.end()) return;
+    keys = std::move(parked->second);
+    parked_.erase(parked);
+  }
+  for (const auto& key : keys) enqueue(key);
 }
 
 ControllerStatus Controller::status() const {

@@ -9,8 +9,10 @@
 //
 // Each worker thread takes a key, runs the reconcile coroutine on the I/O threads and waits for it
 // (the queue guarantees one reconcile per key at a time), then acts on the outcome: success forgets
-// the key's failures; transient errors and waiting come back with rate-limited backoff; permanent
-// errors come back only after the slowest backoff, so they cannot hot-loop.
+// the key's failures; transient errors and waiting come back with rate-limited backoff, except a
+// key waiting for its kind's cache, which comes back when that cache syncs; permanent errors come
+// back only after the slowest backoff, so they cannot hot-loop. stop() lets the reconciles that
+// are running finish and drops the queued keys.
 //
 // Prune is allowed for a source only when it is configured with prune, its most recent load
 // succeeded, and that load would not delete more than `prune_fraction` of the source's managed
@@ -154,6 +156,13 @@ class Controller : private LiveView {
   // Whether pruning `source` now would stay within its fraction (caller holds mu_).
   bool within_prune_fraction(const SourceOptions& source) const;
   void enqueue(const desired::ObjectKey& key) { queue_.add(key); }
+  using GroupKind = std::pair<std::string, std::string>;
+  // A key waiting for its kind's cache is parked until that cache syncs (wake), rather than
+  // retried with a per-key backoff that grows for as long as the cache is missing: after an API
+  // server outage of minutes at start it would otherwise be created minutes after the sync, and
+  // hundreds of waiting keys would drain the queue's token bucket for every other retry.
+  void park(const desired::ObjectKey& key);
+  void wake(const GroupKind& group_kind);
   void worker();
   void start_workers();  // with mu_ held
   void finish(const desired::ObjectKey& key, const Outcome& outcome);
@@ -183,7 +192,8 @@ class Controller : private LiveView {
     std::string api_version;
     informer::InformerManager::SubscriptionId subscription = 0;
   };
-  std::map<std::pair<std::string, std::string>, Watched> watched_;
+  std::map<GroupKind, Watched> watched_;
+  std::map<GroupKind, std::set<desired::ObjectKey>> parked_;  // keys waiting for the kind's cache
   // Per source, the fraction guard's verdict on its current load: unset until judged (at the
   // first prune question once every cache has synced), reset by each accepted load.
   mutable std::map<std::string, bool, std::less<>> prune_allowed_;

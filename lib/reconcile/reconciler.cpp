@@ -171,11 +171,15 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key,
   Outcome outcome;
   if (!live.type) {
     // Not served: a CRD not created yet (wait for it), or a kind that went away with its objects.
-    outcome = desired ? Outcome{Result::kWaiting, "kind " + api_version + "/" + key.kind +
-                                                      " is not served yet"}
+    outcome = desired ? Outcome{.result = Result::kWaiting,
+                                .detail = "kind " + api_version + "/" + key.kind +
+                                          " is not served yet",
+                                .waits_for_cache = true}
                       : Outcome{Result::kInSync, "kind not served"};
   } else if (!live.synced) {
-    outcome = {Result::kWaiting, "cache of " + live.type->qualified_resource() + " not synced"};
+    outcome = {.result = Result::kWaiting,
+               .detail = "cache of " + live.type->qualified_resource() + " not synced",
+               .waits_for_cache = true};
   } else if (desired) {
     if (desired->scope_unknown && live.type->namespaced && key.ns.empty()) {
       // Loaded before discovery knew the kind: its namespace is not defaulted yet, and the key

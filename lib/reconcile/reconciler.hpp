@@ -77,6 +77,9 @@ struct Outcome {
   // Waiting on a desired object loaded before discovery knew its kind: its source must be loaded
   // again now that the kind is known.
   bool needs_reload = false;
+  // Waiting for the kind's cache (its kind not served yet, or its first list not done): the key is
+  // reconciled again when that cache syncs, not after a backoff that grew while it waited.
+  bool waits_for_cache = false;
   // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
   // Event regards it), whether it was a server-side dry run, and, if it failed, the Status reason
   // (Conflict, Forbidden, ...; Network when there was no response).

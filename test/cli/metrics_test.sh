@@ -11,8 +11,6 @@ steward=$1
 for tool in promtool prometheus; do
   command -v $tool >/dev/null || { echo "FAIL: $tool not on PATH (scripts/setup installs prometheus)"; exit 1; }
 done
-# A free loopback port (the kernel picks it; released at once for the server that needs it).
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 mkdir -p "$dir/manifests"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scraped}\ndata: {color: blue}\n' \

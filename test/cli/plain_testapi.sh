@@ -1,15 +1,24 @@
 # Sourced by the CLI tests that drive steward against one steward-testapi over plain HTTP, so curl
-# can look at and change what steward did: `. plain_testapi.sh TESTAPI-BINARY [SERVER-FLAG...]`
-# (say --log-writes: its lines go to $dir/testapi.out). Afterwards $server
-# is the server's URL, $token its bearer token and $dir/kubeconfig a kubeconfig for it; $dir is a
-# scratch folder, removed on exit with every process in $pids (the server is one); `fail MESSAGE`
-# counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every 0.1 s until it succeeds
-# (false after SECONDS). A $token set before sourcing is the server's token; KEEP=1 keeps $dir.
+# can look at and change what steward did:
+# `. plain_testapi.sh TESTAPI-BINARY [--later] [SERVER-FLAG...]` (say --log-writes: its lines go to
+# $dir/testapi.out). Afterwards $server is the server's URL, $token its bearer token and
+# $dir/kubeconfig a kubeconfig for it; with --later nothing is started until the test calls
+# `start_testapi HOST:PORT` (a test of a server that is not there yet). $dir is a scratch folder,
+# removed on exit with every process in $pids (the server is one, also in $testapi_pid). A $token
+# set before sourcing is the server's token; KEEP=1 keeps $dir.
 # With STEWARD_REAL_APISERVER_KUBECONFIG set, the same against that real kube-apiserver instead
 # (real_apiserver.sh), and $real_apiserver is 1.
+# Helpers: `fail MESSAGE` counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every
+# 0.1 s until it succeeds (false after SECONDS); the others say what they do where they are.
 dir=$(mktemp -d)
 failures=0
 token=${token:-t0ken}
+testapi=$1
+testapi_later=0
+testapi_flags=()
+for arg in "${@:2}"; do
+  if [ "$arg" = --later ]; then testapi_later=1; else testapi_flags+=("$arg"); fi
+done
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pids=()
 cleanup() {
@@ -23,13 +32,66 @@ wait_for() {
   for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
   return 1
 }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }  # elapsed SINCE
+# wait_exit PID SECONDS: the exit status of PID, or 124 if it is still running after SECONDS.
+wait_exit() {
+  wait_for "$2" eval '! kill -0 '"$1"' 2>/dev/null' || return 124
+  wait "$1"
+}
+# A free loopback port (the kernel picks it; released at once for the server that needs it).
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# api METHOD PATH [BODY [CONTENT-TYPE]]: a request to the server with $token; prints the answer.
+api() {
+  curl -sS -X "$1" -H "Authorization: Bearer $token" \
+    -H "Content-Type: ${4:-application/json}" ${3:+--data "$3"} "$server$2"
+}
+# serving_port LOG metrics|probes: the port that steward's "serving" line in LOG names.
+serving_port() { grep -m1 '"msg":"serving"' "$1" | grep -o "\"$2\":\"[0-9]*\"" | grep -o '[0-9]\+'; }
+# metric PORT SAMPLE: the sum of the /metrics samples on PORT whose line starts with SAMPLE (a name,
+# or a name and the start of its labels), 0 when there is none.
+metric() {
+  curl -sS "http://127.0.0.1:$1/metrics" |
+    awk -v p="$2" 'index($0, p) == 1 { sum += $NF } END { printf "%d\n", sum }'
+}
+# write_kubeconfig FILE SERVER USER-FIELDS: a kubeconfig for SERVER whose user has USER-FIELDS
+# (a YAML flow mapping's inside: `token: T` or `tokenFile: PATH`), context namespace default.
+write_kubeconfig() {
+  printf 'apiVersion: v1\nkind: Config\nclusters:\n- {name: c, cluster: {server: "%s"}}\nusers:\n- {name: u, user: {%s}}\ncontexts:\n- {name: c, context: {cluster: c, user: u, namespace: default}}\ncurrent-context: c\n' \
+    "$2" "$3" >"$1"
+}
+# steward_config FILE SOURCE-PATH [MORE-YAML]: a StewardConfig with one source, s, at SOURCE-PATH,
+# a 100 ms debounce, /metrics and the probes on free loopback ports, and MORE-YAML lines.
+steward_config() {
+  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- {name: s, path: %s}\nreconcile: {debounce: 100ms}\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n%s' \
+    "$2" "${3:+$3
+}" >"$1"
+}
+# run_steward CONFIG KUBECONFIG: `$steward run` in the background, logging to $log
+# ($dir/steward.log); sets $pid, then $metrics and $probes (ports) once it serves.
+run_steward() {
+  log=$dir/steward.log
+  "$steward" run --config "$1" --kubeconfig "$2" >"$log" 2>&1 &
+  pid=$!
+  pids+=($pid)
+  wait_for 60 grep -q '"msg":"serving"' "$log" || { fail "steward did not serve: $(tail -n 3 "$log")"; exit 1; }
+  metrics=$(serving_port "$log" metrics)
+  probes=$(serving_port "$log" probes)
+}
+probe() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$probes$1"; }  # probe PATH: its status
 
+# start_testapi [HOST:PORT]: steward-testapi in the background on HOST:PORT (default: a free
+# port), with $token; sets $server and $testapi_pid once it listens, and writes $dir/kubeconfig.
+start_testapi() {
+  "$testapi" --listen "${1:-127.0.0.1:0}" --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
+    "${testapi_flags[@]}" >"$dir/testapi.out" 2>&1 &
+  testapi_pid=$!
+  pids+=($testapi_pid)
+  # Up to 60 s: a sanitizer build starts slowly.
+  wait_for 60 grep -qs '^listening ' "$dir/testapi.out"
+  server=$(sed -n 's/^listening //p' "$dir/testapi.out")
+  [ -n "$server" ] || { echo "FAIL: steward-testapi did not start: $(cat "$dir/testapi.out")"; exit 1; }
+}
 real_apiserver=${STEWARD_REAL_APISERVER_KUBECONFIG:+1}
 [ -n "$real_apiserver" ] && { . "$(dirname "${BASH_SOURCE[0]}")/real_apiserver.sh"; return; }
-"$1" --listen 127.0.0.1:0 --plain --token $token --kubeconfig-out "$dir/kubeconfig" "${@:2}" \
-  >"$dir/testapi.out" 2>&1 &
-pids+=($!)
-# Up to 60 s: a sanitizer build starts slowly.
-for _ in $(seq 1 600); do grep -q '^listening ' "$dir/testapi.out" && break; sleep 0.1; done
-server=$(sed -n 's/^listening //p' "$dir/testapi.out")
-[ -n "$server" ] || { echo "FAIL: steward-testapi did not start"; exit 1; }
+[ $testapi_later = 1 ] || start_testapi

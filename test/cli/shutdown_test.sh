@@ -7,14 +7,7 @@ set -u
 steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2"
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-faults() { curl -sS -o /dev/null -H "Authorization: Bearer $token" -X POST "$server/_testapi/faults" -d "$1"; }
-# wait_exit PID SECONDS: the exit status of PID, or 124 if it is still running after SECONDS.
-wait_exit() {
-  wait_for "$2" eval '! kill -0 '"$1"' 2>/dev/null' || return 124
-  wait "$1"
-}
+faults() { api POST /_testapi/faults "$1" >/dev/null; }
 
 mkdir -p "$dir/m"
 for i in 1 2 3 4 5; do

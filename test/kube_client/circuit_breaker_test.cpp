@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "kube/circuit_breaker.hpp"
 
 using namespace std::chrono_literals;
@@ -24,7 +26,7 @@ TEST_CASE("the breaker opens after 5 consecutive failures and then fails fast") 
   fail(breaker, 1);
   CHECK(breaker.state() == State::open);
   CHECK_FALSE(breaker.allow());
-  clock.advance(29s);
+  clock.advance(999ms);
   CHECK_FALSE(breaker.allow());
 }
 
@@ -38,11 +40,11 @@ TEST_CASE("a success in between resets the failure count") {
   CHECK(breaker.state() == State::closed);
 }
 
-TEST_CASE("after 30 s one probe at a time, and two successes close it") {
+TEST_CASE("after 1 s one probe at a time, and two successes close it") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
   fail(breaker, 5);
-  clock.advance(30s);
+  clock.advance(1s);
   REQUIRE(breaker.allow());  // the probe
   CHECK(breaker.state() == State::half_open);
   CHECK_FALSE(breaker.allow());  // a second request while the probe is out
@@ -54,16 +56,45 @@ TEST_CASE("after 30 s one probe at a time, and two successes close it") {
   CHECK(breaker.allow());
 }
 
-TEST_CASE("a failed probe opens the breaker for another full period") {
+namespace {
+// The breaker is open: how long until it lets a probe through (1 ms steps, at most a minute).
+std::chrono::milliseconds until_probe(FakeClock& clock, CircuitBreaker& breaker) {
+  std::chrono::milliseconds waited{0};
+  while (!breaker.allow() && waited < 60s) {
+    clock.advance(1ms);
+    waited += 1ms;
+  }
+  return waited;
+}
+}  // namespace
+
+TEST_CASE("each failed probe doubles the open period, up to 30 s") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
   fail(breaker, 5);
-  clock.advance(30s);
+  std::vector<long> periods;
+  for (int i = 0; i < 7; ++i) {
+    periods.push_back(static_cast<long>(until_probe(clock, breaker).count()));
+    REQUIRE(breaker.state() == State::half_open);
+    breaker.record(false);
+    REQUIRE(breaker.state() == State::open);
+  }
+  CHECK(periods == std::vector<long>{1000, 2000, 4000, 8000, 16000, 30000, 30000});
+}
+
+TEST_CASE("a breaker that closed again starts from the shortest open period") {
+  FakeClock clock;
+  CircuitBreaker breaker({}, clock);
+  fail(breaker, 5);
+  for (int i = 0; i < 3; ++i) {  // open periods of 1, 2 and 4 s
+    until_probe(clock, breaker);
+    breaker.record(false);
+  }
+  until_probe(clock, breaker);
+  breaker.record(true);
   REQUIRE(breaker.allow());
-  breaker.record(false);
-  CHECK(breaker.state() == State::open);
-  clock.advance(29s);
-  CHECK_FALSE(breaker.allow());
-  clock.advance(1s);
-  CHECK(breaker.allow());
+  breaker.record(true);
+  REQUIRE(breaker.state() == State::closed);
+  fail(breaker, 5);
+  CHECK(until_probe(clock, breaker) == 1s);
 }
