@@ -273,6 +273,18 @@ std::optional<std::string> apply_defaults(const ResourceType& type, json::Value&
     }
     set_default(spec, "sessionAffinity", "None");
     if (!obj.find("status")) obj["status"]["loadBalancer"] = json::Value::object();
+  } else if (type.group == "rbac.authorization.k8s.io" &&
+             (k == "RoleBinding" || k == "ClusterRoleBinding")) {
+    // rbac/v1 defaults: roleRef.apiGroup, and each subject's apiGroup by its kind ("" for a
+    // ServiceAccount, omitted as empty, the RBAC group for User and Group).
+    if (json::Value* ref = obj.find("roleRef"); ref && ref->is_object() && ref->str("apiGroup").empty())
+      (*ref)["apiGroup"] = "rbac.authorization.k8s.io";
+    if (json::Value* subjects = obj.find("subjects"); subjects && subjects->is_array()) {
+      for (auto& s : subjects->as_array()) {
+        if (!s.is_object() || !s.str("apiGroup").empty()) continue;
+        if (s.str("kind") == "User" || s.str("kind") == "Group") s["apiGroup"] = "rbac.authorization.k8s.io";
+      }
+    }
   } else if (k == "Event" && type.group == "events.k8s.io") {
     set_default(obj, "eventTime", nullptr);
     set_default(obj, "deprecatedSource", json::Value::object());
