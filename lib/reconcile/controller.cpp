@@ -4,24 +4,13 @@
 #include <boost/asio/use_future.hpp>
 #include <algorithm>
 
+#include "desired/apply_order.hpp"
 #include "kube/resource.hpp"
 #include "observe/log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
 namespace {
-
-// Apply order for new objects (issue: Namespaces and CRDs first, then ServiceAccounts and RBAC,
-// then the rest): the queue is FIFO, so enqueueing by tier applies in that order. An object that
-// still races ahead of its namespace gets a 404 for the namespace, which is transient and retried.
-int tier(const desired::ObjectKey& key) {
-  if (key.kind == "Namespace" || key.kind == "CustomResourceDefinition") return 0;
-  if (key.kind == "ServiceAccount" || key.kind == "Role" || key.kind == "ClusterRole" ||
-      key.kind == "RoleBinding" || key.kind == "ClusterRoleBinding") {
-    return 1;
-  }
-  return 2;
-}
 
 EventRecorderOptions event_options(const ControllerOptions& options) {
   EventRecorderOptions events = options.events;
@@ -229,9 +218,12 @@ void Controller::on_update(const desired::StoreUpdate& update) {
       if (update.current->find(key) == nullptr) retry.push_back(key);
     }
   }
+  // New keys by apply tier (the queue is FIFO): the reconciler holds back the creates that would
+  // still come too early (create_order.hpp).
   std::vector<desired::ObjectKey> keys = update.diff.added;
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
+  std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return desired::apply_tier(a) < desired::apply_tier(b);
+  });
   for (const auto& key : keys) enqueue(key);
   for (const auto& key : update.diff.changed) enqueue(key);
   for (const auto& key : update.diff.removed) enqueue(key);
