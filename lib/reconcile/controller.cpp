@@ -21,6 +21,16 @@ EventRecorderOptions event_options(const ControllerOptions& options) {
 // How long stop() lets Event writes in flight finish: they hold the client, which must outlive them.
 constexpr std::chrono::seconds kEventDrainTimeout{5};
 
+// The first error of a source's latest load, for status lines: "a.yaml:3:7: ..." (+ how many more).
+std::string first_error(const desired::SourceStatus& status) {
+  if (status.errors.empty()) return {};
+  std::string text = status.errors.front().to_string();
+  if (status.errors.size() > 1) {
+    text += " (and " + std::to_string(status.errors.size() - 1) + " more)";
+  }
+  return text;
+}
+
 bool failed(Result result) {
   return result == Result::kWaiting || result == Result::kTransientError ||
          result == Result::kPermanentError;
@@ -433,7 +443,13 @@ ControllerStatus Controller::status() const {
     const auto s = store_.status(source.spec.name);
     if (!s || !s->loaded) {
       status.sources_loaded = false;
-      status.not_ready.push_back("source " + source.spec.name + ": not loaded");
+      const std::string error = s ? first_error(*s) : std::string();
+      status.not_ready.push_back("source " + source.spec.name + ": not loaded" +
+                                 (error.empty() ? "" : ": " + error));
+    } else if (!s->last_load_ok) {
+      status.load_failures.push_back("source " + source.spec.name +
+                                     ": the latest load failed, the last good state stays in "
+                                     "force: " + first_error(*s));
     }
   }
   status.informers_synced = informers_.synced();
