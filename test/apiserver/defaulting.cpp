@@ -181,6 +181,10 @@ json::Value zero_object(const ResourceType& type) {
   if (type.group.empty() && (k == "Namespace")) return parse(R"({"spec":{},"status":{}})");
   if (type.group.empty() && k == "Service") return parse(R"({"spec":{},"status":{"loadBalancer":{}}})");
   if (type.group == "coordination.k8s.io" && k == "Lease") return parse(R"({"spec":{}})");
+  if (type.group == "rbac.authorization.k8s.io" && (k == "RoleBinding" || k == "ClusterRoleBinding"))
+    return parse(R"({"roleRef":{"apiGroup":"","kind":"","name":""}})");
+  if (type.group == "rbac.authorization.k8s.io" && (k == "Role" || k == "ClusterRole"))
+    return parse(R"({"rules":null})");
   if (type.group.empty() && k == "Event")
     return parse(R"({"involvedObject":{},"source":{},"firstTimestamp":null,"lastTimestamp":null,)"
                  R"("eventTime":null,"reportingComponent":"","reportingInstance":""})");
