@@ -373,11 +373,19 @@ int run(const RunFlags& flags) {
                                " s (every API call it makes has a deadline; it is stuck)";
                       }}},
          .readyz = {
+             // Fails only while a source has never loaded. A failed reload leaves the last good
+             // state in force, and the loop keeps the cluster to it: still ready, but ?verbose
+             // says which source and where its error is.
              {"desired-state",
               [&controller]() -> std::optional<std::string> {
                 const auto status = controller.status();
                 if (status.sources_loaded) return std::nullopt;
                 return join(status.not_ready);
+              },
+              [&controller]() -> std::optional<std::string> {
+                const auto status = controller.status();
+                if (status.load_failures.empty()) return std::nullopt;
+                return join(status.load_failures);
               }},
              {"informers",
               [&controller]() -> std::optional<std::string> {

@@ -4,6 +4,7 @@
 #include <boost/asio/use_future.hpp>
 #include <algorithm>
 
+#include "desired/apply_order.hpp"
 #include "kube/resource.hpp"
 #include "observe/log.hpp"
 #include "reconcile/reconcile_log.hpp"
@@ -17,18 +18,6 @@ namespace {
 const observe::Logger kLog{"controller"};
 const observe::Logger kDesiredLog{"desired"};
 
-// Apply order for new objects (issue: Namespaces and CRDs first, then ServiceAccounts and RBAC,
-// then the rest): the queue is FIFO, so enqueueing by tier applies in that order. An object that
-// still races ahead of its namespace gets a 404 for the namespace, which is transient and retried.
-int tier(const desired::ObjectKey& key) {
-  if (key.kind == "Namespace" || key.kind == "CustomResourceDefinition") return 0;
-  if (key.kind == "ServiceAccount" || key.kind == "Role" || key.kind == "ClusterRole" ||
-      key.kind == "RoleBinding" || key.kind == "ClusterRoleBinding") {
-    return 1;
-  }
-  return 2;
-}
-
 EventRecorderOptions event_options(const ControllerOptions& options) {
   EventRecorderOptions events = options.events;
   if (events.registry == nullptr) events.registry = options.registry;
@@ -37,6 +26,16 @@ EventRecorderOptions event_options(const ControllerOptions& options) {
 
 // How long stop() lets Event writes in flight finish: they hold the client, which must outlive them.
 constexpr std::chrono::seconds kEventDrainTimeout{5};
+
+// The first error of a source's latest load, for status lines: "a.yaml:3:7: ..." (+ how many more).
+std::string first_error(const desired::SourceStatus& status) {
+  if (status.errors.empty()) return {};
+  std::string text = status.errors.front().to_string();
+  if (status.errors.size() > 1) {
+    text += " (and " + std::to_string(status.errors.size() - 1) + " more)";
+  }
+  return text;
+}
 
 bool failed(Result result) {
   return result == Result::kWaiting || result == Result::kTransientError ||
@@ -235,9 +234,12 @@ void Controller::on_update(const desired::StoreUpdate& update) {
       if (update.current->find(key) == nullptr) retry.push_back(key);
     }
   }
+  // New keys by apply tier (the queue is FIFO): the reconciler holds back the creates that would
+  // still come too early (create_order.hpp).
   std::vector<desired::ObjectKey> keys = update.diff.added;
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return tier(a) < tier(b); });
+  std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return desired::apply_tier(a) < desired::apply_tier(b);
+  });
   for (const auto& key : keys) enqueue(key);
   for (const auto& key : update.diff.changed) enqueue(key);
   for (const auto& key : update.diff.removed) enqueue(key);
@@ -485,7 +487,13 @@ ControllerStatus Controller::status() const {
     const auto s = store_.status(source.spec.name);
     if (!s || !s->loaded) {
       status.sources_loaded = false;
-      status.not_ready.push_back("source " + source.spec.name + ": not loaded");
+      const std::string error = s ? first_error(*s) : std::string();
+      status.not_ready.push_back("source " + source.spec.name + ": not loaded" +
+                                 (error.empty() ? "" : ": " + error));
+    } else if (!s->last_load_ok) {
+      status.load_failures.push_back("source " + source.spec.name +
+                                     ": the latest load failed, the last good state stays in "
+                                     "force: " + first_error(*s));
     }
   }
   status.informers_synced = informers_.synced();

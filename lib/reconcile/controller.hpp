@@ -92,7 +92,10 @@ struct ControllerStatus {
   std::size_t failing = 0;      // keys whose last reconcile failed or is waiting
   std::size_t permanent = 0;    // ...of which failed permanently (retried only at the slowest pace)
   bool busy = false;            // keys queued now or in flight (delayed retries not counted)
-  std::vector<std::string> not_ready;  // why not, one line each
+  std::vector<std::string> not_ready;  // why not, one line each (a source never loaded: its error)
+  // Sources whose latest load failed after an earlier one succeeded: its objects are still in
+  // force, so this is no reason to be not ready. One line each, with the first error's place.
+  std::vector<std::string> load_failures;
   std::vector<std::string> failures;   // "key: why", the first few failing keys
   std::vector<std::string> prune_refused;  // sources whose prune the fraction guard refused
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "observe/audit.hpp"
+#include "reconcile/create_order.hpp"
 #include "reconcile/drift.hpp"
 #include "reconcile/event_recorder.hpp"
 #include "reconcile/reconcile_log.hpp"
@@ -100,7 +101,11 @@ std::string_view to_string(Result result) {
 
 Reconciler::Reconciler(kube::Client& client, const LiveView& live, DesiredSource desired,
                        ReconcilerOptions options)
-    : client_(client), live_(live), desired_(std::move(desired)), options_(std::move(options)) {
+    : client_(client),
+      live_(live),
+      desired_(std::move(desired)),
+      options_(std::move(options)),
+      order_(std::make_unique<CreateOrder>()) {
   if (options_.registry != nullptr) {
     metrics_ = std::make_unique<ReconcileMetrics>(*options_.registry);
   }
@@ -188,7 +193,11 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key,
     } else {
       const auto memo = memo_for(desired);
       if (!live.object) {
-        outcome = co_await apply(key, *live.type, memo, false, reconcile_id);
+        if (const auto awaited = order_->awaited(snapshot, key, live_)) {
+          outcome = {Result::kWaiting, "created after " + awaited->to_string() + " (apply order)"};
+        } else {
+          outcome = co_await apply(key, *live.type, memo, false, reconcile_id);
+        }
       } else {
         const bool applied_this = applied_hash(*live.object) == memo->body.hash;
         const rapidjson::Value& reference =
@@ -243,6 +252,7 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key,
 
   outcome.resource = resource;
   outcome.reconcile_id = reconcile_id;
+  order_->record(key, outcome.result);
   record(key, outcome,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return outcome;

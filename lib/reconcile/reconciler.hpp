@@ -14,8 +14,10 @@
 // if it differs only by normalisation, is applied once more and memoised.
 //
 // It never acts on a cache that has not finished its first list (a missing object might only be
-// missing from the cache), and prunes only what the prune policy allows: objects carrying steward's
-// label and source annotation, of a source of this instance that has loaded and has prune on.
+// missing from the cache), creates an object only once the objects of earlier apply tiers are
+// there (create_order.hpp: Namespaces and CRDs, then ServiceAccounts and RBAC, then the rest), and
+// prunes only what the prune policy allows: objects carrying steward's label and source
+// annotation, of a source of this instance that has loaded and has prune on.
 //
 // Reads come from the informers' caches: an in-sync key costs no API call. Thread-safe; the work
 // queue guarantees one reconcile per key at a time.
@@ -43,6 +45,7 @@ class Registry;
 
 namespace steward::reconcile {
 
+class CreateOrder;
 class EventRecorder;
 class ReconcileMetrics;
 
@@ -168,6 +171,7 @@ class Reconciler {
   const DesiredSource desired_;
   const ReconcilerOptions options_;
   std::unique_ptr<ReconcileMetrics> metrics_;
+  std::unique_ptr<CreateOrder> order_;
   std::atomic<bool> dry_run_{false};
   std::atomic<bool> writes_enabled_{true};
 

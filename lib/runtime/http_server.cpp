@@ -120,15 +120,17 @@ std::vector<tcp::endpoint> listen_endpoints(const std::string& address, const Bi
 struct CheckResult {
   std::string name;
   std::optional<std::string> failure;  // why the check failed; empty when it passed
+  std::optional<std::string> detail;   // what a passing check has to say, if anything
 };
 
 std::vector<CheckResult> run_checks(const std::vector<HealthCheck>& checks) {
   std::vector<CheckResult> results;
   results.reserve(checks.size() + 1);
   for (const HealthCheck& check : checks) {
-    CheckResult& result = results.emplace_back(CheckResult{check.name, std::nullopt});
+    CheckResult& result = results.emplace_back(CheckResult{check.name, std::nullopt, std::nullopt});
     try {
       if (check.check) result.failure = check.check();
+      if (!result.failure && check.detail) result.detail = check.detail();
     } catch (const std::exception& e) {
       result.failure = std::string("check threw: ") + e.what();
     } catch (...) {
@@ -163,6 +165,10 @@ std::string checks_json(const std::vector<CheckResult>& results, bool ok) {
       writer.Key("reason");
       writer.String(result.failure->data(),
                     static_cast<rapidjson::SizeType>(result.failure->size()));
+    } else if (result.detail) {
+      writer.Key("detail");
+      writer.String(result.detail->data(),
+                    static_cast<rapidjson::SizeType>(result.detail->size()));
     }
     writer.EndObject();
   }
@@ -404,7 +410,7 @@ Reply HttpServer::Impl::route(std::string_view target) const {
     std::vector<CheckResult> results = run_checks(options.readyz);
     std::optional<std::string> shutdown;
     if (shutting_down) shutdown = "the daemon is shutting down";
-    results.push_back(CheckResult{"shutdown", std::move(shutdown)});
+    results.push_back(CheckResult{"shutdown", std::move(shutdown), std::nullopt});
     return health_reply("readyz", results, wants_verbose(query));
   }
   return plain(http::status::not_found, "404 page not found\n");

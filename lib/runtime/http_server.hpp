@@ -7,6 +7,8 @@
 //              set_shutting_down() was called (as kube-apiserver's readyz does while it drains).
 //              Both answer JSON with `?verbose`:
 //                {"status":"ok"|"failed","checks":[{"name":"informers","ok":false,"reason":"..."}]}
+//              where a passing check may carry a "detail": something worth knowing that does not
+//              make the probe fail (a source whose reload failed while its last good state holds).
 //              The probe paths are served together, when either list has a check; the daemon runs
 //              one server with only a registry (:8080) and one with only checks (:8081).
 // Anything else answers 404; methods other than GET and HEAD 405; a request with a body 413.
@@ -41,9 +43,11 @@ class Registry;
 namespace steward::runtime {
 
 // A named health condition. `check` answers nullopt when healthy, else why not (one line).
+// `detail` (optional) is asked only when the check passed, for ?verbose: nullopt for nothing to say.
 struct HealthCheck {
   std::string name;
   std::function<std::optional<std::string>()> check;
+  std::function<std::optional<std::string>()> detail;
 };
 
 struct HttpServerOptions {

@@ -181,6 +181,10 @@ json::Value zero_object(const ResourceType& type) {
   if (type.group.empty() && (k == "Namespace")) return parse(R"({"spec":{},"status":{}})");
   if (type.group.empty() && k == "Service") return parse(R"({"spec":{},"status":{"loadBalancer":{}}})");
   if (type.group == "coordination.k8s.io" && k == "Lease") return parse(R"({"spec":{}})");
+  if (type.group == "rbac.authorization.k8s.io" && (k == "RoleBinding" || k == "ClusterRoleBinding"))
+    return parse(R"({"roleRef":{"apiGroup":"","kind":"","name":""}})");
+  if (type.group == "rbac.authorization.k8s.io" && (k == "Role" || k == "ClusterRole"))
+    return parse(R"({"rules":null})");
   if (type.group.empty() && k == "Event")
     return parse(R"({"involvedObject":{},"source":{},"firstTimestamp":null,"lastTimestamp":null,)"
                  R"("eventTime":null,"reportingComponent":"","reportingInstance":""})");
@@ -273,6 +277,18 @@ std::optional<std::string> apply_defaults(const ResourceType& type, json::Value&
     }
     set_default(spec, "sessionAffinity", "None");
     if (!obj.find("status")) obj["status"]["loadBalancer"] = json::Value::object();
+  } else if (type.group == "rbac.authorization.k8s.io" &&
+             (k == "RoleBinding" || k == "ClusterRoleBinding")) {
+    // rbac/v1 defaults: roleRef.apiGroup, and each subject's apiGroup by its kind ("" for a
+    // ServiceAccount, omitted as empty, the RBAC group for User and Group).
+    if (json::Value* ref = obj.find("roleRef"); ref && ref->is_object() && ref->str("apiGroup").empty())
+      (*ref)["apiGroup"] = "rbac.authorization.k8s.io";
+    if (json::Value* subjects = obj.find("subjects"); subjects && subjects->is_array()) {
+      for (auto& s : subjects->as_array()) {
+        if (!s.is_object() || !s.str("apiGroup").empty()) continue;
+        if (s.str("kind") == "User" || s.str("kind") == "Group") s["apiGroup"] = "rbac.authorization.k8s.io";
+      }
+    }
   } else if (k == "Event" && type.group == "events.k8s.io") {
     set_default(obj, "eventTime", nullptr);
     set_default(obj, "deprecatedSource", json::Value::object());

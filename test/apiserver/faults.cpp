@@ -18,6 +18,15 @@ ApiError failure(int code, int retry_after) {
       e.message = "the server is currently unable to handle the request";
       e.retry_after_seconds = retry_after;
       break;
+    case 403:
+      // The real answer names the user and the verb; these tests only need the code and reason.
+      e.reason = "Forbidden";
+      e.message = "forbidden: injected fault";
+      break;
+    case 422:
+      e.reason = "Invalid";
+      e.message = "invalid: injected fault";
+      break;
     case 504:
       e.reason = "Timeout";
       e.message = "the server was unable to return a response in the time allotted, but may still be processing the request";
@@ -35,13 +44,7 @@ ApiError failure(int code, int retry_after) {
 bool get_number(const json::Value& body, const char* key, double& out) {
   const json::Value* v = body.find(key);
   if (!v) return false;
-  if (!v->is_number()) {
-    ApiError e;
-    e.code = 400;
-    e.reason = "BadRequest";
-    e.message = std::string("fault field ") + key + " must be a number";
-    throw e;
-  }
+  if (!v->is_number()) throw bad_request(std::string("fault field ") + key + " must be a number");
   out = v->as_double();
   return true;
 }
@@ -62,6 +65,7 @@ Faults::Actions Faults::configure(const json::Value& body) {
     retry_after_seconds_ = 1;
     latency_ = std::chrono::milliseconds(0);
     refuse_watches_until_ = {};
+    targeted_.clear();
   }
   double n;
   if (get_number(body, "seed", n)) rng_.seed(static_cast<std::uint64_t>(n));
@@ -76,6 +80,18 @@ Faults::Actions Faults::configure(const json::Value& body) {
   if (get_number(body, "latencyMs", n)) latency_ = std::chrono::milliseconds(static_cast<long>(n));
   if (get_number(body, "refuseWatchesSeconds", n))
     refuse_watches_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(n * 1000));
+  if (const json::Value* rules = body.find("failRequests")) {
+    if (!rules->is_array()) throw bad_request("fault field failRequests must be an array");
+    for (const auto& rule : rules->as_array()) {
+      TargetedFailure t;
+      t.method = rule.str("method");
+      t.path = rule.str("path");
+      if (t.path.empty()) throw bad_request("a failRequests rule needs a path");
+      if (get_number(rule, "code", n)) t.code = static_cast<int>(n);
+      if (get_number(rule, "count", n)) t.remaining = static_cast<long>(n);
+      targeted_.push_back(std::move(t));
+    }
+  }
   auto flag = [&](const char* key) {
     const json::Value* v = body.find(key);
     return v && v->is_bool() && v->as_bool();
@@ -95,10 +111,25 @@ json::Value Faults::describe() const {
   d["retryAfterSeconds"] = retry_after_seconds_;
   d["latencyMs"] = static_cast<std::int64_t>(latency_.count());
   d["refusingWatches"] = refusing_watches();
+  json::Value rules = json::Value::array();
+  for (const auto& t : targeted_) {
+    json::Value r = json::Value::object();
+    if (!t.method.empty()) r["method"] = t.method;
+    r["path"] = t.path;
+    r["code"] = t.code;
+    if (t.remaining >= 0) r["remaining"] = static_cast<std::int64_t>(t.remaining);
+    rules.as_array().push_back(std::move(r));
+  }
+  d["failRequests"] = std::move(rules);
   return d;
 }
 
-std::optional<ApiError> Faults::draw_failure() {
+std::optional<ApiError> Faults::draw_failure(const std::string& method, const std::string& path) {
+  for (auto& t : targeted_) {
+    if (t.remaining == 0 || t.path != path || (!t.method.empty() && t.method != method)) continue;
+    if (t.remaining > 0) --t.remaining;
+    return failure(t.code, retry_after_seconds_);
+  }
   if (error_rate_ <= 0) return std::nullopt;
   double x = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   if (x >= error_rate_) return std::nullopt;

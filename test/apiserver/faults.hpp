@@ -1,6 +1,11 @@
 // Injected faults, set through the admin endpoint /_testapi/faults (same bearer token):
 //   POST {"errorRate":0.3,"errorCodes":[429,500,503],"retryAfterSeconds":1,"latencyMs":50,
 //         "refuseWatchesSeconds":5,"closeWatches":true,"compact":true,"restart":true,"seed":7}
+//   POST {"failRequests":[{"method":"PATCH","path":"/api/v1/namespaces/a/configmaps/b","code":403,
+//         "count":2}]} fails the requests to exactly that path (and method, when given) with that
+//         code: the next `count` of them, or every one until a reset when there is no count. Rules
+//         are added to the standing ones and tried in order; one whose count is used up stays
+//         listed (remaining 0) and fails nothing more.
 //   POST {"reset":true} clears every standing fault; GET shows the standing ones.
 //   POST {"token":"new"} rotates the accepted bearer token (handled by the router).
 // Which requests fail is drawn from one generator seeded by "seed" (or --seed), so a run repeats.
@@ -13,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace steward::testapi {
@@ -31,14 +37,23 @@ class Faults {
   Actions configure(const json::Value& body);
   json::Value describe() const;
 
-  // The injected failure for this request, if one is drawn.
-  std::optional<ApiError> draw_failure();
+  // The injected failure for this request, if any: a targeted rule's first, else a random draw.
+  std::optional<ApiError> draw_failure(const std::string& method, const std::string& path);
   bool refusing_watches() const { return std::chrono::steady_clock::now() < refuse_watches_until_; }
   ApiError watch_refusal() const;
   std::chrono::milliseconds latency() const { return latency_; }
 
  private:
+  // One `failRequests` rule. remaining < 0: no count, it fails until a reset.
+  struct TargetedFailure {
+    std::string method;  // "" for any
+    std::string path;
+    int code = 503;
+    long remaining = -1;
+  };
+
   std::mt19937_64 rng_;
+  std::vector<TargetedFailure> targeted_;
   double error_rate_ = 0;
   std::vector<int> error_codes_ = {503};
   int retry_after_seconds_ = 1;

@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace steward::testapi {
 
@@ -49,6 +50,14 @@ Registry::Registry() {
   types_.push_back(deploy);
   // events.k8s.io Events are stored as core Events by the real server, hence the core hash.
   types_.push_back(builtin("events.k8s.io", "events", "Event", true, kAllVerbs, {"ev"}, "", "v1"));
+  // RBAC: the kinds steward applies right after Namespaces and CRDs (its apply order).
+  for (const auto& [resource, kind, namespaced] :
+       {std::tuple{"clusterrolebindings", "ClusterRoleBinding", false},
+        std::tuple{"clusterroles", "ClusterRole", false},
+        std::tuple{"rolebindings", "RoleBinding", true}, std::tuple{"roles", "Role", true}}) {
+    types_.push_back(builtin("rbac.authorization.k8s.io", resource, kind, namespaced, kAllVerbs, {},
+                             "rbac.authorization.k8s.io", "v1"));
+  }
   // 1.20 still stores CRDs and Leases as v1beta1: their storageVersionHash says so.
   auto crd = builtin("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", false,
                      kAllVerbs, {"crd", "crds"}, "apiextensions.k8s.io", "v1beta1");

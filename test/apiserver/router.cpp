@@ -16,11 +16,14 @@ bool Router::authorized(const Request& req) const {
 }
 
 ApiReply Router::route(const Request& req) {
+  ApiReply reply;
   try {
-    return dispatch(req);
+    reply = dispatch(req);
   } catch (const std::exception& e) {
-    return error_response(internal_error(e.what()));
+    reply = error_response(internal_error(e.what()));
   }
+  if (const auto* response = std::get_if<Response>(&reply)) writes_.record(req, response->status);
+  return reply;
 }
 
 ApiReply Router::dispatch(const Request& req) {
@@ -54,8 +57,10 @@ ApiReply Router::dispatch(const Request& req) {
     }
   }
 
+  if (path == "/_testapi/writes") return json_response(200, writes_.describe());
+
   if (path != "/version" && path != "/version/") {
-    if (auto failure = faults_.draw_failure()) return error_response(*failure);
+    if (auto failure = faults_.draw_failure(req.method, path)) return error_response(*failure);
   }
   if (auto d = discovery(registry_, path, server_address_)) return *d;
   if (auto reply = api_.handle(req)) {

@@ -1,11 +1,13 @@
 // Where a request goes: authentication first (every path but the health probes), then the admin
-// fault endpoint, injected faults, discovery, and the resource API. Transport-free.
+// endpoints (faults, the write log), injected faults, discovery, and the resource API. Every write
+// request is recorded in the write log with the code it was answered with. Transport-free.
 #pragma once
 
 #include "api.hpp"
 #include "faults.hpp"
 #include "http_types.hpp"
 #include "registry.hpp"
+#include "write_log.hpp"
 
 #include <functional>
 #include <string>
@@ -31,6 +33,7 @@ class Router {
   std::string token_;
   std::string server_address_;
   ActionHandler on_actions_;
+  WriteLog writes_;
 };
 
 }  // namespace steward::testapi

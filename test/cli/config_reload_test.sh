@@ -10,12 +10,6 @@ steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2"
 
 api() { curl -sS -H "Authorization: Bearer $token" "$@"; }
-color() {  # color NAME: data.color of ConfigMap default/NAME, or <absent>
-  local body
-  body=$(api "$server/api/v1/namespaces/default/configmaps/$1")
-  grep -q '"kind":"Status"' <<<"$body" && { echo "<absent>"; return; }
-  grep -o '"color":"[^"]*"' <<<"$body" | cut -d'"' -f4
-}
 is() { [ "$(color "$1")" = "$2" ]; }
 drift() { api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
   "$server/api/v1/namespaces/default/configmaps/$1" -d '{"data":{"color":"drifted"}}'; }

@@ -9,7 +9,8 @@
 # With STEWARD_REAL_APISERVER_KUBECONFIG set, the same against that real kube-apiserver instead
 # (real_apiserver.sh), and $real_apiserver is 1.
 # Helpers: `fail MESSAGE` counts a failure in $failures; `wait_for SECONDS CMD...` runs CMD every
-# 0.1 s until it succeeds (false after SECONDS); the others say what they do where they are.
+# 0.1 s until it succeeds (false after SECONDS); `color NAME` prints data.color
+# of ConfigMap default/NAME, or <absent>; the others say what they do where they are.
 dir=$(mktemp -d)
 failures=0
 token=${token:-t0ken}
@@ -79,6 +80,12 @@ run_steward() {
   probes=$(serving_port "$log" probes)
 }
 probe() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$probes$1"; }  # probe PATH: its status
+color() {
+  local body
+  body=$(curl -sS -H "Authorization: Bearer $token" "$server/api/v1/namespaces/default/configmaps/$1")
+  grep -q '"kind":"Status"' <<<"$body" && { echo "<absent>"; return; }
+  grep -o '"color":"[^"]*"' <<<"$body" | cut -d'"' -f4
+}
 
 # start_testapi [HOST:PORT]: steward-testapi in the background on HOST:PORT (default: a free
 # port), with $token; sets $server and $testapi_pid once it listens, and writes $dir/kubeconfig.

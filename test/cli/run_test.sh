@@ -8,12 +8,6 @@ steward=$1
 testapi=$2
 . "$(dirname "$0")/plain_testapi.sh" "$testapi" --log-writes
 
-color() {  # color NAME: data.color of ConfigMap default/NAME, or <absent>
-  local body
-  body=$(curl -sS -H "Authorization: Bearer $token" "$server/api/v1/namespaces/default/configmaps/$1")
-  grep -q '"kind":"Status"' <<<"$body" && { echo "<absent>"; return; }
-  grep -o '"color":"[^"]*"' <<<"$body" | cut -d'"' -f4
-}
 eventually() {  # eventually NAME COLOR: up to 60 s (sanitizer builds are slow)
   for _ in $(seq 1 600); do [ "$(color "$1")" = "$2" ] && return 0; sleep 0.1; done
   return 1

@@ -662,6 +662,21 @@ def run_sequence(both, report, skip_compaction_reason):
                "data": {"tls.crt": "", "tls.key": ""}})
     both.call("create ServiceAccount", "POST", "/api/v1/namespaces/%s/serviceaccounts" % ns,
               {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"}})
+    rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/%s" % ns
+    both.call("create Role", "POST", rbac + "/roles",
+              {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader"},
+               "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}]})
+    both.call("create RoleBinding: roleRef and subjects defaulted", "POST", rbac + "/rolebindings",
+              {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "robot"},
+               "roleRef": {"kind": "Role", "name": "reader"},
+               "subjects": [{"kind": "ServiceAccount", "name": "robot", "namespace": ns},
+                            {"kind": "User", "name": "jane"}]})
+    both.call("SSA RoleBinding", "PATCH", rbac + "/rolebindings/applied?fieldManager=steward&force=true",
+              apply_body({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                          "metadata": {"name": "applied", "namespace": ns},
+                          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                      "name": "view"},
+                          "subjects": [{"kind": "ServiceAccount", "name": "robot", "namespace": ns}]}), APPLY)
     leases = "/apis/coordination.k8s.io/v1/namespaces/%s/leases" % ns
     both.call("create Lease", "POST", leases,
               {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "steward"},

@@ -21,6 +21,7 @@
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
 #include "support/cache_check.hpp"
+#include "support/testapi_admin.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
@@ -75,17 +76,6 @@ kube::ClientOptions stubborn() {
   options.retry.backoff.max = std::chrono::milliseconds(200);
   options.breaker.failure_threshold = 1000000;
   return options;
-}
-
-kube::Reply post_faults(Loop& loop, kube::Client& client, const std::string& body) {
-  return loop.sync([&client, body]() -> boost::asio::awaitable<kube::Reply> {
-    kube::HttpRequest request{.method = "POST",
-                              .target = "/_testapi/faults",
-                              .content_type = "application/json",
-                              .body = body,
-                              .verb = "create"};
-    co_return co_await client.request(std::move(request));
-  }());
 }
 
 std::string object_name(int i) { return "o" + std::to_string(i); }
@@ -182,7 +172,7 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   });
   const int seconds = chaos_seconds();
   std::mt19937 random(7);
-  REQUIRE(post_faults(other_loop, admin, R"({"seed":7,"errorRate":0.1,"errorCodes":[429,503],"retryAfterSeconds":1,"latencyMs":20})").ok());
+  REQUIRE(other_loop.sync(post_faults(admin, R"({"seed":7,"errorRate":0.1,"errorCodes":[429,503],"retryAfterSeconds":1,"latencyMs":20})")).ok());
   const auto started = std::chrono::steady_clock::now();
   const auto at = [&](double fraction) {
     return started + std::chrono::milliseconds(static_cast<long>(seconds * 1000 * fraction));
@@ -195,15 +185,15 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   std::size_t next_event = 0;
   while (std::chrono::steady_clock::now() < at(1.0)) {
     if (next_event < events.size() && std::chrono::steady_clock::now() >= events[next_event].first) {
-      post_faults(other_loop, admin, events[next_event++].second);
+      other_loop.sync(post_faults(admin, events[next_event++].second));
     } else if (random() % 4 == 0) {
-      post_faults(other_loop, admin, R"({"closeWatches":true})");
+      other_loop.sync(post_faults(admin, R"({"closeWatches":true})"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   chaos = false;
   drifter.join();
-  REQUIRE(post_faults(other_loop, admin, R"({"reset":true})").ok());
+  REQUIRE(other_loop.sync(post_faults(admin, R"({"reset":true})")).ok());
   const auto calm = std::chrono::steady_clock::now();
 
   // Converged: the server holds every desired object as desired, steward is in sync, and every

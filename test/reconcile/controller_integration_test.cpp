@@ -8,6 +8,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "kube/discovery.hpp"
@@ -15,6 +16,8 @@
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
 #include "support/metrics.hpp"
+#include "support/stdout_capture.hpp"
+#include "support/testapi_admin.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
@@ -53,10 +56,11 @@ struct LoopEnv {
   kube::Client other;      // someone else's
   kube::Discovery discovery;
   prometheus::Registry registry;
+  queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
   std::unique_ptr<reconcile::Controller> controller;
 
-  LoopEnv()
-      : client(loop.io, rest_config()),
+  explicit LoopEnv(kube::ClientOptions steward_client = {})
+      : client(loop.io, rest_config(), steward_client),
         other(loop.io, rest_config()),
         discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)}) {
     fs::remove_all(manifests);
@@ -76,8 +80,7 @@ struct LoopEnv {
     return kube::load_kubeconfig(options);
   }
   void start(bool prune = false, bool dry_run = false,
-             std::chrono::seconds resync = std::chrono::seconds(600), double prune_fraction = 1.0,
-             queue::ItemExponentialOptions backoff = {}) {
+             std::chrono::seconds resync = std::chrono::seconds(600), double prune_fraction = 1.0) {
     reconcile::ControllerOptions options;
     // The source is named after the namespace too: steward prunes what its sources' annotation
     // names, so two tests sharing a source name on one real server would prune each other's.
@@ -127,6 +130,13 @@ struct LoopEnv {
   double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
     return metric_value(registry, name, labels).value_or(0);
   }
+  // steward-testapi only: the faults to inject, and the write requests it has answered, in order.
+  void faults(const std::string& body) { REQUIRE(loop.sync(post_faults(other, body)).ok()); }
+  std::vector<TestApiWrite> writes(const std::string& path = "") {
+    auto all = loop.sync(testapi_writes(other));
+    if (!path.empty()) std::erase_if(all, [&](const TestApiWrite& w) { return w.path != path; });
+    return all;
+  }
 };
 
 // Occurrences an events.k8s.io/v1 Event stands for: series.count, or 1 without a series.
@@ -145,6 +155,17 @@ data:
   color: blue
 )";
 
+// A namespaced CRD of group example.com, version v1, any fields; `singular` + "s" is its plural.
+std::string crd_yaml(const std::string& singular, const std::string& kind) {
+  return "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+         "metadata: {name: " + singular + "s.example.com}\n"
+         "spec:\n  group: example.com\n  scope: Namespaced\n"
+         "  names: {plural: " + singular + "s, singular: " + singular + ", kind: " + kind +
+         ", listKind: " + kind + "List}\n"
+         "  versions:\n  - name: v1\n    served: true\n    storage: true\n"
+         "    schema:\n      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
+}
+
 const char* kKeepYaml = R"(apiVersion: v1
 kind: ConfigMap
 metadata: {name: keep}
@@ -153,20 +174,7 @@ data: {a: "1"}
 
 // A CRD for kind Widget and one Widget, w1, each in a file of its own.
 void write_widget_manifests(const fs::path& manifests) {
-  write_file(manifests / "crd.yaml", R"(apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-)");
+  write_file(manifests / "crd.yaml", crd_yaml("widget", "Widget"));
   write_file(manifests / "widget.yaml", R"(apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w1}
@@ -324,8 +332,8 @@ TEST_CASE("keys that waited for their kind's cache are reconciled when it syncs,
   // Widget is not served until steward has created its CRD, so w1 always waits for its cache
   // first. With every retry a minute away, only the sync can bring it back within the deadline.
   write_widget_manifests(env.manifests);
-  env.start(false, false, std::chrono::seconds(600), 1.0,
-            {.base = std::chrono::seconds(60), .cap = std::chrono::seconds(60)});
+  env.backoff = {.base = std::chrono::seconds(60), .cap = std::chrono::seconds(60)};
+  env.start();
   CHECK(eventually([&] { return env.get(kWidgets, env.ns, "w1") != nullptr; },
                    std::chrono::seconds(30)));
   // It did wait: while not served its resource label is the kind's, once served discovery's.
@@ -511,4 +519,187 @@ data: {a: "1"}
   }));
   CHECK(env.metric("steward_reconcile_total",
                    {{"resource", "configmaps"}, {"result", "transient_error"}}) >= 1);
+}
+
+TEST_CASE("new objects are created Namespaces and CRDs first, then ServiceAccounts and RBAC, then the rest",
+          "[testapi]") {
+  LoopEnv env;
+  const std::string zz = env.ns + "-zz";
+  // Files load in name order, and here each object comes before what it needs: applied in file
+  // order, each of the first four would be refused (no such kind, no such namespace).
+  write_file(env.manifests / "0-gadget.yaml",
+             "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: " + zz +
+                 "}\nspec: {size: 1}\n");
+  write_file(env.manifests / "1-configmap.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: " + zz +
+                 "}\ndata: {a: \"1\"}\n");
+  write_file(env.manifests / "2-rolebinding.yaml",
+             "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: runner, "
+             "namespace: " + zz + "}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, "
+             "name: view}\nsubjects: [{kind: ServiceAccount, name: runner, namespace: " + zz + "}]\n");
+  write_file(env.manifests / "3-serviceaccount.yaml",
+             "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: runner, namespace: " + zz + "}\n");
+  write_file(env.manifests / "4-namespace.yaml",
+             "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + zz + "}\n");
+  write_file(env.manifests / "5-crd.yaml", crd_yaml("gadget", "Gadget"));
+  env.start();  // four workers: the queue's order alone would not hold
+  REQUIRE(env.converged());
+
+  const std::map<std::string, char> tier_of{
+      {"/api/v1/namespaces/" + zz, '0'},
+      {"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com", '0'},
+      {"/api/v1/namespaces/" + zz + "/serviceaccounts/runner", '1'},
+      {"/apis/rbac.authorization.k8s.io/v1/namespaces/" + zz + "/rolebindings/runner", '1'},
+      {"/api/v1/namespaces/" + zz + "/configmaps/app", '2'},
+      {"/apis/example.com/v1/namespaces/" + zz + "/gadgets/g1", '2'}};
+  // The server's order of the writes that created them: one tier after the other, and none sent
+  // too early (so none refused).
+  std::vector<std::string> created;
+  std::string tiers;
+  for (const auto& write : env.writes()) {
+    const auto tier = tier_of.find(write.path);
+    if (tier == tier_of.end()) continue;
+    INFO(write.method << " " << write.path << " answered " << write.code);
+    CHECK(write.ok());
+    if (std::find(created.begin(), created.end(), write.path) != created.end()) continue;
+    created.push_back(write.path);
+    tiers += tier->second;
+  }
+  INFO("tiers in the order created: " << tiers);
+  CHECK(tiers.size() == tier_of.size());
+  CHECK(std::is_sorted(tiers.begin(), tiers.end()));
+  CHECK(env.metric("steward_reconcile_errors_total", {}) == 0);
+}
+
+TEST_CASE("dry run reports the drift of an existing object, with its key, and writes nothing") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+  env.controller->stop();
+  // Drift while no steward runs.
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
+      kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+  const auto drifted = env.get(kConfigMaps, env.ns, "settings");
+  REQUIRE(drifted);
+  const std::string version(kube::string_at(*drifted, {"metadata", "resourceVersion"}));
+  const std::size_t writes_before = env.server.real() ? 0 : env.writes().size();
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  const double detected_before = env.metric("steward_drift_detected_total", configmaps);
+
+  StdoutCapture log;
+  env.start(false, true);
+  // Each reconcile that finds the drift reports it (the load and the cache's first list may both
+  // queue the key): nothing corrects it, so it is there every time.
+  REQUIRE(eventually([&] {
+    return env.metric("steward_drift_detected_total", configmaps) >= detected_before + 1;
+  }));
+  REQUIRE(env.converged());
+  // Reported with the key and the drifted field...
+  CHECK(log.lines_with({R"("msg":"corrected","resource":"configmaps","namespace":")" + env.ns +
+                            R"(","name":"settings")",
+                        "data.color", R"("dryRun":"true")"}) >= 1);
+  CHECK(log.lines_with({R"("msg":"dry run: event not written")", R"("reason":"DriftDetected")"}) >= 1);
+  CHECK(env.metric("steward_drift_corrected_total", configmaps) == 0);
+  // ...and nothing written: the object is as it was, no Event, and (steward-testapi lists every
+  // write request) nothing but the dry run.
+  const auto after = env.get(kConfigMaps, env.ns, "settings");
+  REQUIRE(after);
+  CHECK(kube::string_at(*after, {"metadata", "resourceVersion"}) == version);
+  CHECK(kube::string_at(*after, {"data", "color"}) == "red");
+  CHECK(env.controller->stats().applies == 0);
+  CHECK(env.events("settings", "DriftCorrected").empty());
+  if (!env.server.real()) {
+    const auto writes = env.writes();
+    REQUIRE(writes.size() > writes_before);
+    for (std::size_t i = writes_before; i < writes.size(); ++i) {
+      INFO(writes[i].method << " " << writes[i].path);
+      CHECK(writes[i].dry_run);
+    }
+  }
+}
+
+TEST_CASE("a permanent error is reported and retried only at the slowest backoff, while the rest converges",
+          "[testapi]") {
+  LoopEnv env;
+  // 403 on every write of one object: permissions, which no retry soon will change.
+  const std::string denied = "/api/v1/namespaces/" + env.ns + "/configmaps/denied";
+  env.faults(R"({"failRequests":[{"method":"PATCH","path":")" + denied + R"(","code":403}]})");
+  write_file(env.manifests / "denied.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: denied}\ndata: {a: \"1\"}\n");
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  // The slowest backoff (1000 s by default) short enough to see it twice. Transient errors would
+  // come back after 5 ms, 10 ms, 20 ms...
+  env.backoff.cap = std::chrono::seconds(1);
+  StdoutCapture log;
+  env.start();
+  REQUIRE(eventually([&] {
+    const auto status = env.controller->status();
+    return status.stuck() && status.failing == 1;
+  }));
+  CHECK(env.data("settings", "color") == "blue");
+  CHECK(env.data("keep", "a") == "1");
+
+  // Reported: the metric by Status reason, a Warning Event on the object, a log line, the status.
+  CHECK(env.metric("steward_reconcile_errors_total",
+                   {{"resource", "configmaps"}, {"reason", "Forbidden"}}) >= 1);
+  REQUIRE(eventually([&] { return !env.events("denied", "ApplyFailed").empty(); }));
+  const auto event = env.events("denied", "ApplyFailed")[0];
+  CHECK(kube::string_at(*event, {"type"}) == "Warning");
+  CHECK(kube::string_at(*event, {"note"}).find("403") != std::string_view::npos);
+  CHECK(log.lines_with({R"("msg":"reconcile failed")",
+                        R"("namespace":")" + env.ns + R"(","name":"denied")", "403"}) >= 1);
+  const auto status = env.controller->status();
+  REQUIRE(status.failures.size() == 1);
+  CHECK(status.failures[0].find("denied: permanent_error") != std::string::npos);
+
+  // The rest of the source keeps converging meanwhile: a drift is corrected, a new object created.
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"color":"red"}})"),
+      kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+  write_file(env.manifests / "later.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\ndata: {a: \"2\"}\n");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return env.data("later", "a") == "2"; }));
+
+  // From the server's side: tried again, but never sooner than the slowest backoff after the last
+  // attempt (the server sees an attempt before steward learns it failed and schedules the next).
+  REQUIRE(eventually([&] { return env.writes(denied).size() >= 3; }));
+  const auto attempts = env.writes(denied);
+  for (std::size_t i = 1; i < attempts.size(); ++i) {
+    INFO("attempt " << i << " at " << attempts[i].at_ms << " ms, the one before at "
+                    << attempts[i - 1].at_ms << " ms");
+    CHECK(attempts[i].at_ms - attempts[i - 1].at_ms >= 1000);
+    CHECK(attempts[i].code == 403);
+  }
+
+  // The permission granted: the next slow retry succeeds.
+  env.faults(R"({"reset":true})");
+  REQUIRE(env.converged());
+  CHECK(env.data("denied", "a") == "1");
+}
+
+TEST_CASE("a transient error is retried with the queue's short backoff until it succeeds", "[testapi]") {
+  // No retries in the client, whose own would hide the errors from the loop.
+  LoopEnv env(kube::ClientOptions{.retry = {.max_attempts = 1}});
+  const std::string settings = "/api/v1/namespaces/" + env.ns + "/configmaps/settings";
+  env.faults(R"({"failRequests":[{"method":"PATCH","path":")" + settings +
+             R"(","code":429,"count":1},{"method":"PATCH","path":")" + settings +
+             R"(","code":500,"count":2}]})");
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();  // the default backoff: a permanent error would not be retried for 1000 s
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "blue");
+  std::vector<int> codes;
+  for (const auto& write : env.writes(settings)) codes.push_back(write.code);
+  CHECK(codes == std::vector<int>{429, 500, 500, 201});
+  CHECK(env.metric("steward_reconcile_errors_total",
+                   {{"resource", "configmaps"}, {"reason", "TooManyRequests"}}) == 1);
+  CHECK(env.metric("steward_reconcile_errors_total",
+                   {{"resource", "configmaps"}, {"reason", "InternalError"}}) == 2);
+  CHECK(env.metric("steward_reconcile_total",
+                   {{"resource", "configmaps"}, {"result", "transient_error"}}) == 3);
 }

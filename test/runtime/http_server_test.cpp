@@ -243,6 +243,34 @@ TEST_CASE("?verbose answers JSON listing every check, the built-in shutdown chec
   CHECK(health["checks"].Size() == 1);
 }
 
+TEST_CASE("a passing check's detail shows under ?verbose and fails nothing, a failing one's is not asked") {
+  std::atomic<int> asked{0};
+  HealthCheck warned = passing("desired-state");
+  warned.detail = [] { return std::optional<std::string>("source a: last load failed"); };
+  HealthCheck broken = failing("informers", "not synced");
+  broken.detail = [&asked] {
+    ++asked;
+    return std::optional<std::string>("never shown");
+  };
+  RunningServer running(probes({warned}, {warned, broken}));
+  const Answer healthy = get(running.server.port(), "/healthz");
+  CHECK(healthy.status == 200);
+  CHECK(healthy.body == "ok");
+  const Answer verbose = get(running.server.port(), "/readyz?verbose");
+  CHECK(verbose.status == 503);
+  rapidjson::Document doc;
+  doc.Parse(verbose.body.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  const auto& checks = doc["checks"];
+  REQUIRE(checks.Size() == 3);
+  CHECK(checks[0]["ok"].GetBool());
+  CHECK(std::string(checks[0]["detail"].GetString()) == "source a: last load failed");
+  CHECK_FALSE(checks[1]["ok"].GetBool());
+  CHECK_FALSE(checks[1].HasMember("detail"));
+  CHECK_FALSE(checks[2].HasMember("detail"));  // shutdown
+  CHECK(asked == 0);
+}
+
 TEST_CASE("after set_shutting_down /readyz answers 503 and /healthz still 200") {
   RunningServer running(probes({passing("ping")}, {passing("leader")}));
   CHECK(get(running.server.port(), "/readyz").status == 200);

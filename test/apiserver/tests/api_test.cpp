@@ -389,6 +389,31 @@ TEST_CASE("namespace deletion removes its contents") {
   CHECK(s.get("/api/v1/namespaces/gone/configmaps/a").status == 404);
 }
 
+TEST_CASE("RBAC kinds are served, and a binding's roleRef and subjects get the rbac/v1 defaults") {
+  TestServer s;
+  create_namespace(s, "r");
+  auto rbac = s.get("/apis/rbac.authorization.k8s.io/v1").json();
+  std::set<std::string> names;
+  for (const auto& r : rbac.find("resources")->as_array()) {
+    names.insert(r.str("name"));
+    if (r.str("name") == "rolebindings") {
+      CHECK(json::write(r) ==
+            R"({"name":"rolebindings","singularName":"","namespaced":true,"kind":"RoleBinding","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"storageVersionHash":"eGsCzGH6b1g="})");
+    }
+  }
+  CHECK(names == std::set<std::string>{"clusterrolebindings", "clusterroles", "rolebindings", "roles"});
+  auto created = s.post("/apis/rbac.authorization.k8s.io/v1/namespaces/r/rolebindings",
+                        R"({"metadata":{"name":"b"},"roleRef":{"kind":"ClusterRole","name":"view"},)"
+                        R"("subjects":[{"kind":"ServiceAccount","name":"sa","namespace":"r"},{"kind":"User","name":"u"}]})");
+  REQUIRE(created.status == 201);
+  auto b = created.json();
+  CHECK(b.at_path("roleRef.apiGroup")->as_string() == "rbac.authorization.k8s.io");
+  const auto& subjects = b.find("subjects")->as_array();
+  REQUIRE(subjects.size() == 2);
+  CHECK(subjects[0].find("apiGroup") == nullptr);  // "" for a ServiceAccount, omitted when empty
+  CHECK(subjects[1].str("apiGroup") == "rbac.authorization.k8s.io");
+}
+
 TEST_CASE("faults: seeded error injection with Retry-After, and reset") {
   TestServer s;
   REQUIRE(s.faults(R"({"errorRate":1.0,"errorCodes":[429],"retryAfterSeconds":2,"seed":7})").status == 200);
@@ -414,6 +439,66 @@ TEST_CASE("faults: seeded error injection with Retry-After, and reset") {
   CHECK(a.find('.') != std::string::npos);
   REQUIRE(s.faults(R"({"reset":true})").status == 200);
   CHECK(s.get("/api/v1/namespaces").status == 200);
+}
+
+TEST_CASE("faults: targeted failures hit one path and method, for a count or until reset") {
+  TestServer s;
+  create_namespace(s, "t");
+  const std::string cm = "/api/v1/namespaces/t/configmaps";
+  REQUIRE(s.post(cm, R"({"metadata":{"name":"a"}})").status == 201);
+  REQUIRE(s.post(cm, R"({"metadata":{"name":"b"}})").status == 201);
+  REQUIRE(s.faults(R"({"failRequests":[{"method":"PATCH","path":"/api/v1/namespaces/t/configmaps/a","code":500,"count":2},)"
+                   R"({"path":"/api/v1/namespaces/t/configmaps/b","code":403}]})").status == 200);
+  const auto patch = [&](const std::string& name) {
+    return s.patch(cm + "/" + name, R"({"data":{"k":"v"}})", "application/merge-patch+json");
+  };
+  // a: the next two PATCHes fail, then they succeed; a GET is another method, untouched.
+  CHECK(s.get(cm + "/a").status == 200);
+  CHECK(patch("a").json().str("reason") == "InternalError");
+  CHECK(patch("a").status == 500);
+  CHECK(patch("a").status == 200);
+  // b: every method, with no count: until reset.
+  for (int i = 0; i < 3; ++i) {
+    const auto denied = patch("b");
+    CHECK(denied.status == 403);
+    CHECK(denied.json().str("reason") == "Forbidden");
+  }
+  CHECK(s.get(cm + "/b").status == 403);
+  CHECK(s.get(cm).status == 200);  // the collection is another path
+  auto standing = s.get("/_testapi/faults").json();
+  REQUIRE(standing.find("failRequests")->as_array().size() == 2);
+  CHECK(standing.find("failRequests")->as_array()[0].find("remaining")->as_int() == 0);
+  CHECK(s.faults(R"({"failRequests":[{"code":403}]})").status == 400);  // no path
+  REQUIRE(s.faults(R"({"reset":true})").status == 200);
+  CHECK(patch("b").status == 200);
+}
+
+TEST_CASE("the write log lists every write in order with its code, dry runs marked, reads not") {
+  TestServer s;
+  create_namespace(s, "w");
+  const std::string cm = "/api/v1/namespaces/w/configmaps";
+  REQUIRE(s.patch(cm + "/a?fieldManager=t", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+                  "application/apply-patch+yaml").status == 201);
+  REQUIRE(s.get(cm + "/a").status == 200);
+  REQUIRE(s.patch(cm + "/a?dryRun=All", R"({"data":{"k":"v"}})", "application/merge-patch+json").status == 200);
+  REQUIRE(s.faults(R"({"failRequests":[{"method":"DELETE","path":"/api/v1/namespaces/w/configmaps/a","count":1,"code":503}]})").status == 200);
+  REQUIRE(s.del(cm + "/a").status == 503);
+  REQUIRE(s.del(cm + "/a").status == 200);
+  const auto log = s.get("/_testapi/writes").json();
+  const auto& writes = log.find("writes")->as_array();
+  REQUIRE(writes.size() == 5);
+  const auto line = [&](std::size_t i) {
+    const auto& w = writes[i];
+    return w.str("method") + " " + w.str("path") + " " + std::to_string(w.find("code")->as_int()) +
+           (w.find("dryRun")->as_bool() ? " dry" : "");
+  };
+  CHECK(line(0) == "POST /api/v1/namespaces 201");
+  CHECK(line(1) == "PATCH /api/v1/namespaces/w/configmaps/a 201");
+  CHECK(line(2) == "PATCH /api/v1/namespaces/w/configmaps/a 200 dry");
+  CHECK(line(3) == "DELETE /api/v1/namespaces/w/configmaps/a 503");
+  CHECK(line(4) == "DELETE /api/v1/namespaces/w/configmaps/a 200");
+  CHECK(writes[4].find("atMs")->as_int() >= writes[0].find("atMs")->as_int());
+  CHECK(log.find("dropped")->as_int() == 0);
 }
 
 TEST_CASE("faults: added latency delays answers") {
