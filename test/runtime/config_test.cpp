@@ -458,7 +458,8 @@ TEST_CASE("logging level and format are one of their names") {
 
 TEST_CASE("the file as a whole: syntax, encoding, emptiness, one mapping document") {
   CHECK(errors(kHead + "reconcile:\n  workers: [1, 2\n") ==
-        Lines{"steward.yaml:8:1: YAML: end of sequence flow not found"});
+        Lines{"steward.yaml:7:12: YAML: end of sequence flow not found: the '[' here is never "
+              "closed"});
   CHECK(errors("") ==
         Lines{"steward.yaml:1:1: the file is empty; a StewardConfig needs apiVersion, kind and "
               "sources"});
@@ -473,6 +474,9 @@ TEST_CASE("the file as a whole: syntax, encoding, emptiness, one mapping documen
   // the config file is read the same way).
   CHECK(errors("{apiVersion: steward.dev/v1alpha1, kind: StewardConfig},\n") ==
         Lines{"steward.yaml:1:56: YAML: unexpected ',' outside [ ] and { }"});
+  // The manifests' limits hold here too (desired/yaml_documents.hpp).
+  CHECK(errors(std::string(100'000, '[')) ==
+        Lines{"steward.yaml:1:101: nesting deeper than 200 levels"});
   CHECK(errors(kHead + "base: &b {workers: 2}\nreconcile:\n  <<: *b\n") ==
         Lines{"steward.yaml:6:1: unknown field \"base\"",
               "steward.yaml:8:3: unknown field \"<<\" in reconcile (merge keys are not supported "
