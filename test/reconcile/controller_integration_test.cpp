@@ -312,6 +312,30 @@ spec: {size: 3}
   CHECK(kube::to_json(*widget).find(R"("size":3)") != std::string::npos);
 }
 
+TEST_CASE("a kind nothing serves fails permanently at its file and line while the rest converges") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  // A group no test creates a CRD for, so that a shared real server does not serve it either.
+  write_file(env.manifests / "typo.yaml",
+             "# a typo in apiVersion\napiVersion: nowhere.example.com/v1\nkind: Widget\n"
+             "metadata: {name: w}\n");
+  env.start();
+  // Stuck, not waiting: `steward run --once` ends on this instead of its timeout.
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  CHECK(env.data("settings", "color") == "blue");
+  CHECK_FALSE(status.informers_synced);  // readiness still says the kind is not served
+  REQUIRE(status.failures.size() == 1);
+  CHECK(status.failures[0] ==
+        "nowhere.example.com/Widget w: permanent_error: " +  // scope unknown: no namespace
+            (env.manifests / "typo.yaml").string() +
+            ":2:1: no matches for kind \"Widget\" in version \"nowhere.example.com/v1\": the API "
+            "server does not serve it and no CustomResourceDefinition in the desired state "
+            "defines it (install the CRD, or correct apiVersion and kind)");
+  CHECK(env.metric("steward_reconcile_errors_total",
+                   {{"resource", "Widget.nowhere.example.com"}, {"reason", "NotFound"}}) == 1);
+}
+
 TEST_CASE("a prune over the source's fraction is refused, across reloads and restarts") {
   LoopEnv env;
   const auto config_map = [](const std::string& name) {
