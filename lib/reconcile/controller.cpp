@@ -243,12 +243,15 @@ PruneVerdict Controller::may_prune(std::string_view source) const {
   if (!configured || !configured->prune) return PruneVerdict::kOff;
   const auto status = store_.status(configured->spec.name);
   if (!status || !status->loaded || !status->last_load_ok) return PruneVerdict::kOff;
+  // Judged against complete caches only: a cache still listing would undercount what exists. A
+  // kind not served has no cache and no objects to count; waiting for it would hold every prune
+  // of the source for as long as the kind is missing.
+  const bool synced = served_kinds_synced();  // before mu_, which it takes
   std::lock_guard lock(mu_);
   if (const auto judged = prune_allowed_.find(source); judged != prune_allowed_.end()) {
     return judged->second ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
   }
-  // Judged against complete caches only: a cache still listing would undercount what exists.
-  if (!informers_.synced()) return PruneVerdict::kUndecided;
+  if (!synced) return PruneVerdict::kUndecided;
   const bool allowed = within_prune_fraction(*configured);
   prune_allowed_.emplace(configured->spec.name, allowed);
   return allowed ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
