@@ -3,8 +3,10 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace steward::desired {
@@ -15,7 +17,8 @@ namespace {
 // nesting, and checks that every quoted scalar is closed.
 class DocumentWalk final : public YAML::EventHandler {
  public:
-  DocumentWalk(const std::string& text, std::size_t max_nodes, int max_depth)
+  // `text` without a byte order mark: yaml-cpp skips one and counts positions after it.
+  DocumentWalk(std::string_view text, std::size_t max_nodes, int max_depth)
       : text_(text), max_nodes_(max_nodes), max_depth_(max_depth) {}
 
   YAML::Mark start;
@@ -40,15 +43,31 @@ class DocumentWalk final : public YAML::EventHandler {
   }
   void OnMapEnd() override { open_.pop_back(); }
 
-  // yaml-cpp reports an unclosed `[` or `{` at the end of the stream; the bracket that is never
-  // closed is the innermost open flow collection of that kind.
-  [[noreturn]] void rethrow_unclosed(const YAML::ParserException& e) const {
+  // Rethrows a syntax error of yaml-cpp's where the mistake is, when its own place is elsewhere.
+  [[noreturn]] void rethrow_explained(const YAML::ParserException& e) const {
+    // An unclosed `[` or `{` is reported at the end of the stream; the bracket never closed is
+    // the innermost open flow collection of that kind.
     const bool map = e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW;
     if (map || e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
       for (auto it = open_.rbegin(); it != open_.rend(); ++it) {
         if (it->flow && it->map == map)
           throw YAML::ParserException(it->mark, e.msg + std::string(": the '") +
                                                     (map ? '{' : '[') + "' here is never closed");
+      }
+    }
+    // yaml-cpp says nothing of tabs, which YAML forbids in indentation ("illegal map value" at
+    // the colon after `<TAB>name`): on a line indented with a tab, the error is the tab.
+    if (e.mark.pos >= 0 && static_cast<std::size_t>(e.mark.pos) <= text_.size()) {
+      const auto pos = static_cast<std::size_t>(e.mark.pos);
+      const std::size_t newline = pos == 0 ? std::string_view::npos : text_.rfind('\n', pos - 1);
+      const std::size_t begin = newline == std::string_view::npos ? 0 : newline + 1;
+      const std::size_t indent_end = std::min(text_.find_first_not_of(" \t", begin), text_.size());
+      if (const std::size_t tab = text_.find('\t', begin); tab < indent_end) {
+        YAML::Mark at = e.mark;
+        at.column = static_cast<int>(tab - begin);
+        at.pos = static_cast<int>(tab);
+        throw YAML::ParserException(
+            at, e.msg + " (a tab indents this line; YAML indents with spaces only)");
       }
     }
     throw e;
@@ -122,7 +141,7 @@ class DocumentWalk final : public YAML::EventHandler {
     ++at;
   }
 
-  const std::string& text_;
+  const std::string_view text_;
   const std::size_t max_nodes_;
   const int max_depth_;
   std::size_t nodes_ = 0;
@@ -131,16 +150,18 @@ class DocumentWalk final : public YAML::EventHandler {
 
 // Throws where yaml-cpp's parser would start the same document twice, and where the walk above
 // finds the text wanting.
-void walk_documents(const std::string& text, std::size_t max_nodes, int max_depth) {
-  std::istringstream in(text);
+void walk_documents(const std::string& full, std::size_t max_nodes, int max_depth) {
+  std::istringstream in(full);
   YAML::Parser parser(in);
+  std::string_view text = full;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   DocumentWalk walk(text, max_nodes, max_depth);
   std::optional<int> previous;
   while (true) {
     try {
       if (!parser.HandleNextDocument(walk)) return;
     } catch (const YAML::ParserException& e) {
-      walk.rethrow_unclosed(e);
+      walk.rethrow_explained(e);
     }
     if (previous == walk.start.pos) {
       const auto at = static_cast<std::size_t>(walk.start.pos);

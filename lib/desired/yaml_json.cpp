@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <charconv>
 #include <string>
 #include <unordered_map>
@@ -250,26 +249,6 @@ class Converter {
   Mark written_;  // the innermost node being converted that is written where it is (to_value)
 };
 
-// A YAML syntax error, at yaml-cpp's place. yaml-cpp says nothing of tabs, which YAML forbids in
-// indentation ("illegal map value" at the colon after `<TAB>name`): when the error's line is
-// indented with a tab, the error points at the tab and says so.
-Diagnostic syntax_error(std::string_view text, const std::string& file, const YAML::Exception& e) {
-  Mark mark = mark_of(e.mark);
-  std::string message = "YAML: " + e.msg;
-  if (e.mark.pos >= 0 && static_cast<std::size_t>(e.mark.pos) <= text.size() && mark.line > 0) {
-    constexpr auto npos = std::string_view::npos;
-    const auto pos = static_cast<std::size_t>(e.mark.pos);
-    const std::size_t newline = pos == 0 ? npos : text.rfind('\n', pos - 1);
-    const std::size_t begin = newline == npos ? 0 : newline + 1;
-    const std::size_t indent_end = std::min(text.find_first_not_of(" \t", begin), text.size());
-    if (const std::size_t tab = text.find('\t', begin); tab < indent_end) {
-      mark.column = static_cast<int>(tab - begin) + 1;
-      message += " (a tab indents this line; YAML indents with spaces only)";
-    }
-  }
-  return {{file, mark}, std::move(message)};
-}
-
 }  // namespace
 
 Mark JsonDocument::at(std::string_view pointer) const {
@@ -306,7 +285,7 @@ YamlStream yaml_to_json(std::string_view text, const std::string& file,
     stream.errors.push_back({{file, mark_of(e.mark)}, e.msg});
     return stream;
   } catch (const YAML::Exception& e) {
-    stream.errors.push_back(syntax_error(text, file, e));
+    stream.errors.push_back({{file, mark_of(e.mark)}, "YAML: " + e.msg});
     return stream;
   }
   std::size_t nodes = 0;

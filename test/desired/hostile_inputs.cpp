@@ -248,6 +248,10 @@ std::vector<HostileInput> hostile_inputs() {
   add("an unterminated quote", "syntax-quote.yaml",
       configmap("  name: \"web\n", "data:\n  color: green\n"),
       "YAML: the quoted string starting here has no closing \"", {4, 9});
+  // yaml-cpp skips a byte order mark and counts places after it.
+  add("an unterminated quote after a byte order mark", "syntax-quote-bom.yaml",
+      "\xEF\xBB\xBF" + configmap("  name: q\n", "data:\n  a: \"x\n  b: c\n"),
+      "YAML: the quoted string starting here has no closing \"", {6, 6});
   add("an unterminated single quote in a value", "syntax-single-quote.yaml",
       with_data("  a: 'it''s\n  b: c\n"), "YAML: the quoted string starting here has no closing '",
       {6, 6});
