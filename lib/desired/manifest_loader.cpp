@@ -1,5 +1,6 @@
 #include "desired/manifest_loader.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -27,20 +28,53 @@ class DocumentLoader {
   }
 
   static bool is_list(const rapidjson::Value& value) {
-    if (!kube::string_at(value, {"kind"}).ends_with("List")) return false;
-    auto items = value.FindMember("items");
-    return items != value.MemberEnd() && items->value.IsArray();
+    return kube::string_at(value, {"kind"}).ends_with("List") && value.HasMember("items");
+  }
+
+  // What a JSON value is, in YAML's words, for messages.
+  static std::string_view type_name(const rapidjson::Value& value) {
+    if (value.IsNull()) return "null";
+    if (value.IsBool()) return "a boolean";
+    if (value.IsNumber()) return "a number";
+    if (value.IsString()) return "a string";
+    if (value.IsArray()) return "a list";
+    return "a mapping";
   }
 
   void load_value(const rapidjson::Value& value, const std::string& pointer) {
     if (!value.IsObject()) return error(pointer, "a manifest must be a mapping (an object)");
     if (is_list(value)) {
       const auto& items = value["items"];
+      if (!items.IsArray()) {
+        const std::string kind(kube::string_at(value, {"kind"}));
+        return error(pointer + "/items", "items of a " + kind + " must be a list, not " +
+                                             std::string(type_name(items)));
+      }
       for (rapidjson::SizeType i = 0; i < items.Size(); ++i)
         load_value(items[i], pointer + "/items/" + std::to_string(i));
       return;
     }
     load_object(value, pointer);
+  }
+
+  // metadata.labels or metadata.annotations, when written: a mapping of strings. `what` is
+  // "label" or "annotation".
+  void check_string_map(const rapidjson::Value& metadata, const std::string& metadata_pointer,
+                        const char* field, std::string_view what) {
+    auto member = metadata.FindMember(field);
+    if (member == metadata.MemberEnd() || member->value.IsNull()) return;
+    const std::string pointer = metadata_pointer + "/" + field;
+    if (!member->value.IsObject())
+      return error(pointer, "metadata." + std::string(field) + " must be a mapping, not " +
+                                std::string(type_name(member->value)));
+    for (const auto& entry : member->value.GetObject()) {
+      if (entry.value.IsString()) continue;
+      const std::string_view key(entry.name.GetString(), entry.name.GetStringLength());
+      const bool scalar = entry.value.IsNumber() || entry.value.IsBool();
+      error(pointer + "/" + json_pointer_token(key),
+            std::string(what) + " \"" + std::string(key) + "\" must be a string, not " +
+                std::string(type_name(entry.value)) + (scalar ? " (quote it)" : ""));
+    }
   }
 
   // A required, non-empty string member of `object` at `parent`/`name`; nullopt (with an error)
@@ -80,6 +114,8 @@ class DocumentLoader {
         return error(metadata_pointer + "/namespace", "metadata.namespace must be a string");
       ns.assign(ns_member->value.GetString(), ns_member->value.GetStringLength());
     }
+    check_string_map(metadata->value, metadata_pointer, "labels", "label");
+    check_string_map(metadata->value, metadata_pointer, "annotations", "annotation");
     if (!api_version || !kind || !name) return;
     const std::string group(kube::split_api_version(*api_version).first);
     if (std::string problem = check_object_name(group, *kind, *name); !problem.empty())
@@ -139,10 +175,19 @@ void check_duplicates(SourceLoad& load) {
   }
 }
 
+std::string too_large(std::uintmax_t bytes, std::uintmax_t limit) {
+  return "file is " + std::to_string(bytes) + " bytes; steward reads manifest files of at most " +
+         std::to_string(limit) + " bytes";
+}
+
 }  // namespace
 
 void load_text(std::string_view text, const std::string& file, const SourceSpec& spec,
                const LoaderOptions& options, SourceLoad& load) {
+  if (text.size() > options.max_file_bytes) {
+    load.errors.push_back({{file, {}}, too_large(text.size(), options.max_file_bytes)});
+    return;
+  }
   YamlStream stream = yaml_to_json(text, file, options.yaml);
   for (auto& error : stream.errors) load.errors.push_back(std::move(error));
   for (const JsonDocument& doc : stream.documents)
@@ -156,6 +201,13 @@ SourceLoad load_source(const SourceSpec& spec, const LoaderOptions& options) {
   load.errors = std::move(listing.errors);
   for (const auto& path : listing.files) {
     const std::string file = path.string();
+    std::error_code ec;
+    // Checked before reading: the point is not to hold a runaway file in memory at all.
+    if (const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+        !ec && bytes > options.max_file_bytes) {
+      load.errors.push_back({{file, {}}, too_large(bytes, options.max_file_bytes)});
+      continue;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in.is_open()) {
       load.errors.push_back({{file, {}}, "cannot open file"});

@@ -9,7 +9,10 @@
 //  - `kind: *List` with an `items` array (e.g. `v1/List`, as `kubectl get -o yaml` writes) is
 //    replaced by its items, recursively, as kubectl does;
 //  - apiVersion, kind and metadata.name are required strings; the name must pass the kind's name
-//    rule (object_rules.hpp);
+//    rule (object_rules.hpp); metadata.namespace is a string, metadata.labels and
+//    metadata.annotations are mappings of strings (the API server's ObjectMeta types: a number
+//    there is a 400 at apply time, and steward writes its own label and annotation into them);
+//  - a file larger than `max_file_bytes` is an error at the file, and is not read;
 //  - scope comes from the `is_namespaced` callback (discovery): namespaced objects without a
 //    namespace get the source's default namespace; cluster-scoped objects lose a namespace written
 //    on them (the API server ignores it, so keeping it would look like drift forever); when the
@@ -19,6 +22,7 @@
 //    error naming both places.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -49,6 +53,13 @@ struct LoaderOptions {
   // Errors collected before a load gives up; enough to fix a broken directory in one pass without
   // flooding the log when a whole tree is wrong.
   std::size_t max_errors = 100;
+  // Bytes one manifest file may hold. kube-apiserver takes at most 3 MiB in one request body and
+  // etcd stores at most 1.5 MiB per object (k8s.io/apiserver/pkg/server/config.go,
+  // MaxRequestBodyBytes), so 8 MiB holds a bundle of several of the largest objects. A runaway
+  // file (a log written into the source folder, a generator gone wrong) is refused before it is
+  // read rather than taking the controller's memory: yaml-cpp needed about 190 MiB beyond the
+  // text to load one 64 MiB scalar.
+  std::uintmax_t max_file_bytes = 8 * 1024 * 1024;
   // Unset: every kind's scope is unknown (objects kept as written, marked scope_unknown).
   ScopeFunc is_namespaced;
 };

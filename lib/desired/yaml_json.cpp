@@ -49,23 +49,36 @@ class Converter {
   }
 
  private:
+  static bool before(const Mark& a, const Mark& b) {
+    return a.line < b.line || (a.line == b.line && a.column < b.column);
+  }
+
   rapidjson::Value to_value(const YAML::Node& node, int depth, std::string& pointer) {
+    const Mark own = mark_of(node.Mark());
+    // A node reached through an alias carries its anchor's mark, which comes before the alias
+    // (anchors precede their aliases). An expansion that runs out of budget or depth is then
+    // reported where the alias was used (at the innermost node written in place), not deep inside
+    // the innocent anchored value: a bomb's error points at the line that sets it off.
+    const Mark outer = written_;
+    if (!before(own, outer)) written_ = own;
     if (++nodes_ > options_.max_nodes)
-      throw DocumentError{mark_of(node.Mark()),
-                          "document expands to more than " + std::to_string(options_.max_nodes) +
-                              " values (alias bomb?)"};
+      throw DocumentError{written_, "document expands to more than " +
+                                        std::to_string(options_.max_nodes) +
+                                        " values (alias bomb?)"};
     if (depth > options_.max_depth)
-      throw DocumentError{mark_of(node.Mark()), "nesting deeper than " +
-                                                    std::to_string(options_.max_depth) + " levels"};
-    if (depth <= options_.position_depth) positions_->emplace(pointer, mark_of(node.Mark()));
+      throw DocumentError{written_, "nesting deeper than " + std::to_string(options_.max_depth) +
+                                        " levels"};
+    if (depth <= options_.position_depth) positions_->emplace(pointer, own);
+    rapidjson::Value value(rapidjson::kNullType);
     switch (node.Type()) {
-      case YAML::NodeType::Map: return to_object(node, depth, pointer);
-      case YAML::NodeType::Sequence: return to_array(node, depth, pointer);
-      case YAML::NodeType::Scalar: return to_scalar(node);
+      case YAML::NodeType::Map: value = to_object(node, depth, pointer); break;
+      case YAML::NodeType::Sequence: value = to_array(node, depth, pointer); break;
+      case YAML::NodeType::Scalar: value = to_scalar(node); break;
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined: break;
     }
-    return rapidjson::Value(rapidjson::kNullType);
+    written_ = outer;
+    return value;
   }
 
   rapidjson::Value to_array(const YAML::Node& node, int depth, std::string& pointer) {
@@ -98,7 +111,12 @@ class Converter {
         throw DocumentError{key_mark, "duplicate key \"" + key + "\" (first at line " +
                                           std::to_string(at->second.line) + ")"};
       const std::size_t length = pointer.size();
-      if (depth + 1 <= options_.position_depth) pointer += "/" + json_pointer_token(key);
+      if (depth + 1 <= options_.position_depth) {
+        pointer += "/" + json_pointer_token(key);
+        // An empty value (`key:` and nothing) has the mark of whatever follows it, often the
+        // next line: the key is where it is written.
+        if (entry.second.IsNull()) positions_->emplace(pointer, key_mark);
+      }
       rapidjson::Value value = to_value(entry.second, depth + 1, pointer);
       pointer.resize(length);
       object.AddMember(rapidjson::Value(key.data(), static_cast<rapidjson::SizeType>(key.size()),
@@ -228,6 +246,7 @@ class Converter {
   std::size_t& nodes_;
   rapidjson::MemoryPoolAllocator<>* allocator_ = nullptr;
   std::unordered_map<std::string, Mark>* positions_ = nullptr;
+  Mark written_;  // the innermost node being converted that is written where it is (to_value)
 };
 
 }  // namespace
@@ -261,7 +280,10 @@ YamlStream yaml_to_json(std::string_view text, const std::string& file,
   }
   std::vector<YAML::Node> roots;
   try {
-    roots = load_yaml_documents(std::string(text));
+    roots = load_yaml_documents(std::string(text), options.max_parsed_nodes, options.max_depth);
+  } catch (const LimitExceeded& e) {
+    stream.errors.push_back({{file, mark_of(e.mark)}, e.msg});
+    return stream;
   } catch (const YAML::Exception& e) {
     stream.errors.push_back({{file, mark_of(e.mark)}, "YAML: " + e.msg});
     return stream;

@@ -13,6 +13,8 @@
 //    document whose expansion exceeds `max_nodes` or whose nesting exceeds `max_depth` is
 //    rejected: a few hundred bytes of nested aliases ("billion laughs") would otherwise expand to
 //    gigabytes;
+//  - a text holding more than `max_parsed_nodes` keys and values is refused before yaml-cpp
+//    builds its tree (yaml_documents.hpp says why);
 //  - NaN and infinities are errors (JSON cannot hold them);
 //  - the text must be UTF-8.
 // The first error in a document ends that document; later documents are still read so one load
@@ -36,6 +38,12 @@ struct YamlOptions {
   // used. 1,000,000 is far above any real manifest file (a 1 MiB ConfigMap is ~100k values) and
   // bounds the memory an alias bomb can take to a few hundred MiB at worst.
   std::size_t max_nodes = 1'000'000;
+  // Keys and values written in the text, an alias once, counted before yaml-cpp builds its tree
+  // (yaml_documents.hpp): that tree costs about 450 bytes a node, so 400,000 bound it near
+  // 180 MiB, inside deploy/base's 512 MiB memory limit. The manifests in deploy/ average 22 bytes
+  // a node: the largest object the API server stores (1.5 MiB, etcd's request limit) written like
+  // them holds about 70,000, so a file of several such objects still loads.
+  std::size_t max_parsed_nodes = 400'000;
   // Nesting depth of mappings and sequences. Kubernetes objects rarely pass 20; 200 keeps the
   // recursive conversion far from the stack limit.
   int max_depth = 200;

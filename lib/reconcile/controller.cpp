@@ -251,12 +251,15 @@ PruneVerdict Controller::may_prune(std::string_view source) const {
   if (!configured || !configured->prune) return PruneVerdict::kOff;
   const auto status = store_.status(configured->spec.name);
   if (!status || !status->loaded || !status->last_load_ok) return PruneVerdict::kOff;
+  // Judged against complete caches only: a cache still listing would undercount what exists. A
+  // kind not served has no cache and no objects to count; waiting for it would hold every prune
+  // of the source for as long as the kind is missing.
+  const bool synced = served_kinds_synced();  // before mu_, which it takes
   std::lock_guard lock(mu_);
   if (const auto judged = prune_allowed_.find(source); judged != prune_allowed_.end()) {
     return judged->second ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
   }
-  // Judged against complete caches only: a cache still listing would undercount what exists.
-  if (!informers_.synced()) return PruneVerdict::kUndecided;
+  if (!synced) return PruneVerdict::kUndecided;
   const bool allowed = within_prune_fraction(*configured);
   prune_allowed_.emplace(configured->spec.name, allowed);
   return allowed ? PruneVerdict::kAllowed : PruneVerdict::kRefused;
@@ -328,11 +331,7 @@ void Controller::update_subscriptions(const desired::DesiredState& state) {
 void Controller::update_metrics() {
   update_queue_metrics();
   if (!metrics_) return;
-  std::vector<std::pair<std::string, std::string>> watched;  // (apiVersion, kind)
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [group_kind, w] : watched_) watched.emplace_back(w.api_version, group_kind.second);
-  }
+  const auto watched = watched_kinds();
   std::set<std::string, std::less<>> ours;
   for (const auto& source : *sources()) ours.insert(source.spec.name);
   std::map<std::string, double> counts;
@@ -348,6 +347,21 @@ void Controller::update_metrics() {
   metrics_->managed_objects(counts);
 }
 
+std::vector<std::pair<std::string, std::string>> Controller::watched_kinds() const {
+  std::vector<std::pair<std::string, std::string>> watched;
+  std::lock_guard lock(mu_);
+  for (const auto& [group_kind, w] : watched_) watched.emplace_back(w.api_version, group_kind.second);
+  return watched;
+}
+
+bool Controller::served_kinds_synced() const {
+  for (const auto& [api_version, kind] : watched_kinds()) {
+    const auto informer = informers_.informer(api_version, kind);
+    if (informer && !informer->has_synced()) return false;
+  }
+  return true;
+}
+
 LiveLookup Controller::find(const desired::ObjectKey& key) const {
   std::string version;
   {
@@ -357,9 +371,12 @@ LiveLookup Controller::find(const desired::ObjectKey& key) const {
     version = watched->second.api_version;
   }
   const auto informer = informers_.informer(version, key.kind);
-  if (!informer) return {};
   std::optional<kube::ResourceType> type = informers_.resource_type(version, key.kind);
-  if (!type) return {};
+  if (!informer || !type) {
+    // Discovery's table is swapped only after a complete read, so a non-empty one that lacks the
+    // kind is the server's answer, not a failure to ask.
+    return {.not_served = discovery_.resource_count() > 0 && !discovery_.find(version, key.kind)};
+  }
   const std::string store_key = type->namespaced ? key.ns + "/" + key.name : key.name;
   kube::ObjectPtr object = informer->store().get(store_key);
   return LiveLookup{std::move(type), informer->has_synced(), std::move(object)};
@@ -497,6 +514,7 @@ ControllerStatus Controller::status() const {
     }
   }
   status.informers_synced = informers_.synced();
+  status.served_synced = served_kinds_synced();
   for (auto& line : informers_.not_ready()) status.not_ready.push_back(std::move(line));
   status.busy = queue_.len() > 0 || in_flight_.load() > 0;
   status.idle = !status.busy;

@@ -84,6 +84,9 @@ desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery);
 struct ControllerStatus {
   bool sources_loaded = false;  // every source has loaded at least once
   bool informers_synced = false;
+  // Every kind with an informer has synced. A kind not served has none and never syncs; its
+  // desired keys fail (waiting, or permanently once nothing will serve it) and count in `failing`.
+  bool served_synced = false;
   // Nothing queued or in flight. Delayed keys are not counted: only a failing key is delayed (and
   // counted in `failing`); one that has since succeeded leaves a stale retry that will find it in
   // sync, which must not hold `--once` until it fires (up to the slowest backoff).
@@ -102,7 +105,7 @@ struct ControllerStatus {
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
   // Nothing left to try soon: every failing key failed permanently and nothing else is running.
   bool stuck() const {
-    return sources_loaded && informers_synced && !busy && permanent > 0 && permanent == failing;
+    return sources_loaded && served_synced && !busy && permanent > 0 && permanent == failing;
   }
 };
 
@@ -152,6 +155,9 @@ class Controller : private LiveView {
   using Queue = queue::RateLimitingQueue<desired::ObjectKey, desired::ObjectKeyHash>;
 
   LiveLookup find(const desired::ObjectKey& key) const override;
+  // (apiVersion, kind) of every kind watched; takes mu_.
+  std::vector<std::pair<std::string, std::string>> watched_kinds() const;
+  bool served_kinds_synced() const;
   desired::LoaderOptions loader_options() const;
   void on_update(const desired::StoreUpdate& update);
   void update_subscriptions(const desired::DesiredState& state);

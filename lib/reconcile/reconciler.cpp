@@ -84,6 +84,72 @@ std::optional<EventRecord> event_for(const Outcome& outcome) {
   return event;
 }
 
+// Whether a CustomResourceDefinition serves `version` (apiextensions v1 `versions`, or v1beta1's
+// single `version`).
+bool serves_version(const rapidjson::Value& crd, std::string_view version) {
+  if (kube::string_at(crd, {"spec", "version"}) == version) return true;
+  const auto spec = crd.FindMember("spec");
+  if (spec == crd.MemberEnd() || !spec->value.IsObject()) return false;
+  const auto versions = spec->value.FindMember("versions");
+  if (versions == spec->value.MemberEnd() || !versions->value.IsArray()) return false;
+  for (const auto& entry : versions->value.GetArray()) {
+    if (!entry.IsObject() || kube::string_at(entry, {"name"}) != version) continue;
+    const auto served = entry.FindMember("served");
+    return served == entry.MemberEnd() || !served->value.IsBool() || served->value.GetBool();
+  }
+  return false;
+}
+
+// The name of a CustomResourceDefinition in `state` that will serve `api_version` `kind` once it
+// is established, or "".
+std::string defining_crd(const desired::DesiredState& state, std::string_view api_version,
+                         std::string_view kind) {
+  const auto [group, version] = kube::split_api_version(api_version);
+  const desired::ObjectKey first{"apiextensions.k8s.io", "CustomResourceDefinition", "", ""};
+  for (auto it = state.objects().lower_bound(first);
+       it != state.objects().end() && it->first.group == first.group &&
+       it->first.kind == first.kind;
+       ++it) {
+    const rapidjson::Value& crd = *it->second->object;
+    if (kube::string_at(crd, {"spec", "group"}) == group &&
+        kube::string_at(crd, {"spec", "names", "kind"}) == kind && serves_version(crd, version)) {
+      return it->first.name;
+    }
+  }
+  return {};
+}
+
+// A desired object whose kind the API server does not serve. It waits while a CRD in the desired
+// state will serve it (steward applies CRDs first) or discovery has not answered; otherwise
+// nothing steward does will serve it, which is permanent, as `kubectl apply` refuses it at once
+// ("no matches for kind"): --once ends instead of waiting out its timeout. Every message starts
+// with the manifest's place, so the mistake (a typo in apiVersion or kind, a CRD not installed)
+// is found where it is written.
+Outcome kind_not_served(const desired::DesiredState& state, const desired::DesiredObject& desired,
+                        std::string_view api_version, bool not_served) {
+  const std::string what = desired.location.to_string() + ": no matches for kind \"" +
+                           desired.key.kind + "\" in version \"" + std::string(api_version) +
+                           "\"";
+  // Waiting for the kind's cache: parked until it syncs (Controller::park), not retried blind.
+  if (const std::string crd = defining_crd(state, api_version, desired.key.kind); !crd.empty()) {
+    return {.result = Result::kWaiting,
+            .detail = what + " yet; CustomResourceDefinition " + crd +
+                      " in the desired state will serve it",
+            .waits_for_cache = true};
+  }
+  if (!not_served) {
+    return {.result = Result::kWaiting,
+            .detail = what + " yet (discovery has not answered)",
+            .waits_for_cache = true};
+  }
+  Outcome outcome{Result::kPermanentError,
+                  what + ": the API server does not serve it and no CustomResourceDefinition in "
+                         "the desired state defines it (install the CRD, or correct apiVersion "
+                         "and kind)"};
+  outcome.error_reason = "NotFound";
+  return outcome;
+}
+
 }  // namespace
 
 std::string_view to_string(Result result) {
@@ -175,11 +241,9 @@ boost::asio::awaitable<Outcome> Reconciler::reconcile(desired::ObjectKey key,
 
   Outcome outcome;
   if (!live.type) {
-    // Not served: a CRD not created yet (wait for it), or a kind that went away with its objects.
-    outcome = desired ? Outcome{.result = Result::kWaiting,
-                                .detail = "kind " + api_version + "/" + key.kind +
-                                          " is not served yet",
-                                .waits_for_cache = true}
+    // Not served: a CRD not created yet, a kind nothing serves, or a kind that went away with its
+    // objects.
+    outcome = desired ? kind_not_served(*snapshot, *desired, api_version, live.not_served)
                       : Outcome{Result::kInSync, "kind not served"};
   } else if (!live.synced) {
     outcome = {.result = Result::kWaiting,

@@ -54,6 +54,9 @@ struct LiveLookup {
   std::optional<kube::ResourceType> type;  // nullopt: the kind is not served (yet)
   bool synced = false;                     // its cache has delivered its first list
   kube::ObjectPtr object;                  // the cached object, or null
+  // Without a type: discovery has read the server's kinds and this one is not among them (false
+  // while discovery has not answered).
+  bool not_served = false;
 };
 
 class LiveView {
@@ -70,7 +73,7 @@ enum class Result {
   kPruned,          // deleted (or already gone)
   kWaiting,         // cannot act yet (kind not served, cache not synced, scope unknown): retry
   kTransientError,  // network, 429, 5xx, conflict: retry with backoff
-  kPermanentError,  // 400, 403, 422, ...: report, retry only at the slowest backoff
+  kPermanentError,  // 400, 403, 422, a kind nothing serves: report, retry at the slowest backoff
 };
 std::string_view to_string(Result result);
 

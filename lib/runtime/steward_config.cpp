@@ -20,6 +20,7 @@
 #include "desired/scalar_resolve.hpp"
 #include "desired/utf8.hpp"
 #include "desired/yaml_documents.hpp"
+#include "desired/yaml_json.hpp"
 
 namespace steward::runtime {
 
@@ -173,8 +174,14 @@ class ConfigParser {
     }
     std::vector<YAML::Node> documents;
     try {
-      for (const YAML::Node& doc : desired::load_yaml_documents(std::string(text)))
+      // The manifests' limits: a config file is far smaller, and a runaway one is refused.
+      const desired::YamlOptions limits;
+      for (const YAML::Node& doc : desired::load_yaml_documents(
+               std::string(text), limits.max_parsed_nodes, limits.max_depth))
         if (!doc.IsNull()) documents.push_back(doc);
+    } catch (const desired::LimitExceeded& e) {
+      error(mark_of(e.mark), e.msg);
+      return finish();
     } catch (const YAML::Exception& e) {
       error(mark_of(e.mark), "YAML: " + e.msg);
       return finish();

@@ -13,7 +13,7 @@ is() { [ "$(color "$1")" = "$2" ]; }
 # put TEXT: the source's one file, replaced whole (as an editor or a ConfigMap volume does).
 put() { printf "$1" >"$dir/app/a.yaml.tmp" && mv "$dir/app/a.yaml.tmp" "$dir/app/a.yaml"; }
 good() { put "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {color: $1}\n"; }
-broken() { put 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n'; }  # a.yaml:4:1
+broken() { put 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n'; }  # a.yaml:3:18, the unclosed [
 readyz() { curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$probes/readyz"; }
 ready_is() { [ "$(readyz)" = "$1" ]; }
 verbose() { curl -sS "http://127.0.0.1:$probes/readyz?verbose"; }
@@ -37,7 +37,7 @@ read -r metrics probes < <(sed -n 's/.*"msg":"serving","metrics":"\([0-9]*\)","p
 # Never loaded: not ready, and the reason names the place.
 wait_for 30 loads_are failure 1 || fail "the failed first load was not counted: $(loads failure)"
 ready_is 503 || fail "/readyz answered $(readyz) with a source that never loaded"
-desired_check | grep -q '"ok":false,"reason":"source app: not loaded: [^"]*/a.yaml:4:1: ' ||
+desired_check | grep -q '"ok":false,"reason":"source app: not loaded: [^"]*/a.yaml:3:18: ' ||
   fail "the reason does not name the error's place: $(desired_check)"
 
 # Loaded: ready, nothing to say.
@@ -49,10 +49,10 @@ wait_for 10 ready_is 200 || fail "/readyz answered $(readyz) after a good load"
 # A broken edit: still ready, the last good state still corrected to, and the detail says where.
 broken
 wait_for 30 loads_are failure 2 || fail "the failed reload was not counted: $(loads failure)"
-grep -q '"msg":"desired state not loaded; the last good state stays in force","source":"app","error":"[^"]*/a.yaml:4:1: ' \
+grep -q '"msg":"desired state not loaded; the last good state stays in force","source":"app","error":"[^"]*/a.yaml:3:18: ' \
   "$dir/steward.log" || fail "no log line with the error's place"
 ready_is 200 || fail "/readyz answered $(readyz) after a failed reload of a source that had loaded"
-desired_check | grep -q '"ok":true,"detail":"source app: the latest load failed, the last good state stays in force: [^"]*/a.yaml:4:1: ' ||
+desired_check | grep -q '"ok":true,"detail":"source app: the latest load failed, the last good state stays in force: [^"]*/a.yaml:3:18: ' ||
   fail "?verbose does not report the failed reload: $(desired_check)"
 api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
   "$server/api/v1/namespaces/default/configmaps/a" -d '{"data":{"color":"drifted"}}'

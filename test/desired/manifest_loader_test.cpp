@@ -129,7 +129,9 @@ TEST_CASE("List kinds are expanded into their items, each with its own place") {
   CHECK(steward::kube::string_at(*l.objects[0]->object, {"metadata", "namespace"}) == "team");
 }
 
-TEST_CASE("missing or malformed required fields are reported at their exact places") {
+// One mistake of each kind, at its place, is in test/desired/hostile_inputs.cpp; here, that one
+// file's documents are each checked, so a load reports a mistake per document.
+TEST_CASE("every document of a file is checked, each mistake at its place") {
   TempDir dir;
   const auto file = dir.write("bad.yaml",
                               "kind: ConfigMap\n"             // 1: no apiVersion
@@ -139,48 +141,28 @@ TEST_CASE("missing or malformed required fields are reported at their exact plac
                               "apiVersion: v1\n"              // 5: no kind
                               "metadata:\n"
                               "  name: b\n"
+                              "---\n" + cm("fine") +
                               "---\n"
-                              "apiVersion: v1\n"              // 9: no metadata
-                              "kind: ConfigMap\n"
-                              "---\n"
-                              "apiVersion: v1\n"              // 12: no name
-                              "kind: ConfigMap\n"
-                              "metadata:\n"
-                              "  labels: {a: b}\n"
-                              "---\n"
-                              "apiVersion: 1\n"               // 17: apiVersion not a string
-                              "kind: ConfigMap\n"
-                              "metadata: {name: e}\n"
-                              "---\n"
-                              "- not a mapping\n");           // 21
+                              "- not a mapping\n");           // 14
   const std::string f = file.string();
   const SourceLoad l = load(file);
   CHECK(l.objects.empty());
   CHECK(errors(l) == std::vector<std::string>{
                          f + ":1:1: apiVersion is required",
                          f + ":5:1: kind is required",
-                         f + ":9:1: metadata is required",
-                         f + ":15:3: metadata.name is required",
-                         f + ":17:13: apiVersion must be a non-empty string",
-                         f + ":21:1: a manifest must be a mapping (an object)",
+                         f + ":14:1: a manifest must be a mapping (an object)",
                      });
 }
 
-TEST_CASE("names follow the kind's rule") {
+TEST_CASE("RBAC names may hold colons, as the API server allows for them") {
   TempDir dir;
-  const auto file = dir.write("names.yaml",
-                              cm("Bad_Name") + "---\n" +
-                                  "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a.b\n---\n" +
-                                  "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
-                                  "metadata:\n  name: system:controller:x\n---\n" +
-                                  cm("ok", "  namespace: Not_A_Label\n"));
-  const std::string f = file.string();
+  const auto file = dir.write("rbac.yaml",
+                              "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n"
+                              "metadata:\n  name: system:controller:x\n");
   const SourceLoad l = load(file);
-  const auto e = errors(l);
-  REQUIRE(e.size() == 3);
-  CHECK_THAT(e[0], Catch::StartsWith(f + ":4:9: metadata.name \"Bad_Name\" must be a DNS-1123 subdomain"));
-  CHECK_THAT(e[1], Catch::StartsWith(f + ":9:9: metadata.name \"a.b\" must be a DNS-1123 label"));
-  CHECK(e[2] == f + ":20:14: namespace \"Not_A_Label\" must be a DNS-1123 label");
+  CHECK(errors(l).empty());
+  CHECK(keys(l) ==
+        std::vector<std::string>{"rbac.authorization.k8s.io/ClusterRole system:controller:x"});
 }
 
 TEST_CASE("scope decides the namespace: defaulted, dropped, or left for later") {
@@ -262,9 +244,3 @@ TEST_CASE("a missing source is an error") {
              Catch::StartsWith((dir.path() / "nope").string() + ": cannot read source"));
 }
 
-TEST_CASE("YAML-level errors carry the file's path") {
-  TempDir dir;
-  const auto file = dir.write("u.yaml", cm("u", "data:\n  k: \"\xff\"\n"));
-  const SourceLoad l = load(file);
-  CHECK(errors(l) == std::vector<std::string>{file.string() + ":6:7: invalid UTF-8"});
-}

@@ -366,6 +366,39 @@ TEST_CASE("stop lets running reconciles finish and drops the queued keys") {
   CHECK(took < std::chrono::seconds(6));  // the running applies, then the Events' drain (5 s)
 }
 
+TEST_CASE("a kind nothing serves fails permanently at its file and line while the rest converges") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  // A group no test creates a CRD for, so that a shared real server does not serve it either.
+  write_file(env.manifests / "typo.yaml",
+             "# a typo in apiVersion\napiVersion: nowhere.example.com/v1\nkind: Widget\n"
+             "metadata: {name: w}\n");
+  // An object of the source that its manifests no longer hold: the prune guard must not wait for
+  // a cache of the kind that is not served.
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"orphan",)"
+           R"("labels":{"app.kubernetes.io/managed-by":"steward"},)"
+           R"("annotations":{"steward.dev/source":")" + env.ns + R"("}}})"),
+      kube::ApplyOptions{.field_manager = "earlier", .force = true})).ok());
+  REQUIRE(env.get(kConfigMaps, env.ns, "orphan") != nullptr);
+  env.start(true);
+  // Stuck, not waiting: `steward run --once` ends on this instead of its timeout.
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  CHECK(env.data("settings", "color") == "blue");
+  CHECK(env.get(kConfigMaps, env.ns, "orphan") == nullptr);
+  CHECK_FALSE(status.informers_synced);  // readiness still says the kind is not served
+  REQUIRE(status.failures.size() == 1);
+  CHECK(status.failures[0] ==
+        "nowhere.example.com/Widget w: permanent_error: " +  // scope unknown: no namespace
+            (env.manifests / "typo.yaml").string() +
+            ":2:1: no matches for kind \"Widget\" in version \"nowhere.example.com/v1\": the API "
+            "server does not serve it and no CustomResourceDefinition in the desired state "
+            "defines it (install the CRD, or correct apiVersion and kind)");
+  CHECK(env.metric("steward_reconcile_errors_total",
+                   {{"resource", "Widget.nowhere.example.com"}, {"reason", "NotFound"}}) == 1);
+}
+
 TEST_CASE("a prune over the source's fraction is refused, across reloads and restarts") {
   LoopEnv env;
   const auto config_map = [](const std::string& name) {

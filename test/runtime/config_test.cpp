@@ -231,33 +231,114 @@ TEST_CASE("a field written twice in one mapping is an error at the second") {
         Lines{"steward.yaml:8:3: field \"workers\" written twice in reconcile (first at line 7)"});
 }
 
-TEST_CASE("a value of the wrong type is an error at the value") {
-  CHECK(errors(kHead +
-               "cluster:\n"
-               "  qps: \"50\"\n"
-               "  burst: 1.5\n"
-               "  inCluster: maybe\n"
-               "  context: 42\n"
-               "reconcile:\n"
-               "  workers: [4]\n"
-               "  dryRun: 1\n"
-               "  resyncPeriod: true\n"
-               "metrics:\n"
-               "  bindAddress: 0\n"
-               "leaderElection: on\n") ==
-        Lines{"steward.yaml:7:8: cluster.qps must be a number, got the string \"50\"",
-              "steward.yaml:8:10: cluster.burst must be an integer, got the number 1.5",
-              "steward.yaml:9:14: cluster.inCluster must be true or false, got the string "
-              "\"maybe\"",
-              "steward.yaml:10:12: cluster.context must be a string, got the integer 42 (quote "
-              "it: \"42\")",
-              "steward.yaml:12:12: reconcile.workers must be an integer, not a list",
-              "steward.yaml:13:11: reconcile.dryRun must be true or false, got the integer 1",
-              "steward.yaml:14:17: reconcile.resyncPeriod must be a duration such as \"500ms\", "
-              "\"10s\" or \"1m30s\", got the boolean true",
-              "steward.yaml:16:16: metrics.bindAddress must be a string, got the integer 0 "
-              "(quote it: \"0\")",
-              "steward.yaml:17:17: leaderElection must be a mapping, not the value \"on\""});
+// One row per field the file may hold: a value of the wrong type, and the one error it gets, at
+// the value. (Unknown fields and fields written twice have test cases of their own above.)
+TEST_CASE("every field of the wrong type is an error at its value") {
+  const std::string top = "apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\n";
+  const std::string source = "sources:\n  - name: apps\n    path: p\n";  // lines 3-5
+  struct Row {
+    std::string text;
+    std::string error;
+  };
+  const std::vector<Row> rows = {
+      {"apiVersion: 1\nkind: StewardConfig\n" + source,
+       "steward.yaml:1:13: apiVersion must be a string, got the integer 1 (quote it: \"1\")"},
+      {"apiVersion: steward.dev/v1alpha1\nkind: [StewardConfig]\n" + source,
+       "steward.yaml:2:7: kind must be a string, not a list"},
+      {top + source + "cluster: local\n",
+       "steward.yaml:6:10: cluster must be a mapping, not the value \"local\""},
+      {top + source + "cluster:\n  kubeconfig: 5\n",
+       "steward.yaml:7:15: cluster.kubeconfig must be a string, got the integer 5 (quote it: "
+       "\"5\")"},
+      {top + source + "cluster:\n  context: 42\n",
+       "steward.yaml:7:12: cluster.context must be a string, got the integer 42 (quote it: "
+       "\"42\")"},
+      {top + source + "cluster:\n  inCluster: maybe\n",
+       "steward.yaml:7:14: cluster.inCluster must be true or false, got the string \"maybe\""},
+      {top + source + "cluster:\n  qps: \"50\"\n",
+       "steward.yaml:7:8: cluster.qps must be a number, got the string \"50\""},
+      {top + source + "cluster:\n  burst: 1.5\n",
+       "steward.yaml:7:10: cluster.burst must be an integer, got the number 1.5"},
+      {top + "sources: apps\n",
+       "steward.yaml:3:10: sources must be a list, not the value \"apps\""},
+      {top + "sources:\n  - apps\n",
+       "steward.yaml:4:5: sources[0] must be a mapping, not the value \"apps\""},
+      {top + "sources:\n  - name: [apps]\n    path: p\n",
+       "steward.yaml:4:11: sources[0].name must be a string, not a list"},
+      {top + "sources:\n  - name: apps\n    path: {p: q}\n",
+       "steward.yaml:5:11: sources[0].path must be a string, not a mapping"},
+      {top + source + "    defaultNamespace: 7\n",
+       "steward.yaml:6:23: sources[0].defaultNamespace must be a string, got the integer 7 (quote "
+       "it: \"7\")"},
+      {top + source + "    prune: sometimes\n",
+       "steward.yaml:6:12: sources[0].prune must be true or false, got the string \"sometimes\""},
+      {top + source + "    pruneFraction: half\n",
+       "steward.yaml:6:20: sources[0].pruneFraction must be a number, got the string \"half\""},
+      {top + source + "reconcile: fast\n",
+       "steward.yaml:6:12: reconcile must be a mapping, not the value \"fast\""},
+      {top + source + "reconcile:\n  workers: [4]\n",
+       "steward.yaml:7:12: reconcile.workers must be an integer, not a list"},
+      {top + source + "reconcile:\n  resyncPeriod: true\n",
+       "steward.yaml:7:17: reconcile.resyncPeriod must be a duration such as \"500ms\", \"10s\" "
+       "or \"1m30s\", got the boolean true"},
+      {top + source + "reconcile:\n  dryRun: 1\n",
+       "steward.yaml:7:11: reconcile.dryRun must be true or false, got the integer 1"},
+      {top + source + "reconcile:\n  debounce: 100\n",
+       "steward.yaml:7:13: reconcile.debounce must be a duration such as \"500ms\", \"10s\" or "
+       "\"1m30s\": missing unit in duration \"100\" (ns, us, ms, s, m or h)"},
+      {top + source + "reconcile:\n  rateLimiter: 10\n",
+       "steward.yaml:7:16: reconcile.rateLimiter must be a mapping, not the value \"10\""},
+      {top + source + "reconcile:\n  rateLimiter:\n    baseDelay: [5ms]\n",
+       "steward.yaml:8:16: reconcile.rateLimiter.baseDelay must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\", not a list"},
+      {top + source + "reconcile:\n  rateLimiter:\n    maxDelay: {a: 1}\n",
+       "steward.yaml:8:15: reconcile.rateLimiter.maxDelay must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\", not a mapping"},
+      {top + source + "reconcile:\n  rateLimiter:\n    qps: ten\n",
+       "steward.yaml:8:10: reconcile.rateLimiter.qps must be a number, got the string \"ten\""},
+      {top + source + "reconcile:\n  rateLimiter:\n    burst: \"100\"\n",
+       "steward.yaml:8:12: reconcile.rateLimiter.burst must be an integer, got the string \"100\""},
+      {top + source + "metrics: 8080\n",
+       "steward.yaml:6:10: metrics must be a mapping, not the value \"8080\""},
+      {top + source + "metrics:\n  bindAddress: 0\n",
+       "steward.yaml:7:16: metrics.bindAddress must be a string, got the integer 0 (quote it: "
+       "\"0\")"},
+      {top + source + "health: [8081]\n",
+       "steward.yaml:6:9: health must be a mapping, not a list"},
+      {top + source + "health:\n  bindAddress: true\n",
+       "steward.yaml:7:16: health.bindAddress must be a string, got the boolean true (quote it: "
+       "\"true\")"},
+      {top + source + "leaderElection: on\n",
+       "steward.yaml:6:17: leaderElection must be a mapping, not the value \"on\""},
+      {top + source + "leaderElection:\n  enabled: enabled\n",
+       "steward.yaml:7:12: leaderElection.enabled must be true or false, got the string "
+       "\"enabled\""},
+      {top + source + "leaderElection:\n  namespace: 1\n",
+       "steward.yaml:7:14: leaderElection.namespace must be a string, got the integer 1 (quote "
+       "it: \"1\")"},
+      {top + source + "leaderElection:\n  leaseName: yes\n",
+       "steward.yaml:7:14: leaderElection.leaseName must be a string, got the boolean yes (quote "
+       "it: \"yes\")"},
+      {top + source + "leaderElection:\n  leaseDuration: 15\n",
+       "steward.yaml:7:18: leaderElection.leaseDuration must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\": missing unit in duration \"15\" (ns, us, ms, s, m or h)"},
+      {top + source + "leaderElection:\n  renewDeadline: [10s]\n",
+       "steward.yaml:7:18: leaderElection.renewDeadline must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\", not a list"},
+      {top + source + "leaderElection:\n  retryPeriod: {s: 2}\n",
+       "steward.yaml:7:16: leaderElection.retryPeriod must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\", not a mapping"},
+      {top + source + "logging: debug\n",
+       "steward.yaml:6:10: logging must be a mapping, not the value \"debug\""},
+      {top + source + "logging:\n  level: 3\n",
+       "steward.yaml:7:10: logging.level must be a string, got the integer 3 (quote it: \"3\")"},
+      {top + source + "logging:\n  format: [json]\n",
+       "steward.yaml:7:11: logging.format must be a string, not a list"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.text);
+    CHECK(errors(row.text) == Lines{row.error});
+  }
 }
 
 TEST_CASE("standard tags are honoured and others refused") {
@@ -458,7 +539,8 @@ TEST_CASE("logging level and format are one of their names") {
 
 TEST_CASE("the file as a whole: syntax, encoding, emptiness, one mapping document") {
   CHECK(errors(kHead + "reconcile:\n  workers: [1, 2\n") ==
-        Lines{"steward.yaml:8:1: YAML: end of sequence flow not found"});
+        Lines{"steward.yaml:7:12: YAML: end of sequence flow not found: the '[' here is never "
+              "closed"});
   CHECK(errors("") ==
         Lines{"steward.yaml:1:1: the file is empty; a StewardConfig needs apiVersion, kind and "
               "sources"});
@@ -473,6 +555,9 @@ TEST_CASE("the file as a whole: syntax, encoding, emptiness, one mapping documen
   // the config file is read the same way).
   CHECK(errors("{apiVersion: steward.dev/v1alpha1, kind: StewardConfig},\n") ==
         Lines{"steward.yaml:1:56: YAML: unexpected ',' outside [ ] and { }"});
+  // The manifests' limits hold here too (desired/yaml_documents.hpp).
+  CHECK(errors(std::string(100'000, '[')) ==
+        Lines{"steward.yaml:1:101: nesting deeper than 200 levels"});
   CHECK(errors(kHead + "base: &b {workers: 2}\nreconcile:\n  <<: *b\n") ==
         Lines{"steward.yaml:6:1: unknown field \"base\"",
               "steward.yaml:8:3: unknown field \"<<\" in reconcile (merge keys are not supported "
