@@ -49,7 +49,7 @@ Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
       credentials_(config_.auth, *options_.clock, options_.credentials),
-      transport_(io, config_, options_.transport),
+      transport_(io, config_, options_.transport, *options_.clock),
       breaker_(options_.breaker, *options_.clock),
       throttle_(options_.qps, options_.burst, *options_.clock) {
   if (options_.registry != nullptr) {
