@@ -88,6 +88,10 @@ asio::awaitable<std::optional<ApiError>> Client::admit() {
   co_return std::nullopt;
 }
 
+void Client::update_metrics() {
+  if (metrics_) metrics_->breaker_state(breaker_.state());
+}
+
 void Client::record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
                     int status, std::chrono::steady_clock::time_point started) {
   // The server is unwell when it does not answer, or answers 429 / 5xx; other 4xx are the

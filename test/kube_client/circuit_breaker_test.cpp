@@ -67,3 +67,18 @@ TEST_CASE("a failed probe opens the breaker for another full period") {
   clock.advance(1s);
   CHECK(breaker.allow());
 }
+
+TEST_CASE("an open breaker reports half-open once its period has passed, before any request") {
+  FakeClock clock;
+  CircuitBreaker breaker({}, clock);
+  fail(breaker, 5);
+  clock.advance(29s);
+  CHECK(breaker.state() == State::open);
+  clock.advance(1s);
+  CHECK(breaker.state() == State::half_open);  // what a gauge read now must show
+  // Reading the state changed nothing: the next request is still the one probe.
+  REQUIRE(breaker.allow());
+  CHECK_FALSE(breaker.allow());
+  breaker.record(false);
+  CHECK(breaker.state() == State::open);
+}
