@@ -353,9 +353,10 @@ int run(const RunFlags& flags) {
                                                             : flags.metrics_address,
              .registry = registry.get(),
              .before_scrape =
-                 [&controller, &process_metrics] {
+                 [&controller, &process_metrics, &client] {
                    controller.update_metrics();
                    process_metrics.update();
+                   client.update_metrics();
                  }});
     runtime::HttpServer probe_server(
         io,

@@ -174,6 +174,12 @@ ApiError ApiError::transport_failure(std::string what) {
   return error;
 }
 
+ApiError ApiError::timeout(std::string what) {
+  ApiError error = transport_failure(std::move(what));
+  error.timeout_ = true;
+  return error;
+}
+
 ApiError ApiError::circuit_open(std::string what) {
   ApiError error = transport_failure(std::move(what));
   error.circuit_open_ = true;

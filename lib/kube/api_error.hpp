@@ -80,6 +80,9 @@ class ApiError {
 
   // No response: connection refused or reset, TLS failure, timeout. `what` says which.
   static ApiError transport_failure(std::string what);
+  // No response within a deadline (connect, request, or a stream's idle deadline): a transport
+  // failure that callers may want to tell apart from a refused or reset connection.
+  static ApiError timeout(std::string what);
   // Not sent: the server's circuit breaker is open (a transport failure that never reached the
   // network; retrying at once would only be refused again).
   static ApiError circuit_open(std::string what);
@@ -92,6 +95,7 @@ class ApiError {
   std::optional<std::chrono::seconds> retry_after() const;
 
   bool is_transport_failure() const { return code_ == 0; }
+  bool is_timeout() const { return timeout_; }
   bool is_circuit_open() const { return circuit_open_; }
   bool is_not_found() const { return reason_ == Reason::NotFound || code_ == 404; }
   bool is_already_exists() const { return reason_ == Reason::AlreadyExists; }
@@ -120,6 +124,7 @@ class ApiError {
   std::string reason_string_;
   std::string message_;
   StatusDetails details_;
+  bool timeout_ = false;
   bool circuit_open_ = false;
 };
 

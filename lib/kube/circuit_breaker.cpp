@@ -47,6 +47,11 @@ void CircuitBreaker::record(bool success) {
 
 CircuitBreaker::State CircuitBreaker::state() const {
   std::lock_guard guard(mu_);
+  // Once open_for has passed the next request is the probe: the breaker is half-open already,
+  // whether or not a request has come along to move it there (allow() makes the move).
+  if (state_ == State::open && clock_.now() - opened_at_ >= options_.open_for) {
+    return State::half_open;
+  }
   return state_;
 }
 

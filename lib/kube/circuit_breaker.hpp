@@ -47,6 +47,9 @@ class CircuitBreaker {
   bool allow();
   // The outcome of a request allowed by allow().
   void record(bool success);
+  // The state as of now on the clock: an open breaker whose open_for has passed reports
+  // half_open, as the next allow() would find it, so a gauge or readiness check read while no
+  // requests flow is not stuck at "open". (sony/gobreaker's State() does the same.)
   State state() const;
 
  private:

@@ -49,7 +49,7 @@ Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
       credentials_(config_.auth, *options_.clock, options_.credentials),
-      transport_(io, config_, options_.transport),
+      transport_(io, config_, options_.transport, *options_.clock),
       breaker_(options_.breaker, *options_.clock),
       throttle_(options_.qps, options_.burst, *options_.clock) {
   if (options_.registry != nullptr) {
@@ -86,6 +86,10 @@ asio::awaitable<std::optional<ApiError>> Client::admit() {
   }
   co_await sleep(throttle_.reserve());
   co_return std::nullopt;
+}
+
+void Client::update_metrics() {
+  if (metrics_) metrics_->breaker_state(breaker_.state());
 }
 
 void Client::record(const HttpRequest& request, const std::optional<ApiError>& transport_error,

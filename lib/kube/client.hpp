@@ -161,6 +161,10 @@ class Client {
 
   const RestConfig& config() const { return config_; }
   CircuitBreaker::State breaker_state() const { return breaker_.state(); }
+  // Sets the breaker gauge from the breaker's state now. Requests keep it current while they flow;
+  // the metrics server calls this before each scrape so that an idle client whose breaker has
+  // meanwhile turned half-open does not go on reporting "open".
+  void update_metrics();
 
  private:
   boost::asio::awaitable<void> sleep(base::Clock::duration delay);

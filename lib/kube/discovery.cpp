@@ -88,7 +88,8 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::refresh() {
   }
   std::lock_guard guard(mu_);
   table_ = std::move(table);
-  refreshed_at_ = options_.clock->now();
+  // A table just read: a miss right after it has nothing new to find.
+  refresh_mark_ = options_.clock->now();
   co_return std::nullopt;
 }
 
@@ -109,9 +110,13 @@ boost::asio::awaitable<ResolveResult> Discovery::resolve(std::string_view api_ve
   if (auto type = find(api_version, kind)) co_return ResolveResult{std::nullopt, std::move(type)};
   bool due;
   {
+    // Claimed before the refresh starts, not when it ends: a burst of lookups that all miss
+    // while one refresh is on its way (an informer per unknown kind, say) must not start one
+    // each. A failed refresh counts too, so a failing /apis is not asked again at once either.
     std::lock_guard guard(mu_);
-    due = !refreshed_at_ ||
-          options_.clock->now() - *refreshed_at_ >= options_.min_refresh_interval;
+    const auto now = options_.clock->now();
+    due = !refresh_mark_ || now - *refresh_mark_ >= options_.min_refresh_interval;
+    if (due) refresh_mark_ = now;
   }
   if (due) {
     if (auto error = co_await refresh()) co_return ResolveResult{std::move(error), std::nullopt};

@@ -3,8 +3,10 @@
 //
 // refresh() reads /api, /api/v1, /apis and every /apis/{group}/{version}, skipping subresources
 // (names with a '/'). resolve() answers from the cache and, when a kind is unknown (a CRD created
-// since), refreshes first, at most once per `min_refresh_interval`, so a kind that never appears
-// cannot hammer the server. Thread-safe: lookups share a snapshot that a refresh swaps.
+// since), refreshes first, at most once per `min_refresh_interval` however many lookups miss at
+// once, so a kind that never appears cannot hammer the server. A lookup that misses while another
+// one's refresh is under way answers from the cache without waiting for it. Thread-safe: lookups
+// share a snapshot that a refresh swaps.
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -55,9 +57,10 @@ class Discovery {
 
   Client& client_;
   const DiscoveryOptions options_;
-  mutable std::mutex mu_;  // guards table_ and refreshed_at_
+  mutable std::mutex mu_;  // guards table_ and refresh_mark_
   std::shared_ptr<const Table> table_;   // (apiVersion, kind) -> type
-  std::optional<base::Clock::time_point> refreshed_at_;
+  // The rate limit's mark: when a miss last started a refresh, or a refresh last completed.
+  std::optional<base::Clock::time_point> refresh_mark_;
 };
 
 }  // namespace steward::kube

@@ -84,7 +84,7 @@ std::string_view to_string(IdentityKind kind) {
     case IdentityKind::none: return "none";
     case IdentityKind::token: return "token";
     case IdentityKind::token_file: return "token-file";
-    case IdentityKind::client_certificate: return "client-certificate";
+    case IdentityKind::client_certificate: return "certificate";
     case IdentityKind::exec: return "exec";
     case IdentityKind::in_cluster: return "in-cluster";
   }

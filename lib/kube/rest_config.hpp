@@ -54,7 +54,9 @@ struct AuthConfig {
   std::optional<ExecConfig> exec;
 };
 
-// How steward identifies itself to the server, for `steward check` and the startup log.
+// How steward identifies itself to the server, for `steward check` and the startup log. to_string()
+// gives the words of `steward check`'s `identity=` line: none, token, token-file, certificate,
+// exec, in-cluster.
 enum class IdentityKind {
   none,                // anonymous
   token,               // static bearer token

@@ -13,9 +13,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
+
+#include "kube/async_semaphore.hpp"
 
 namespace steward::kube {
 namespace asio = boost::asio;
@@ -38,7 +41,7 @@ class Connection {
 
   beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : tcp_; }
   beast::flat_buffer& buffer() { return buffer_; }
-  std::chrono::steady_clock::time_point last_used{};
+  base::Clock::time_point last_used{};  // on the Transport's clock; set when it went idle
 
   // Calls `f` with the stream to read and write: the TLS stream or the plain TCP stream.
   template <typename F>
@@ -54,9 +57,16 @@ class Connection {
   beast::flat_buffer buffer_;
 };
 
-std::string describe(const boost::system::error_code& ec) {
-  if (ec == beast::error::timeout) return "timed out";
-  return ec.message();
+std::string milliseconds(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+// `what` failed with `ec`. A Beast timeout means that `deadline` ("connect deadline 500 ms")
+// passed: the error says which one.
+ApiError failure(const std::string& what, const boost::system::error_code& ec,
+                 const std::string& deadline) {
+  if (ec == beast::error::timeout) {
+    return ApiError::timeout(what + ": timed out (" + deadline + ")");
+  }
+  return ApiError::transport_failure(what + ": " + ec.message());
 }
 
 bool is_ip_address(const std::string& host) {
@@ -82,8 +92,14 @@ http::verb to_verb(const std::string& method) {
 }  // namespace
 
 struct Transport::Impl {
-  Impl(asio::io_context& io_context, const RestConfig& rest, TransportOptions opts)
-      : io(io_context), config(rest), options(std::move(opts)), host(rest.server.authority()) {
+  Impl(asio::io_context& io_context, const RestConfig& rest, TransportOptions opts,
+       const base::Clock& idle_clock)
+      : io(io_context),
+        config(rest),
+        options(std::move(opts)),
+        clock(idle_clock),
+        host(rest.server.authority()),
+        pool_slots(io_context, std::max<std::size_t>(options.pool_size, 1)) {
     if (config.server.is_https()) tls.emplace(make_tls_context());
   }
 
@@ -117,22 +133,31 @@ struct Transport::Impl {
     return config.tls_server_name.empty() ? config.server.host : config.tls_server_name;
   }
 
-  // A connection from the pool, or nullptr when none is fresh enough.
+  // The most recently used idle connection, or nullptr when none is fresh enough. Every connection
+  // idle for idle_timeout is closed on the way, older ones behind a fresh one included, so none
+  // lingers half-closed in the pool (servers close idle connections too).
   std::unique_ptr<Connection> take_idle() {
+    std::vector<std::unique_ptr<Connection>> expired;  // closed when this returns
     std::lock_guard guard(pool_mu);
-    const auto now = std::chrono::steady_clock::now();
-    while (!idle.empty()) {
-      auto connection = std::move(idle.back());
-      idle.pop_back();
-      if (now - connection->last_used < options.idle_timeout) return connection;
+    const auto now = clock.now();
+    std::vector<std::unique_ptr<Connection>> fresh;
+    for (auto& connection : idle) {
+      (now - connection->last_used < options.idle_timeout ? fresh : expired)
+          .push_back(std::move(connection));
     }
-    return nullptr;
+    idle = std::move(fresh);
+    if (idle.empty()) return nullptr;
+    auto connection = std::move(idle.back());
+    idle.pop_back();
+    return connection;
   }
 
+  // Needs no size check: a connection exists only while its request holds a pool slot, or idle
+  // here, so there are never more than pool_size of them.
   void give_back(std::unique_ptr<Connection> connection) {
-    connection->last_used = std::chrono::steady_clock::now();
     std::lock_guard guard(pool_mu);
-    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(connection));
+    connection->last_used = clock.now();
+    idle.push_back(std::move(connection));
   }
 
   asio::awaitable<std::pair<std::unique_ptr<Connection>, std::optional<ApiError>>> connect() {
@@ -143,13 +168,13 @@ struct Transport::Impl {
         config.server.host, std::to_string(config.server.port), kTuple);
     if (resolve_ec) {
       co_return std::pair{nullptr, ApiError::transport_failure("cannot resolve " + host + ": " +
-                                                               describe(resolve_ec))};
+                                                               resolve_ec.message())};
     }
+    const std::string deadline = "connect deadline " + milliseconds(options.connect_timeout);
     connection->tcp().expires_after(options.connect_timeout);
     auto [connect_ec, endpoint] = co_await connection->tcp().async_connect(endpoints, kTuple);
     if (connect_ec) {
-      co_return std::pair{nullptr, ApiError::transport_failure("cannot connect to " + host + ": " +
-                                                               describe(connect_ec))};
+      co_return std::pair{nullptr, failure("cannot connect to " + host, connect_ec, deadline)};
     }
     connection->tcp().socket().set_option(asio::socket_base::keep_alive(true));
     connection->tcp().socket().set_option(tcp::no_delay(true));
@@ -161,9 +186,8 @@ struct Transport::Impl {
       }
       auto [handshake_ec] = co_await stream->async_handshake(ssl::stream_base::client, kTuple);
       if (handshake_ec) {
-        co_return std::pair{nullptr, ApiError::transport_failure("TLS handshake with " + host +
-                                                                 " failed: " +
-                                                                 describe(handshake_ec))};
+        co_return std::pair{
+            nullptr, failure("TLS handshake with " + host + " failed", handshake_ec, deadline)};
       }
     }
     connection->tcp().expires_never();
@@ -194,13 +218,29 @@ struct Transport::Impl {
   asio::io_context& io;
   const RestConfig config;
   const TransportOptions options;
+  const base::Clock& clock;
   const std::string host;
   std::optional<ssl::context> tls;
-  std::mutex pool_mu;  // guards idle
-  std::vector<std::unique_ptr<Connection>> idle;
+  // One slot per pooled connection: a round trip holds one from before it takes or opens a
+  // connection until after it gave the connection back (or closed it).
+  AsyncSemaphore pool_slots;
+  std::mutex pool_mu;  // guards idle and every idle connection's last_used
+  std::vector<std::unique_ptr<Connection>> idle;  // oldest first
 };
 
 namespace {
+
+// Gives a pool slot back when the round trip that holds it ends, however it ends.
+class PoolSlot {
+ public:
+  explicit PoolSlot(AsyncSemaphore& slots) : slots_(slots) {}
+  ~PoolSlot() { slots_.release(); }
+  PoolSlot(const PoolSlot&) = delete;
+  PoolSlot& operator=(const PoolSlot&) = delete;
+
+ private:
+  AsyncSemaphore& slots_;
+};
 
 // A watch response: the connection belongs to the stream until it is destroyed.
 class BeastResponseStream final : public ResponseStream {
@@ -226,7 +266,8 @@ class BeastResponseStream final : public ResponseStream {
       // need_buffer only says the chunk is full: not an error.
       if (ec && ec != http::error::need_buffer) {
         if (closed_) co_return Piece{{}, ApiError::transport_failure("stream closed")};
-        co_return Piece{{}, ApiError::transport_failure("watch stream: " + describe(ec))};
+        co_return Piece{{},
+                        failure("watch stream", ec, "idle deadline " + milliseconds(idle_timeout))};
       }
       const std::size_t got = chunk_.size() - body.size;
       if (got > 0) co_return Piece{std::string_view(chunk_.data(), got), std::nullopt};
@@ -255,8 +296,9 @@ class BeastResponseStream final : public ResponseStream {
 
 }  // namespace
 
-Transport::Transport(asio::io_context& io, const RestConfig& config, TransportOptions options)
-    : impl_(std::make_unique<Impl>(io, config, std::move(options))) {}
+Transport::Transport(asio::io_context& io, const RestConfig& config, TransportOptions options,
+                     const base::Clock& clock)
+    : impl_(std::make_unique<Impl>(io, config, std::move(options), clock)) {}
 
 Transport::~Transport() = default;
 
@@ -264,6 +306,17 @@ const std::string& Transport::host() const { return impl_->host; }
 
 asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& request) {
   auto message = impl_->build(request);
+  const auto& timeout = impl_->options.request_timeout;
+  const std::string deadline_text = "request deadline " + milliseconds(timeout);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!co_await impl_->pool_slots.acquire(deadline)) {
+    co_return TransportResult{
+        ApiError::timeout(request.method + " " + request.target + ": all " +
+                          std::to_string(impl_->options.pool_size) +
+                          " pooled connections stayed busy (" + deadline_text + ")"),
+        {}};
+  }
+  const PoolSlot slot(impl_->pool_slots);
   for (int attempt = 0;; ++attempt) {
     auto connection = attempt == 0 ? impl_->take_idle() : nullptr;
     const bool reused = connection != nullptr;
@@ -272,7 +325,7 @@ asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& reques
       if (error) co_return TransportResult{std::move(error), {}};
       connection = std::move(fresh);
     }
-    connection->tcp().expires_after(impl_->options.request_timeout);
+    connection->tcp().expires_at(deadline);
     auto [write_ec, written] = co_await connection->with_stream(
         [&](auto& stream) { return http::async_write(stream, message, kTuple); });
     http::response_parser<http::string_body> parser;
@@ -287,9 +340,8 @@ asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& reques
     const auto ec = write_ec ? write_ec : read_ec;
     if (ec) {
       if (reused && stale_connection(ec) && !parser.got_some()) continue;
-      co_return TransportResult{
-          ApiError::transport_failure(request.method + " " + request.target + ": " + describe(ec)),
-          {}};
+      co_return TransportResult{failure(request.method + " " + request.target, ec, deadline_text),
+                                {}};
     }
     TransportResult result;
     Impl::copy_head(parser.get().base(), result.response);
@@ -320,7 +372,8 @@ asio::awaitable<StreamResult> Transport::open_stream(const HttpRequest& request)
   }
   if (const auto ec = write_ec ? write_ec : read_ec) {
     co_return StreamResult{
-        ApiError::transport_failure(request.method + " " + request.target + ": " + describe(ec)),
+        failure(request.method + " " + request.target, ec,
+                "request deadline " + milliseconds(impl_->options.request_timeout)),
         nullptr};
   }
   HttpResponse head;

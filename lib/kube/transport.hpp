@@ -3,13 +3,17 @@
 //
 // One attempt per call: no retries, throttling or circuit breaking here (Client does those).
 //   round_trip()   a request on a pooled keep-alive connection; the whole response is read.
-//                  A pooled connection the server has meanwhile closed is detected and the request
-//                  is sent once more on a fresh connection (nothing was processed).
+//                  At most `pool_size` pooled connections exist, in use or idle: a request that
+//                  finds them all busy waits for one. A pooled connection the server has meanwhile
+//                  closed is detected and the request is sent once more on a fresh connection
+//                  (nothing was processed). One idle for `idle_timeout` is closed, not reused.
 //   open_stream()  a request on a connection of its own (a watch), whose body is then read piece by
-//                  piece: a long-lived stream never holds a pooled connection.
-// Deadlines: connect (TCP + TLS handshake), request (write + full response), and for streams an
-// idle deadline per read, so a half-open TCP connection cannot hang a watch forever. TCP keepalive
-// is on for every connection.
+//                  piece: a long-lived stream never holds a pooled connection, nor counts towards
+//                  the pool, so any number of watches cannot starve the other requests.
+// Deadlines: connect (TCP + TLS handshake), request (from the call until the whole response is
+// read, waiting for a pooled connection included), and for streams an idle deadline per read, so
+// a half-open TCP connection cannot hang a watch forever. A deadline that passes is an
+// ApiError::timeout. TCP keepalive is on for every connection.
 //
 // TLS: at least 1.2; the server is verified against the configured CA (or the system store when no
 // CA is configured) and its name (tls-server-name, else the URL's host, IP addresses included),
@@ -24,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.hpp"
 #include "kube/api_error.hpp"
 #include "kube/http_message.hpp"
 #include "kube/rest_config.hpp"
@@ -37,13 +42,17 @@ namespace steward::kube {
 struct TransportOptions {
   // TCP connect plus TLS handshake.
   std::chrono::milliseconds connect_timeout{10'000};
-  // Write of the request plus read of the whole response, for non-streaming requests. Generous:
-  // a page of 500 large objects from a loaded server can take a while.
+  // A non-streaming request, from the call until its whole response is read (waiting for a pooled
+  // connection included). Generous: a page of 500 large objects from a loaded server can take a
+  // while.
   std::chrono::milliseconds request_timeout{60'000};
   // Pooled connections unused this long are closed (Go's http.Transport IdleConnTimeout: 90 s).
   std::chrono::milliseconds idle_timeout{90'000};
-  // Most idle connections kept for reuse.
-  std::size_t max_idle_connections = 16;
+  // Most pooled connections to the server, in use or idle (watches not counted). 16: beyond the
+  // handful of workers and informers that request at once, more connections would only move the
+  // queue from steward into the server. client-go keeps up to 25 idle per host (transport/cache.go,
+  // idleConnsPerHost) but multiplexes on HTTP/2; HTTP/1.1 needs a connection per request in flight.
+  std::size_t pool_size = 16;
   // Largest response body accepted (a list page); larger answers fail rather than exhaust memory.
   std::size_t max_body_bytes = 512u << 20;
   std::string user_agent = "steward";
@@ -80,7 +89,10 @@ struct StreamResult {
 class Transport {
  public:
   // Throws std::runtime_error when the TLS settings cannot be used (bad CA or client key PEM).
-  Transport(boost::asio::io_context& io, const RestConfig& config, TransportOptions options = {});
+  // `clock` measures how long connections sit idle (tests move a FakeClock past idle_timeout); the
+  // connect and request deadlines are Asio timers on the steady clock, which must wake I/O.
+  Transport(boost::asio::io_context& io, const RestConfig& config, TransportOptions options = {},
+            const base::Clock& clock = base::SteadyClock::instance());
   ~Transport();
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;

@@ -5,8 +5,9 @@
 
 namespace steward::testapi {
 
-Router::Router(Api& api, Registry& registry, Faults& faults, std::string token, ActionHandler on_actions)
-    : api_(api), registry_(registry), faults_(faults), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
+Router::Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
+               ActionHandler on_actions)
+    : api_(api), registry_(registry), faults_(faults), stats_(stats), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
 
 bool Router::authorized(const Request& req) const {
   const std::string prefix = "Bearer ";
@@ -36,6 +37,7 @@ ApiReply Router::dispatch(const Request& req) {
   }
   if (!authorized(req)) return error_response(unauthorized());
 
+  if (path == "/_testapi/stats") return json_response(200, stats_.describe());
   if (path == "/_testapi/faults") {
     try {
       if (req.method == "POST" || req.method == "PUT") {
@@ -62,7 +64,10 @@ ApiReply Router::dispatch(const Request& req) {
   if (path != "/version" && path != "/version/") {
     if (auto failure = faults_.draw_failure(req.method, path)) return error_response(*failure);
   }
-  if (auto d = discovery(registry_, path, server_address_)) return *d;
+  if (auto d = discovery(registry_, path, server_address_)) {
+    ++stats_.discovery_requests[path];
+    return *d;
+  }
   if (auto reply = api_.handle(req)) {
     if (std::holds_alternative<WatchSpec>(*reply) && faults_.refusing_watches())
       return error_response(faults_.watch_refusal());

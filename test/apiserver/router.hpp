@@ -1,12 +1,14 @@
 // Where a request goes: authentication first (every path but the health probes), then the admin
-// endpoints (faults, the write log), injected faults, discovery, and the resource API. Every write
-// request is recorded in the write log with the code it was answered with. Transport-free.
+// endpoints (faults, the write log, stats), injected faults, discovery, and the resource API.
+// Every write request is recorded in the write log with the code it was answered with.
+// Transport-free.
 #pragma once
 
 #include "api.hpp"
 #include "faults.hpp"
 #include "http_types.hpp"
 #include "registry.hpp"
+#include "stats.hpp"
 #include "write_log.hpp"
 
 #include <functional>
@@ -18,7 +20,8 @@ class Router {
  public:
   using ActionHandler = std::function<void(const Faults::Actions&)>;
 
-  Router(Api& api, Registry& registry, Faults& faults, std::string token, ActionHandler on_actions);
+  Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
+         ActionHandler on_actions);
 
   void set_server_address(std::string address) { server_address_ = std::move(address); }
   ApiReply route(const Request& req);
@@ -30,6 +33,7 @@ class Router {
   Api& api_;
   Registry& registry_;
   Faults& faults_;
+  Stats& stats_;
   std::string token_;
   std::string server_address_;
   ActionHandler on_actions_;

@@ -5,6 +5,7 @@
 #include "faults.hpp"
 #include "registry.hpp"
 #include "router.hpp"
+#include "stats.hpp"
 #include "store.hpp"
 #include "watch.hpp"
 
@@ -52,7 +53,7 @@ struct Server::Impl {
         store(StoreOptions{options.watch_history}),
         faults(options.seed),
         api(store, registry, options.seed, [this](std::function<void()> fn) { net::post(ioc, std::move(fn)); }),
-        router(api, registry, faults, options.token, [this](const Faults::Actions& a) { on_actions(a); }) {
+        router(api, registry, faults, stats, options.token, [this](const Faults::Actions& a) { on_actions(a); }) {
     api.on_storage_removed = [this](const std::string& key) { each_connection([&](Connection& c) { c.end_watch(key); }); };
   }
 
@@ -72,6 +73,7 @@ struct Server::Impl {
   // Declared before the io_context: sessions destroyed with it still unregister here.
   std::map<std::uint64_t, std::weak_ptr<Connection>> connections;
   std::uint64_t next_connection = 1;
+  Stats stats;
   Store store;
   Registry registry;
   Faults faults;
@@ -97,9 +99,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         id_(id),
         delay_timer_(stream_.get_executor()),
         watch_timeout_(stream_.get_executor()),
-        bookmark_timer_(stream_.get_executor()) {}
+        bookmark_timer_(stream_.get_executor()) {
+    ++srv_.stats.connections_open;
+  }
 
-  ~Session() override { srv_.connections.erase(id_); }
+  ~Session() override {
+    srv_.connections.erase(id_);
+    --srv_.stats.connections_open;
+  }
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -308,6 +315,7 @@ void Server::Impl::accept() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     std::uint64_t id = next_connection++;
+    ++stats.connections_accepted;
     if (ssl_ctx) {
       auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
           *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_ctx), id);

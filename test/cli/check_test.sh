@@ -35,6 +35,20 @@ echo "$out" | grep -Eq '^resources=[1-9][0-9]*$' || fail "no resources count: $o
 echo "$out" | grep -q '^identity=token$' || fail "identity not token: $out"
 echo "$out" | grep -q "^server=$url$" || fail "server not $url: $out"
 
+# identity=certificate (issue #4's word): a client certificate ranks before the token. This server
+# does not ask for one, so the token beside it still authenticates.
+if openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=steward \
+     -keyout "$dir/client.key" -out "$dir/client.crt" 2>/dev/null; then
+  awk -v cert="$(base64 -w0 "$dir/client.crt")" -v key="$(base64 -w0 "$dir/client.key")" \
+    '{ print } /^  user:$/ { print "    client-certificate-data: " cert; print "    client-key-data: " key }' \
+    "$dir/a.kubeconfig" >"$dir/cert.kubeconfig"
+  out=$("$steward" check --kubeconfig "$dir/cert.kubeconfig"); rc=$?
+  [ $rc -eq 0 ] || fail "check with a client certificate exited $rc: $out"
+  echo "$out" | grep -q '^identity=certificate$' || fail "identity not certificate: $out"
+else
+  fail "openssl could not make a client certificate"
+fi
+
 # Each failure: exit 1 and exactly one line naming the kind.
 expect_failure() {  # $1: kind, $2: kubeconfig
   local out rc

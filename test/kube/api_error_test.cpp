@@ -202,6 +202,15 @@ TEST_CASE("a transport failure has no code and is retryable") {
   CHECK(e.to_string() == "no response: connection refused");
 }
 
+TEST_CASE("a passed deadline is a transport failure that says it timed out") {
+  const auto e = ApiError::timeout("GET /api: timed out (request deadline 500 ms)");
+  CHECK(e.is_transport_failure());
+  CHECK(e.is_timeout());
+  CHECK_FALSE(e.is_circuit_open());
+  CHECK(e.retryable());
+  CHECK_FALSE(ApiError::transport_failure("connection refused").is_timeout());
+}
+
 TEST_CASE("reasons round-trip through their names") {
   for (Reason r : {Reason::NotFound, Reason::AlreadyExists, Reason::Conflict, Reason::Invalid,
                    Reason::Forbidden, Reason::Unauthorized, Reason::Expired, Reason::Gone,

@@ -85,6 +85,12 @@ TEST_CASE("identity ranks exec, then client certificate, then token file, then t
   CHECK(identity_of(auth) == IdentityKind::client_certificate);
   auth.exec = ExecConfig{};
   CHECK(identity_of(auth) == IdentityKind::exec);
+  // The words of issue #4's `steward check` (token, certificate, exec or in-cluster), plus
+  // token-file (a token re-read from its file) and none (anonymous).
+  CHECK(to_string(IdentityKind::none) == "none");
+  CHECK(to_string(IdentityKind::token) == "token");
   CHECK(to_string(IdentityKind::token_file) == "token-file");
+  CHECK(to_string(IdentityKind::client_certificate) == "certificate");
+  CHECK(to_string(IdentityKind::exec) == "exec");
   CHECK(to_string(IdentityKind::in_cluster) == "in-cluster");
 }

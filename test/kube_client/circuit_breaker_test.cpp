@@ -98,3 +98,19 @@ TEST_CASE("a breaker that closed again starts from the shortest open period") {
   fail(breaker, 5);
   CHECK(until_probe(clock, breaker) == 1s);
 }
+
+TEST_CASE("an open breaker reports half-open once its period has passed, before any request") {
+  FakeClock clock;
+  // A fixed 30 s period (issue #4's numbers), so "not yet" and "now" are far apart.
+  CircuitBreaker breaker({.open_for = 30s, .max_open_for = 30s}, clock);
+  fail(breaker, 5);
+  clock.advance(29s);
+  CHECK(breaker.state() == State::open);
+  clock.advance(1s);
+  CHECK(breaker.state() == State::half_open);  // what a gauge read now must show
+  // Reading the state changed nothing: the next request is still the one probe.
+  REQUIRE(breaker.allow());
+  CHECK_FALSE(breaker.allow());
+  breaker.record(false);
+  CHECK(breaker.state() == State::open);
+}

@@ -1,103 +1,17 @@
 // The API client against steward-testapi over real sockets (TLS, bearer token).
 #include <catch2/catch.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/io_context.hpp>
 #include <fstream>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
-#include "kube/client.hpp"
-#include "kube/discovery.hpp"
-#include "kube/kubeconfig.hpp"
+#include "client_env.hpp"
 #include "kube/watch.hpp"
-#include "support/testapi_process.hpp"
+#include "support/metrics.hpp"
 
 using namespace steward;
-using steward::test::TestApiServer;
-
-namespace {
-
-// Runs one coroutine to completion on `io`.
-template <typename T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> work) {
-  std::optional<T> out;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) out = std::move(value);
-  });
-  io.restart();
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*out);
-}
-
-kube::RestConfig config_for(const TestApiServer& server) {
-  kube::KubeconfigOptions options;
-  options.explicit_path = server.kubeconfig();
-  return kube::load_kubeconfig(options);
-}
-
-rapidjson::Document json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  REQUIRE_FALSE(doc.HasParseError());
-  return doc;
-}
-
-const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false};
-const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
-
-rapidjson::Document configmap(const std::string& ns, const std::string& name,
-                              const std::string& value = "v") {
-  return json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":")" + ns +
-              R"(","name":")" + name + R"(","labels":{"app":"t"}},"data":{"k":")" + value + "\"}}");
-}
-
-struct Env {
-  TestApiServer server;
-  boost::asio::io_context io;
-  prometheus::Registry registry;
-  std::unique_ptr<kube::Client> client;
-
-  explicit Env(std::vector<std::string> args = {}, kube::ClientOptions options = {})
-      : server(std::move(args)) {
-    options.registry = &registry;
-    client = std::make_unique<kube::Client>(io, config_for(server), options);
-  }
-
-  void make_namespace(const std::string& name) {
-    auto reply = run(io, client->create(kNamespaces, "",
-                                        json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" +
-                                             name + "\"}}")));
-    REQUIRE(reply.ok());
-  }
-
-  std::string metrics() const {
-    return prometheus::TextSerializer().Serialize(registry.Collect());
-  }
-};
-
-}  // namespace
-
-TEST_CASE("discovery maps kinds to resources and scope") {
-  Env env;
-  kube::Discovery discovery(*env.client);
-  REQUIRE_FALSE(run(env.io, discovery.refresh()).has_value());
-  CHECK(discovery.resource_count() >= 10);
-  auto deployments = discovery.find("apps/v1", "Deployment");
-  REQUIRE(deployments);
-  CHECK(deployments->resource == "deployments");
-  CHECK(deployments->namespaced);
-  auto namespaces = discovery.find("v1", "Namespace");
-  REQUIRE(namespaces);
-  CHECK_FALSE(namespaces->namespaced);
-  CHECK_FALSE(discovery.find("example.com/v1", "Widget").has_value());
-}
+using namespace steward::test;
 
 TEST_CASE("create, get, update with optimistic locking, apply, and delete with preconditions") {
   Env env;
@@ -240,36 +154,6 @@ TEST_CASE("TLS verification fails against another server's CA", "[testapi]") {
   CHECK(reply.error->message().find("TLS") != std::string::npos);
 }
 
-namespace {
-
-double counter_value(const prometheus::Registry& registry, const std::string& name,
-                     const std::string& label, const std::string& value) {
-  double total = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& metric : family.metric) {
-      for (const auto& l : metric.label) {
-        if (l.name == label && l.value == value) {
-          total += family.type == prometheus::MetricType::Counter ? metric.counter.value
-                                                                  : metric.gauge.value;
-        }
-      }
-    }
-  }
-  return total;
-}
-
-boost::asio::awaitable<kube::Reply> post_faults(kube::Client& client, std::string body) {
-  kube::HttpRequest request{.method = "POST",
-                            .target = "/_testapi/faults",
-                            .content_type = "application/json",
-                            .body = std::move(body),
-                            .verb = "create"};
-  co_return co_await client.request(std::move(request));
-}
-
-}  // namespace
-
 TEST_CASE("429 with Retry-After is retried after the delay the server asked for", "[testapi]") {
   Env env;
   const auto started = std::chrono::steady_clock::now();
@@ -282,7 +166,7 @@ TEST_CASE("429 with Retry-After is retried after the delay the server asked for"
         env.io,
         [&]() -> boost::asio::awaitable<void> {
           boost::asio::steady_timer timer(env.io);
-          while (counter_value(env.registry, "rest_client_requests_total", "code", "429") < 1) {
+          while (!metric_value(env.registry, "rest_client_requests_total", {{"code", "429"}})) {
             timer.expires_after(std::chrono::milliseconds(5));
             co_await timer.async_wait(boost::asio::use_awaitable);
           }
@@ -294,7 +178,7 @@ TEST_CASE("429 with Retry-After is retried after the delay the server asked for"
   }());
   CHECK(reply.ok());
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::seconds(1));
-  CHECK(counter_value(env.registry, "rest_client_requests_total", "code", "429") == 1);
+  CHECK(metric_value(env.registry, "rest_client_requests_total", {{"code", "429"}}) == 1);
 }
 
 TEST_CASE("after the token rotates, a 401 makes the client re-read its token file", "[testapi]") {
@@ -329,8 +213,8 @@ TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fa
   CHECK(fast.error->is_transport_failure());
   CHECK(fast.error->is_circuit_open());
   CHECK(fast.error->message().find("circuit breaker open") != std::string::npos);
-  CHECK(counter_value(env.registry, "steward_api_circuit_breaker_state", "host",
-                      env.client->config().server.authority()) == 2);
+  CHECK(metric_value(env.registry, "steward_api_circuit_breaker_state",
+                     {{"host", env.client->config().server.authority()}}) == 2);
 }
 
 TEST_CASE("answers that are the request's fault (404, 409) never open the breaker") {

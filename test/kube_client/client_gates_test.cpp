@@ -1,0 +1,58 @@
+// The gates in front of every request, against steward-testapi: the throttle really makes
+// requests wait, and the circuit breaker's gauge tells the truth while no request comes.
+#include <catch2/catch.hpp>
+
+#include "base/clock.hpp"
+#include "client_env.hpp"
+#include "support/metrics.hpp"
+
+using namespace steward;
+using namespace steward::test;
+using namespace std::chrono_literals;
+
+TEST_CASE("requests wait for the token bucket: at 20 qps and burst 1 the 11th comes after 0.5 s") {
+  kube::ClientOptions options;
+  options.qps = 20;
+  options.burst = 1;
+  Env env({}, options);
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 11; ++i) {
+    REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).ok());
+  }
+  // The first takes the burst's token, each later one waits 50 ms for its own. A lower bound
+  // only: a busy machine is slower, never faster.
+  CHECK(std::chrono::steady_clock::now() - started >= 450ms);
+}
+
+TEST_CASE("the breaker gauge shows half-open once the open period ends, with no request to probe",
+          "[testapi]") {
+  base::FakeClock clock;
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  options.clock = &clock;
+  // A fixed 30 s open period (issue #4's numbers; the default starts at 1 s and grows).
+  options.breaker.open_for = std::chrono::seconds(30);
+  options.breaker.max_open_for = std::chrono::seconds(30);
+  Env env({}, options);
+  const std::map<std::string, std::string> host{{"host", env.client->config().server.authority()}};
+  const auto gauge = [&] {
+    env.client->update_metrics();  // what the metrics server does before each scrape
+    return metric_value(env.registry, "steward_api_circuit_breaker_state", host);
+  };
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"errorRate":1.0,"errorCodes":[503]})")).ok());
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).error);
+  }
+  CHECK(gauge() == 2);  // open
+  clock.advance(29s);
+  CHECK(gauge() == 2);
+  clock.advance(1s);
+  CHECK(env.client->breaker_state() == kube::CircuitBreaker::State::half_open);
+  CHECK(gauge() == 1);  // half-open, though nothing has been sent since it opened
+
+  // The probe (lifting the fault) and one more success close it; requests set the gauge themselves.
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"reset":true})")).ok());
+  REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).ok());
+  CHECK(env.client->breaker_state() == kube::CircuitBreaker::State::closed);
+  CHECK(metric_value(env.registry, "steward_api_circuit_breaker_state", host) == 0);
+}
