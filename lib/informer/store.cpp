@@ -4,7 +4,7 @@
 
 namespace steward::informer {
 
-std::string object_key(const Object& object) {
+std::string object_key(const rapidjson::Value& object) {
   const auto ns = kube::string_at(object, {"metadata", "namespace"});
   const auto name = kube::string_at(object, {"metadata", "name"});
   if (ns.empty()) return std::string(name);
@@ -15,7 +15,7 @@ std::string object_key(const Object& object) {
 }
 
 Store::Store() {
-  add_index(std::string(kNamespaceIndex), [](const Object& object) {
+  add_index(std::string(kNamespaceIndex), [](const rapidjson::Value& object) {
     const auto ns = kube::string_at(object, {"metadata", "namespace"});
     return ns.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(ns)};
   });
@@ -30,8 +30,8 @@ void Store::add_index(std::string name, IndexFunc func) {
   indexes_.insert_or_assign(std::move(name), std::move(index));
 }
 
-void Store::index_locked(const std::string& key, const Object* old_object,
-                         const Object* new_object) {
+void Store::index_locked(const std::string& key, const rapidjson::Value* old_object,
+                         const rapidjson::Value* new_object) {
   for (auto& [name, index] : indexes_) {
     if (old_object) {
       for (const auto& value : index.func(*old_object)) {

@@ -1,7 +1,7 @@
 #pragma once
 // Store: the informer's cache. Objects keyed by "namespace/name" (or "name" when cluster-scoped),
-// held as immutable shared documents: a reader gets a pointer, never a copy, and a writer swaps in
-// a new document. Indexes map a value (a namespace, an owner) to the keys of objects that have it;
+// held as immutable shared values: a reader gets a pointer, never a copy, and a writer swaps in
+// a new object. Indexes map a value (a namespace, an owner) to the keys of objects that have it;
 // the namespace index is always there.
 //
 // Writers (the reflector) get back what they replaced, so the informer can tell handlers the old
@@ -22,16 +22,15 @@
 
 namespace steward::informer {
 
-using kube::Object;
 using kube::ObjectPtr;
 
 // "namespace/name", or "name" for a cluster-scoped object (client-go's MetaNamespaceKeyFunc).
-std::string object_key(const Object& object);
+std::string object_key(const rapidjson::Value& object);
 
 class Store {
  public:
   // The values an object has for one index (e.g. its namespace).
-  using IndexFunc = std::function<std::vector<std::string>(const Object&)>;
+  using IndexFunc = std::function<std::vector<std::string>(const rapidjson::Value&)>;
   static constexpr std::string_view kNamespaceIndex = "namespace";
 
   Store();
@@ -63,7 +62,7 @@ class Store {
     IndexFunc func;
     std::unordered_map<std::string, std::unordered_set<std::string>> keys_by_value;
   };
-  void index_locked(const std::string& key, const Object* old_object, const Object* new_object);
+  void index_locked(const std::string& key, const rapidjson::Value* old_object, const rapidjson::Value* new_object);
 
   mutable std::shared_mutex mu_;  // guards objects_ and indexes_
   std::unordered_map<std::string, ObjectPtr> objects_;

@@ -8,7 +8,7 @@ using namespace steward::informer;
 
 namespace {
 ObjectPtr object(const std::string& json) {
-  auto doc = std::make_shared<Object>();
+  auto doc = std::make_shared<steward::kube::Object>();
   doc->Parse(json.c_str());
   return doc;
 }
@@ -58,7 +58,7 @@ TEST_CASE("replace reports added, updated, unchanged and deleted objects") {
 
 TEST_CASE("the namespace index and custom indexes follow every change") {
   Store store;
-  store.add_index("app", [](const Object& o) {
+  store.add_index("app", [](const rapidjson::Value& o) {
     auto app = steward::kube::string_at(o, {"metadata", "labels", "app"});
     return app.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(app)};
   });
