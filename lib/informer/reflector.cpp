@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/free_memory.hpp"
 #include "kube/frozen_object.hpp"
 #include "kube/watch.hpp"
 
@@ -124,12 +125,18 @@ asio::awaitable<void> Reflector::list() {
     page_options.continue_token = std::move(page.continue_token);
   }
 
-  Store::Changes changes = store_.replace(std::move(objects));
-  set_version(version);
-  list_from_ = last_resource_version();
-  for (const auto& object : changes.deleted) sink_.on_delete(object);
-  for (const auto& object : changes.added) sink_.on_add(object);
-  for (const auto& [old_object, new_object] : changes.updated) sink_.on_update(old_object, new_object);
+  {
+    Store::Changes changes = store_.replace(std::move(objects));
+    set_version(version);
+    list_from_ = last_resource_version();
+    for (const auto& object : changes.deleted) sink_.on_delete(object);
+    for (const auto& object : changes.added) sink_.on_add(object);
+    for (const auto& [old_object, new_object] : changes.updated) {
+      sink_.on_update(old_object, new_object);
+    }
+  }
+  // Everything the list needed only while it ran is freed now, mostly between cached objects.
+  base::release_free_memory();
   if (!synced_) {
     synced_ = true;
     sink_.on_synced();
