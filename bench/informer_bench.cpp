@@ -2,7 +2,8 @@
 //
 //   sync: N ConfigMaps of B bytes seeded in steward-testapi; an informer lists (500 a page, over
 //         TLS) until has_synced(). Prints sync_seconds, objects, rss_bytes (resident growth of this
-//         process with the cache full), rss_bytes_per_object.
+//         process with the cache full), rss_bytes_per_object, heap_bytes_per_object (malloc'd and
+//         not freed, per object: the cache's own size, without heap holes).
 //   events: E watch events (ADDED/MODIFIED over K keys, real JSON lines) fed to a reflector through
 //         a scripted stream; measures decode + transform + store + handler dispatch. Prints
 //         events_per_sec. The network is left out on purpose: it measures steward, not the server.
@@ -23,6 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+using steward::bench::heap_in_use_bytes;
 using steward::bench::rss_bytes;
 
 void sync_figures(int objects, int bytes) {
@@ -35,6 +37,7 @@ void sync_figures(int objects, int bytes) {
   const steward::kube::ResourceType configmaps{"", "v1", "configmaps", "ConfigMap", true};
 
   const long baseline = rss_bytes();
+  const long heap_baseline = heap_in_use_bytes();
   auto informer = std::make_shared<steward::informer::Informer>(
       io, std::make_unique<steward::informer::ClientListerWatcher>(client, configmaps, "bench"),
       steward::informer::InformerOptions{});
@@ -43,6 +46,7 @@ void sync_figures(int objects, int bytes) {
   while (!informer->has_synced()) io.run_one();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const long grown = rss_bytes() - baseline;
+  const long heap_grown = heap_in_use_bytes() - heap_baseline;
   const auto cached = informer->store().size();
   informer->stop();
   io.run_for(std::chrono::milliseconds(200));
@@ -51,6 +55,8 @@ void sync_figures(int objects, int bytes) {
   std::printf("objects=%zu\n", cached);
   std::printf("rss_bytes=%ld\n", grown);
   std::printf("rss_bytes_per_object=%.0f\n", cached ? static_cast<double>(grown) / cached : 0.0);
+  std::printf("heap_bytes_per_object=%.0f\n",
+              cached ? static_cast<double>(heap_grown) / cached : 0.0);
 }
 
 void event_figures(int events, int keys) {

@@ -21,7 +21,8 @@
 //   stopped      stop() was called; the coroutine has returned.
 //
 // Objects pass through `transform` before they are stored (drop managedFields and the
-// last-applied annotation: steward never reads them and they are often most of an object).
+// last-applied annotation: steward never reads them and they are often most of an object), and
+// are stored frozen (kube/frozen_object.hpp): one block of exactly the bytes they need.
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -57,8 +58,8 @@ class EventSink {
   virtual void on_watch_restart(std::string_view reason) = 0;
 };
 
-// Drops what steward never reads from an object on ingest; returns whether it removed anything.
-bool default_transform(kube::Object& object);
+// Drops what steward never reads from an object on ingest.
+void default_transform(kube::Object& object);
 
 struct ReflectorOptions {
   int page_size = 500;  // as client-go
@@ -68,9 +69,9 @@ struct ReflectorOptions {
   std::string label_selector;
   std::string field_selector;
   base::BackoffOptions backoff{};  // 800 ms .. 30 s, factor 2, jitter 1, reset after 2 min
-  // Returns whether it changed the object; a changed object is compacted (RapidJSON does not give
-  // back the memory of removed members), so the cache holds only what remains.
-  std::function<bool(kube::Object&)> transform = default_transform;
+  // Edits each object before it is frozen into the cache; the parsed original (and the memory of
+  // what was removed from it) goes right after.
+  std::function<void(kube::Object&)> transform = default_transform;
   std::uint64_t seed = std::random_device{}();
 };
 

@@ -190,7 +190,7 @@ asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_vi
     auto item = parse_object(std::string_view(body).substr(range.begin, range.end - range.begin));
     fill_type(*item, scanned);
     if (options.on_item) options.on_item(item);
-    out.items.push_back(std::move(item));
+    if (item) out.items.push_back(std::move(item));
   }
   out.resource_version = scanned.resource_version;
   out.continue_token = scanned.continue_token;

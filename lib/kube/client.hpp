@@ -77,9 +77,10 @@ struct ListOptions {
   std::string resource_version;
   int limit = 500;                // page size (client-go's reflector: 500)
   std::string continue_token;     // from the previous page
-  // Run on each item as soon as it is parsed, before the next one is: a cache that keeps a
-  // transformed copy (smaller, in a pool of its own) lets the parsed original go at once, so the
-  // originals of a page never sit between the copies and leave the heap fragmented.
+  // Run on each item as soon as it is parsed, before the next one is; it may take the item
+  // (leave it null), and the reply keeps only items left to it. A cache that keeps a transformed
+  // copy lets the parsed original go at once, so the originals of a page never sit between the
+  // copies and leave the heap fragmented.
   std::function<void(std::shared_ptr<Object>& item)> on_item;
 };
 

@@ -4,7 +4,8 @@
 //
 // Each Object has its own memory pool sized to the object. RapidJSON's default pool starts with a
 // 64 KiB chunk per document: for a cache of small objects that cost 13 KB resident per 1 KiB
-// ConfigMap (bench_list), most of it untouched slack.
+// ConfigMap (bench_list), most of it untouched slack. What the informers' caches keep is smaller
+// still: a frozen copy (frozen_object.hpp), with no Document around it.
 
 #include <rapidjson/document.h>
 
@@ -35,18 +36,15 @@ class Object : private detail::ObjectPool, public rapidjson::Document {
   Object& operator=(const Object&) = delete;
 };
 
-using ObjectPtr = std::shared_ptr<const Object>;
+// An object that no longer changes, shared by whoever reads it: the cache's objects, the desired
+// state's. It points at the root value; what owns the memory behind it (an Object, or the one
+// block of a frozen copy) is the pointer's business, not the reader's.
+using ObjectPtr = std::shared_ptr<const rapidjson::Value>;
 
 // Parses `json` into a new Object whose pool fits it; check HasParseError() on the result.
 std::shared_ptr<Object> parse_object(std::string_view json);
 // A deep copy into a pool sized for it (drops memory of members removed from `value`).
 std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t size_hint);
-// A deep copy into one pool chunk of exactly the bytes it needs: for objects that will not change
-// (the informers' cache), so no slack is kept per object.
-std::shared_ptr<Object> compact_copy(const rapidjson::Value& value);
-// The pool bytes a deep copy of `value` takes (strings too long to be stored inline, member and
-// element arrays), as compact_copy allocates them.
-std::size_t pool_bytes(const rapidjson::Value& value);
 
 // A string member of `value` at `path` (e.g. {"metadata", "name"}), or empty if absent or not a
 // string.

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "informer/informer_manager.hpp"
@@ -20,20 +21,26 @@ namespace steward::test {
 struct Recorder {
   std::mutex mu;
   std::vector<std::string> seen;
+  std::map<std::string, informer::ObjectPtr> objects;  // the (new) object each event last carried
   informer::ResourceEventHandlers handlers() {
-    return {[this](const informer::ObjectPtr& o) { record("add " + informer::object_key(*o)); },
-            [this](const informer::ObjectPtr&, const informer::ObjectPtr& o) {
-              record("update " + informer::object_key(*o));
-            },
-            [this](const informer::ObjectPtr& o) { record("delete " + informer::object_key(*o)); }};
+    return {[this](const informer::ObjectPtr& o) { record("add ", o); },
+            [this](const informer::ObjectPtr&, const informer::ObjectPtr& o) { record("update ", o); },
+            [this](const informer::ObjectPtr& o) { record("delete ", o); }};
   }
-  void record(std::string what) {
+  void record(const std::string& event, const informer::ObjectPtr& object) {
+    std::string what = event + informer::object_key(*object);
     std::lock_guard guard(mu);
+    objects[what] = object;
     seen.push_back(std::move(what));
   }
   bool has(const std::string& what) {
     std::lock_guard guard(mu);
     return std::find(seen.begin(), seen.end(), what) != seen.end();
+  }
+  informer::ObjectPtr object(const std::string& what) {
+    std::lock_guard guard(mu);
+    auto it = objects.find(what);
+    return it == objects.end() ? nullptr : it->second;
   }
 };
 
@@ -49,11 +56,13 @@ struct Env {
   kube::Discovery discovery;
   informer::InformerManager manager;
 
-  explicit Env(base::BackoffOptions watch_backoff = {}, kube::ClientOptions client_options = {})
+  explicit Env(base::BackoffOptions watch_backoff = {}, kube::ClientOptions client_options = {},
+               std::string label_selector = {})
       : client(loop.io, rest_config(), client_options),
         discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)}),
         manager(loop.io, client, discovery,
-                {.watch_backoff = watch_backoff,
+                {.label_selector = std::move(label_selector),
+                 .watch_backoff = watch_backoff,
                  .unknown_kind_backoff = {.initial = std::chrono::milliseconds(50),
                                           .max = std::chrono::milliseconds(200),
                                           .factor = 2,

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "informer/store.hpp"
 
@@ -8,7 +9,7 @@ using namespace steward::informer;
 
 namespace {
 ObjectPtr object(const std::string& json) {
-  auto doc = std::make_shared<Object>();
+  auto doc = std::make_shared<steward::kube::Object>();
   doc->Parse(json.c_str());
   return doc;
 }
@@ -27,6 +28,13 @@ std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
 TEST_CASE("keys are namespace/name, or name for cluster-scoped objects") {
   CHECK(object_key(*cm("ns", "a", "1")) == "ns/a");
   CHECK(object_key(*object(R"({"metadata":{"name":"prod"}})")) == "prod");
+  Store store;
+  store.upsert(object(R"({"metadata":{"name":"prod"}})"));
+  store.upsert(cm("prod", "prod", "1"));
+  CHECK(object_key(*store.get("prod")) == "prod");
+  CHECK(object_key(*store.get("prod/prod")) == "prod/prod");
+  CHECK(store.get("ns/prod") == nullptr);
+  CHECK(store.size() == 2);
 }
 
 TEST_CASE("upsert and remove return what they replaced, and readers share, never copy") {
@@ -54,11 +62,17 @@ TEST_CASE("replace reports added, updated, unchanged and deleted objects") {
   CHECK(steward::kube::string_at(*changes.updated[0].first, {"metadata", "resourceVersion"}) == "1");
   CHECK(steward::kube::string_at(*changes.updated[0].second, {"metadata", "resourceVersion"}) == "2");
   CHECK(store.size() == 3);
+
+  // A key listed twice: the last one counts.
+  changes = store.replace({cm("ns", "twice", "1"), cm("ns", "twice", "2")});
+  REQUIRE(changes.added.size() == 1);
+  CHECK(steward::kube::string_at(*changes.added[0], {"metadata", "resourceVersion"}) == "2");
+  CHECK(store.size() == 1);
 }
 
 TEST_CASE("the namespace index and custom indexes follow every change") {
   Store store;
-  store.add_index("app", [](const Object& o) {
+  store.add_index("app", [](const rapidjson::Value& o) {
     auto app = steward::kube::string_at(o, {"metadata", "labels", "app"});
     return app.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(app)};
   });
@@ -75,4 +89,8 @@ TEST_CASE("the namespace index and custom indexes follow every change") {
   store.replace({cm("c", "z", "1")});
   CHECK(store.by_index(Store::kNamespaceIndex, "a").empty());
   CHECK(names(store.by_index(Store::kNamespaceIndex, "c")) == std::vector<std::string>{"c/z"});
+  // Cluster-scoped objects have no namespace; the namespace index is not for replacing.
+  store.upsert(object(R"({"metadata":{"name":"cluster-wide"}})"));
+  CHECK(store.by_index(Store::kNamespaceIndex, "").empty());
+  CHECK_THROWS_AS(store.add_index(std::string(Store::kNamespaceIndex), {}), std::invalid_argument);
 }

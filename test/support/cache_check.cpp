@@ -14,7 +14,7 @@ boost::asio::awaitable<std::string> cache_difference(kube::Client& client,
   auto list = co_await client.list_all(type, ns, options);
   if (!list.ok()) co_return "list failed: " + list.error->to_string();
 
-  auto version = [](const kube::Object& object) {
+  auto version = [](const rapidjson::Value& object) {
     return std::string(kube::string_at(object, {"metadata", "resourceVersion"}));
   };
   std::map<std::string, std::string> server;
