@@ -18,6 +18,7 @@
 #include "kube/client.hpp"
 #include "kube/kubeconfig.hpp"
 #include "support/json.hpp"
+#include "support/testapi_admin.hpp"  // post_faults
 #include "support/testapi_process.hpp"
 
 namespace steward::test {
@@ -75,16 +76,6 @@ struct Env {
     return prometheus::TextSerializer().Serialize(registry.Collect());
   }
 };
-
-// POST /_testapi/faults (test/apiserver/README.md).
-inline boost::asio::awaitable<kube::Reply> post_faults(kube::Client& client, std::string body) {
-  kube::HttpRequest request{.method = "POST",
-                            .target = "/_testapi/faults",
-                            .content_type = "application/json",
-                            .body = std::move(body),
-                            .verb = "create"};
-  co_return co_await client.request(std::move(request));
-}
 
 // GET /_testapi/stats (test/apiserver/README.md): what the server saw of its clients.
 struct TestApiStats {
