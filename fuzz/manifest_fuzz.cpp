@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& error : load.errors) check(!error.to_string().empty(), "error has no text");
   for (const auto& object : load.objects) {
     check(object && object->object, "object without a document");
-    const kube::Object& doc = *object->object;
+    const rapidjson::Value& doc = *object->object;
     const desired::ObjectKey& key = object->key;
     check(!key.kind.empty() && key.kind == kube::string_at(doc, {"kind"}), "key.kind");
     check(!key.name.empty() && key.name == kube::string_at(doc, {"metadata", "name"}),
