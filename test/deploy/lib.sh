@@ -8,6 +8,9 @@
 #   configmap_files FILE DIR    writes each data key of the ConfigMap in FILE to DIR/KEY
 #   local_config FILE MANIFESTS OUT  the StewardConfig of FILE, rewritten to run outside a pod:
 #                                    source path MANIFESTS, no in-cluster, leader election off
+#   check_managed DIR           every manifest file in DIR exists in the cluster (through the
+#                               caller's `k`, its kubectl) with steward's label and source
+#                               annotation for the source "manifests"
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 failures=${failures:-0}
@@ -47,4 +50,16 @@ local_config() {
   if [ "${keep_leader_election:-0}" != 1 ]; then
     sed -i '/^leaderElection:/,/^[^ ]/s#^\(\s*enabled:\).*#\1 false#' "$out"
   fi
+}
+
+check_managed() {
+  local file kind name ns got
+  for file in "$1"/*; do
+    kind=$(field "$file" '{{.kind}}')
+    name=$(field "$file" '{{.metadata.name}}')
+    ns=$(field "$file" '{{with .metadata.namespace}}{{.}}{{end}}')
+    got=$(k get "$kind" "$name" ${ns:+-n "$ns"} \
+            -o 'go-template={{index .metadata.labels "app.kubernetes.io/managed-by"}}/{{index .metadata.annotations "steward.dev/source"}}' 2>&1)
+    [ "$got" = steward/manifests ] || fail "$kind $name after steward run: $got"
+  done
 }

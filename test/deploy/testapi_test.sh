@@ -73,14 +73,7 @@ run_once() {
 # Leader election on, as deployed.
 keep_leader_election=1 run_once; rc=$?
 [ $rc -eq 0 ] || fail "steward run --once exited $rc: $(tail -n 5 "$tmp/run.log")"
-for file in "$tmp"/manifests/*; do
-  kind=$(field "$file" '{{.kind}}')
-  name=$(field "$file" '{{.metadata.name}}')
-  ns=$(field "$file" '{{with .metadata.namespace}}{{.}}{{end}}')
-  got=$(k get "$kind" "$name" ${ns:+-n "$ns"} \
-          -o 'go-template={{index .metadata.labels "app.kubernetes.io/managed-by"}}/{{index .metadata.annotations "steward.dev/source"}}' 2>&1)
-  [ "$got" = steward/manifests ] || fail "$kind $name after steward run: $got"
-done
+check_managed "$tmp/manifests"
 
 [ $failures -eq 0 ] && echo "deploy testapi: all checks passed"
 exit $((failures > 0))
