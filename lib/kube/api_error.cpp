@@ -180,9 +180,10 @@ ApiError ApiError::timeout(std::string what) {
   return error;
 }
 
-ApiError ApiError::circuit_open(std::string what) {
+ApiError ApiError::circuit_open(std::string what, std::chrono::milliseconds retry_in) {
   ApiError error = transport_failure(std::move(what));
   error.circuit_open_ = true;
+  error.circuit_retry_in_ = retry_in;
   return error;
 }
 

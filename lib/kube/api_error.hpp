@@ -84,8 +84,9 @@ class ApiError {
   // failure that callers may want to tell apart from a refused or reset connection.
   static ApiError timeout(std::string what);
   // Not sent: the server's circuit breaker is open (a transport failure that never reached the
-  // network; retrying at once would only be refused again).
-  static ApiError circuit_open(std::string what);
+  // network; retrying at once would only be refused again). `retry_in`: when the breaker may
+  // admit a request (CircuitBreaker::retry_in).
+  static ApiError circuit_open(std::string what, std::chrono::milliseconds retry_in);
 
   int code() const { return code_; }  // HTTP code; 0 for a transport failure
   Reason reason() const { return reason_; }
@@ -97,6 +98,13 @@ class ApiError {
   bool is_transport_failure() const { return code_ == 0; }
   bool is_timeout() const { return timeout_; }
   bool is_circuit_open() const { return circuit_open_; }
+  // An open breaker's refusal: how long until it may admit a request. A caller that retries
+  // waits this long instead of its own backoff, which refusals (costing no network) would only
+  // grow past the moment the server is back.
+  std::optional<std::chrono::milliseconds> circuit_retry_in() const {
+    if (!circuit_open_) return std::nullopt;
+    return circuit_retry_in_;
+  }
   bool is_not_found() const { return reason_ == Reason::NotFound || code_ == 404; }
   bool is_already_exists() const { return reason_ == Reason::AlreadyExists; }
   // A 409 that is not AlreadyExists: stale resourceVersion, failed precondition, apply conflict.
@@ -126,6 +134,7 @@ class ApiError {
   StatusDetails details_;
   bool timeout_ = false;
   bool circuit_open_ = false;
+  std::chrono::milliseconds circuit_retry_in_{0};
 };
 
 // A failure's reason as metrics and audit lines name it: the Status reason (Unknown when steward

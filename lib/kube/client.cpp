@@ -50,7 +50,7 @@ Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
       options_(std::move(options)),
       credentials_(config_.auth, *options_.clock, options_.credentials),
       transport_(io, config_, options_.transport, *options_.clock),
-      breaker_(options_.breaker, *options_.clock),
+      breaker_(options_.breaker, *options_.clock, options_.on_breaker_change),
       throttle_(options_.qps, options_.burst, *options_.clock) {
   if (options_.registry != nullptr) {
     metrics_ = std::make_unique<ClientMetrics>(*options_.registry, transport_.host());
@@ -81,8 +81,9 @@ asio::awaitable<std::optional<ApiError>> Client::admit() {
   const bool allowed = breaker_.allow();
   if (metrics_) metrics_->breaker_state(breaker_.state());
   if (!allowed) {
-    co_return ApiError::circuit_open("circuit breaker open for " + transport_.host() +
-                                     ": failing fast");
+    co_return ApiError::circuit_open(
+        "circuit breaker open for " + transport_.host() + ": failing fast",
+        std::chrono::ceil<std::chrono::milliseconds>(breaker_.retry_in()));
   }
   co_await sleep(throttle_.reserve());
   co_return std::nullopt;

@@ -48,6 +48,9 @@ struct ClientOptions {
   int burst = 100;   // requests allowed at once before qps applies
   RetryOptions retry;
   CircuitBreakerOptions breaker;
+  // Told of each move of the breaker (steward run logs them), on the thread of the request that
+  // caused it.
+  CircuitBreaker::Observer on_breaker_change;
   TransportOptions transport;
   CredentialsOptions credentials;
   // Metrics go here when set.

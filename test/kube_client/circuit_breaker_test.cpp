@@ -18,6 +18,14 @@ void fail(CircuitBreaker& breaker, int times) {
 }
 }  // namespace
 
+TEST_CASE("the defaults are issue 4's: 5 failures, 30 s open, 2 successes to close") {
+  const steward::kube::CircuitBreakerOptions defaults;
+  CHECK(defaults.failure_threshold == 5);
+  CHECK(defaults.open_for == 30s);
+  CHECK(defaults.max_open_for == 30s);  // a fixed period
+  CHECK(defaults.successes_to_close == 2);
+}
+
 TEST_CASE("the breaker opens after 5 consecutive failures and then fails fast") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
@@ -26,7 +34,7 @@ TEST_CASE("the breaker opens after 5 consecutive failures and then fails fast") 
   fail(breaker, 1);
   CHECK(breaker.state() == State::open);
   CHECK_FALSE(breaker.allow());
-  clock.advance(999ms);
+  clock.advance(29999ms);
   CHECK_FALSE(breaker.allow());
 }
 
@@ -40,11 +48,11 @@ TEST_CASE("a success in between resets the failure count") {
   CHECK(breaker.state() == State::closed);
 }
 
-TEST_CASE("after 1 s one probe at a time, and two successes close it") {
+TEST_CASE("after 30 s one probe at a time, and two successes close it") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
   fail(breaker, 5);
-  clock.advance(1s);
+  clock.advance(30s);
   REQUIRE(breaker.allow());  // the probe
   CHECK(breaker.state() == State::half_open);
   CHECK_FALSE(breaker.allow());  // a second request while the probe is out
@@ -68,9 +76,21 @@ std::chrono::milliseconds until_probe(FakeClock& clock, CircuitBreaker& breaker)
 }
 }  // namespace
 
-TEST_CASE("each failed probe doubles the open period, up to 30 s") {
+TEST_CASE("with the defaults a failed probe opens it for another 30 s") {
   FakeClock clock;
   CircuitBreaker breaker({}, clock);
+  fail(breaker, 5);
+  std::vector<long> periods;
+  for (int i = 0; i < 3; ++i) {
+    periods.push_back(static_cast<long>(until_probe(clock, breaker).count()));
+    breaker.record(false);
+  }
+  CHECK(periods == std::vector<long>{30000, 30000, 30000});
+}
+
+TEST_CASE("from a 1 s open period each failed probe doubles it, up to 30 s") {
+  FakeClock clock;
+  CircuitBreaker breaker({.open_for = 1s}, clock);
   fail(breaker, 5);
   std::vector<long> periods;
   for (int i = 0; i < 7; ++i) {
@@ -84,7 +104,7 @@ TEST_CASE("each failed probe doubles the open period, up to 30 s") {
 
 TEST_CASE("a breaker that closed again starts from the shortest open period") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker({.open_for = 1s}, clock);
   fail(breaker, 5);
   for (int i = 0; i < 3; ++i) {  // open periods of 1, 2 and 4 s
     until_probe(clock, breaker);
@@ -101,8 +121,7 @@ TEST_CASE("a breaker that closed again starts from the shortest open period") {
 
 TEST_CASE("an open breaker reports half-open once its period has passed, before any request") {
   FakeClock clock;
-  // A fixed 30 s period (issue #4's numbers), so "not yet" and "now" are far apart.
-  CircuitBreaker breaker({.open_for = 30s, .max_open_for = 30s}, clock);
+  CircuitBreaker breaker({}, clock);
   fail(breaker, 5);
   clock.advance(29s);
   CHECK(breaker.state() == State::open);
@@ -113,4 +132,59 @@ TEST_CASE("an open breaker reports half-open once its period has passed, before 
   CHECK_FALSE(breaker.allow());
   breaker.record(false);
   CHECK(breaker.state() == State::open);
+}
+
+TEST_CASE("the state follows the doubled period, not the first one") {
+  FakeClock clock;
+  CircuitBreaker breaker({.open_for = 1s}, clock);
+  fail(breaker, 5);
+  clock.advance(1s);
+  REQUIRE(breaker.allow());
+  breaker.record(false);  // open again, for 2 s
+  clock.advance(1s);
+  CHECK(breaker.state() == State::open);
+  CHECK_FALSE(breaker.allow());
+  clock.advance(1s);
+  CHECK(breaker.state() == State::half_open);
+}
+
+TEST_CASE("retry_in says how long a refused caller waits for the probe") {
+  FakeClock clock;
+  CircuitBreaker breaker({}, clock);
+  CHECK(breaker.retry_in() == 0s);  // closed
+  fail(breaker, 5);
+  CHECK(breaker.retry_in() == 30s);
+  clock.advance(12s);
+  CHECK(breaker.retry_in() == 18s);
+  clock.advance(18s);
+  CHECK(breaker.retry_in() == 0s);  // the next request is the probe
+  REQUIRE(breaker.allow());
+  CHECK_FALSE(breaker.allow());
+  CHECK(breaker.retry_in() == 1s);  // the probe is out: ask again soon
+  breaker.record(true);
+  CHECK(breaker.retry_in() == 0s);  // half-open, no probe out: the second probe may go
+}
+
+TEST_CASE("the observer hears every move once, with the open period") {
+  FakeClock clock;
+  std::vector<CircuitBreaker::Transition> moves;
+  CircuitBreaker breaker({.open_for = 1s}, clock,
+                         [&](const CircuitBreaker::Transition& t) { moves.push_back(t); });
+  fail(breaker, 5);
+  CHECK_FALSE(breaker.allow());  // a refusal is no move
+  clock.advance(1s);
+  REQUIRE(breaker.allow());
+  breaker.record(false);
+  clock.advance(2s);
+  REQUIRE(breaker.allow());
+  breaker.record(true);
+  REQUIRE(breaker.allow());
+  breaker.record(true);
+  REQUIRE(moves.size() == 5);
+  CHECK((moves[0].from == State::closed && moves[0].to == State::open && moves[0].open_for == 1s));
+  CHECK((moves[1].from == State::open && moves[1].to == State::half_open));
+  CHECK((moves[2].from == State::half_open && moves[2].to == State::open &&
+         moves[2].open_for == 2s));
+  CHECK((moves[3].from == State::open && moves[3].to == State::half_open));
+  CHECK((moves[4].from == State::half_open && moves[4].to == State::closed));
 }

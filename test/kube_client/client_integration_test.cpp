@@ -213,6 +213,10 @@ TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fa
   CHECK(fast.error->is_transport_failure());
   CHECK(fast.error->is_circuit_open());
   CHECK(fast.error->message().find("circuit breaker open") != std::string::npos);
+  // The refusal says when the probe may go: the rest of the 30 s open period.
+  REQUIRE(fast.error->circuit_retry_in());
+  CHECK(*fast.error->circuit_retry_in() > std::chrono::seconds(25));
+  CHECK(*fast.error->circuit_retry_in() <= std::chrono::seconds(30));
   CHECK(metric_value(env.registry, "steward_api_circuit_breaker_state",
                      {{"host", env.client->config().server.authority()}}) == 2);
 }
