@@ -89,8 +89,11 @@ asio::awaitable<void> InformerManager::resolve(std::string key) {
       entry.waiting_reason = result.error ? "discovery failed: " + result.error->to_string()
                                           : "kind not served by the API server";
     }
+    // Refused by the client's open circuit breaker: ask again when it lets a probe through, not
+    // on a backoff grown by refusals that cost the server nothing.
+    const auto breaker_wait = result.error ? result.error->circuit_retry_in() : std::nullopt;
     asio::steady_timer timer(io_);
-    timer.expires_after(backoff.next());
+    timer.expires_after(breaker_wait ? base::Clock::duration(*breaker_wait) : backoff.next());
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }

@@ -3,7 +3,8 @@
 // the desired state names them; the manager runs one shared Informer per kind, starts it on the
 // first subscription and stops it when the last one leaves, at any time while running.
 //
-// A kind that discovery does not know yet (a CRD not created yet) is retried with backoff; its
+// A kind that discovery does not know yet (a CRD not created yet) is retried with backoff (or,
+// while the client's circuit breaker is open, when it next lets a probe through); its
 // informer starts when the kind appears, without restarting anything else. Until then it is
 // reported by not_ready(). All informers share the io_context's threads: no thread per informer.
 // Thread-safe.

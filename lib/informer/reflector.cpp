@@ -67,6 +67,12 @@ void Reflector::stop() {
   if (cancel_wait_) cancel_wait_();
 }
 
+void Reflector::back_off_after(const kube::ApiError& error, State then) {
+  next_wait_ = error.circuit_retry_in();
+  after_backoff_ = then;
+  state_ = State::backing_off;
+}
+
 void Reflector::restart(std::string_view reason, State next) {
   sink_.on_watch_restart(reason);
   if (next == State::backing_off) after_backoff_ = State::watching;
@@ -114,8 +120,7 @@ asio::awaitable<void> Reflector::list() {
         // read from etcd, at once.
         list_from_.clear();
       } else {
-        after_backoff_ = State::listing;
-        state_ = State::backing_off;
+        back_off_after(*page.error, State::listing);
       }
       co_return;
     }
@@ -173,7 +178,8 @@ asio::awaitable<void> Reflector::watch() {
       list_from_ = last_resource_version();
       restart("gone", State::listing);
     } else {
-      restart("error", State::backing_off);
+      sink_.on_watch_restart("error");
+      back_off_after(*reply.error, State::watching);
     }
     co_return;
   }
@@ -223,7 +229,12 @@ asio::awaitable<void> Reflector::watch() {
 
 asio::awaitable<void> Reflector::back_off() {
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
-  timer->expires_after(backoff_.next());
+  if (next_wait_) {
+    timer->expires_after(*next_wait_);
+    next_wait_.reset();
+  } else {
+    timer->expires_after(backoff_.next());
+  }
   {
     std::lock_guard guard(mu_);
     if (stopping_) co_return;

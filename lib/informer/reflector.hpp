@@ -17,7 +17,10 @@
 //                version (reason "error"); a stream that ends within 1 s without an event counts as
 //                a failure, so a server that closes at once is not hammered.
 //   backing_off  Waits 800 ms .. 30 s (factor 2, jitter, reset after 2 min of health:
-//                kubernetes#87794), then goes to `after_backoff_`.
+//                kubernetes#87794), then goes to `after_backoff_`. A request the client's circuit
+//                breaker refused waits for the breaker instead (ApiError::circuit_retry_in), and
+//                does not grow the backoff: refusals cost the server nothing, and a backoff grown
+//                by them would outlast the outage.
 //   stopped      stop() was called; the coroutine has returned.
 //
 // Objects pass through `transform` before they are stored (drop managedFields and the
@@ -99,6 +102,8 @@ class Reflector {
   ObjectPtr ingest(std::shared_ptr<kube::Object> object) const;
   void store_object(kube::WatchEvent& event);
   void restart(std::string_view reason, State next);
+  // After a failed list or watch: back off, for as long as `error` asks if it does.
+  void back_off_after(const kube::ApiError& error, State then);
   void set_version(std::string_view version);
 
   std::unique_ptr<ListerWatcher> source_;
@@ -111,6 +116,8 @@ class Reflector {
   std::atomic<State> state_{State::listing};
   State after_backoff_ = State::listing;  // where backing_off goes next
   std::string list_from_ = "0";            // resourceVersion for the next list
+  // The next backing_off's wait, when the failure said how long (an open circuit breaker).
+  std::optional<std::chrono::milliseconds> next_wait_;
   bool synced_ = false;
   std::atomic<bool> stopping_{false};
 

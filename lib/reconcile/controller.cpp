@@ -442,7 +442,11 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
       break;
     case Result::kTransientError:
       log().warn("reconcile failed; retrying", {{"error", outcome.detail}});
-      queue_.add_rate_limited(key);
+      if (outcome.retry_in) {
+        queue_.add_after(key, *outcome.retry_in);
+      } else {
+        queue_.add_rate_limited(key);
+      }
       break;
     case Result::kPermanentError:
       // Retried only at the slowest backoff: the cause is in the manifest or in permissions, and

@@ -388,6 +388,7 @@ Outcome Reconciler::error_outcome(const kube::ApiError& error, std::string_view 
   Outcome outcome{error.transient_for_reconcile() ? Result::kTransientError : Result::kPermanentError,
                   std::string(action) + ": " + error.to_string()};
   outcome.error_reason = std::string(kube::reason_label(error));
+  outcome.retry_in = error.circuit_retry_in();
   return outcome;
 }
 

@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -86,6 +87,9 @@ struct Outcome {
   // Waiting for the kind's cache (its kind not served yet, or its first list not done): the key is
   // reconciled again when that cache syncs, not after a backoff that grew while it waited.
   bool waits_for_cache = false;
+  // A transient error that said when to try again (the client's circuit breaker is open): the key
+  // is queued for then rather than on its own backoff, which the refusals would only grow.
+  std::optional<std::chrono::milliseconds> retry_in;
   // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
   // Event regards it), whether it was a server-side dry run, and, if it failed, the Status reason
   // (Conflict, Forbidden, ...; Network when there was no response).

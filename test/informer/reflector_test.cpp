@@ -43,12 +43,13 @@ struct Fixture {
   std::unique_ptr<Reflector> reflector;
   bool finished = false;
 
-  explicit Fixture(FakeListerWatcher::ListFn list_fn) {
+  explicit Fixture(FakeListerWatcher::ListFn list_fn,
+                   std::chrono::milliseconds backoff = std::chrono::milliseconds(1)) {
     auto fake = std::make_unique<FakeListerWatcher>(io, std::move(list_fn));
     source = fake.get();
     ReflectorOptions options;
-    options.backoff.initial = std::chrono::milliseconds(1);
-    options.backoff.max = std::chrono::milliseconds(2);
+    options.backoff.initial = backoff;
+    options.backoff.max = 2 * backoff;
     options.seed = 1;
     reflector = std::make_unique<Reflector>(std::move(fake), store, sink, options);
     boost::asio::co_spawn(io, reflector->run(), [this](std::exception_ptr) { finished = true; });
@@ -160,6 +161,25 @@ TEST_CASE("a watch that cannot be opened is retried after a backoff, without re-
   CHECK(f.source->lists.size() == 1);
   CHECK(f.source->watches.at(2).resource_version == "10");
   CHECK(f.sink.restarts == std::vector<std::string>{"error", "error"});
+}
+
+TEST_CASE("a list or watch the circuit breaker refused waits for the breaker, not the backoff") {
+  const auto refused = [] {
+    return kube::ApiError::circuit_open("circuit breaker open", std::chrono::milliseconds(50));
+  };
+  int lists = 0;
+  // A backoff of a minute: were either retry to wait on it, the 20 s deadline below would pass.
+  Fixture f(
+      [&](const kube::ListOptions&) {
+        if (lists++ == 0) return kube::ListReply{refused(), {}, {}, {}};
+        return list_of({}, "10");
+      },
+      std::chrono::minutes(1));
+  f.source->fail_next_watch = refused();
+  REQUIRE(f.watching(1));
+  CHECK(f.source->lists.size() == 2);
+  CHECK(f.source->watches.size() == 2);
+  CHECK(f.sink.restarts == std::vector<std::string>{"error"});
 }
 
 TEST_CASE("objects are stored without managedFields or the last-applied annotation") {
