@@ -38,4 +38,16 @@ ClusterFlags with_config(ClusterFlags flags, const runtime::ClusterConfig& clust
   return flags;
 }
 
+kube::ClientOptions client_options(const runtime::ClusterConfig& cluster) {
+  kube::ClientOptions options;
+  options.qps = cluster.qps;
+  options.burst = cluster.burst;
+  const auto& breaker = cluster.circuit_breaker;
+  options.breaker = {.failure_threshold = breaker.failure_threshold,
+                     .open_for = breaker.open_for,
+                     .max_open_for = breaker.max_open_for,
+                     .successes_to_close = breaker.successes_to_close};
+  return options;
+}
+
 }  // namespace steward::cmd

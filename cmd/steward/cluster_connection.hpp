@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "kube/client.hpp"
 #include "kube/rest_config.hpp"
 
 namespace CLI {
@@ -33,5 +34,8 @@ void add_cluster_options(CLI::App& command, ClusterFlags& flags);
 // `flags` with the StewardConfig's `cluster` section where a flag was not given: a flag wins, and
 // either one asking for the service account is enough.
 ClusterFlags with_config(ClusterFlags flags, const runtime::ClusterConfig& cluster);
+
+// The API client's options from the StewardConfig's `cluster` section: throttle and breaker.
+kube::ClientOptions client_options(const runtime::ClusterConfig& cluster);
 
 }  // namespace steward::cmd

@@ -198,10 +198,7 @@ int run_diff(const DiffFlags& flags) {
   try {
     const kube::RestConfig rest = load_rest_config(with_config(flags.cluster, config.cluster));
     asio::io_context io;
-    kube::ClientOptions options;
-    options.qps = config.cluster.qps;
-    options.burst = config.cluster.burst;
-    kube::Client client(io, rest, options);
+    kube::Client client(io, rest, client_options(config.cluster));
     Differ differ(client, config);
     int exit_code = kExitError;
     asio::co_spawn(io, differ.run(), [&exit_code](std::exception_ptr error, int code) {

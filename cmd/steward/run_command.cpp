@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -59,6 +60,7 @@ namespace {
 const observe::Logger kLog{"main"};
 const observe::Logger kLeaderLog{"leader"};
 const observe::Logger kDesiredLog{"desired"};
+const observe::Logger kKubeLog{"kube"};
 
 struct RunFlags {
   std::string config;
@@ -227,18 +229,42 @@ std::string lease_namespace(const runtime::LeaderElectionConfig& election,
 // Lease requests get a client of their own, as controller-runtime gives them: a burst of applies
 // must not hold a renewal back in the shared throttle. Each request is bounded by the renew
 // deadline and sent once (the elector itself tries again every retry period), so a hung server
-// cannot keep a renewal, or the shutdown that waits for it, going much past the deadline. No
+// cannot keep a renewal, or the shutdown that waits for it, going much past the deadline. Its
+// breaker never opens: the elector already sends one request per retry period, and failing fast
+// for an open period would only hold back the renewal or acquisition once the server is back. No
 // metrics: its breaker gauge would collide with the main client's for the same host.
 kube::ClientOptions election_client_options(const runtime::StewardConfig& config,
                                             const runtime::LeaderElectionConfig& election) {
-  kube::ClientOptions options;
-  options.qps = config.cluster.qps;
-  options.burst = config.cluster.burst;
+  kube::ClientOptions options = client_options(config.cluster);
+  options.breaker.failure_threshold = std::numeric_limits<int>::max();
   options.retry.max_attempts = 1;
   const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(election.renew_deadline);
   options.transport.connect_timeout = std::min(options.transport.connect_timeout, bound);
   options.transport.request_timeout = std::min(options.transport.request_timeout, bound);
   return options;
+}
+
+// One line per move of the API client's circuit breaker: opening is a warning (steward stops
+// calling the server for the period), probing and closing are info. A long outage makes two
+// lines per open period, not one per refused request.
+kube::CircuitBreaker::Observer breaker_logger(std::string server) {
+  return [server = std::move(server)](const kube::CircuitBreaker::Transition& t) {
+    using State = kube::CircuitBreaker::State;
+    const std::string from(kube::to_string(t.from));
+    switch (t.to) {
+      case State::open:
+        kKubeLog.warn("circuit breaker open: failing fast",
+                      {{"server", server}, {"from", from},
+                       {"openFor", runtime::format_duration(t.open_for)}});
+        break;
+      case State::half_open:
+        kKubeLog.info("circuit breaker half-open: probing", {{"server", server}});
+        break;
+      case State::closed:
+        kKubeLog.info("circuit breaker closed", {{"server", server}});
+        break;
+    }
+  };
 }
 
 std::string join(const std::vector<std::string>& lines) {
@@ -303,11 +329,10 @@ int run(const RunFlags& flags) {
     informer::InformerMetrics informer_metrics(*registry);
     observe::ProcessMetrics process_metrics(*registry);
 
-    kube::ClientOptions client_options;
-    client_options.qps = config.cluster.qps;
-    client_options.burst = config.cluster.burst;
-    client_options.registry = registry.get();
-    kube::Client client(io, rest, client_options);
+    kube::ClientOptions api_options = client_options(config.cluster);
+    api_options.registry = registry.get();
+    api_options.on_breaker_change = breaker_logger(rest.server.to_string());
+    kube::Client client(io, rest, api_options);
     kube::Discovery discovery(client);
     reconcile::ControllerOptions options = controller_options(config, flags.dry_run);
     options.registry = registry.get();

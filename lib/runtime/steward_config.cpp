@@ -476,18 +476,38 @@ class ConfigParser {
 
   void read_cluster(const Fields& root) {
     const Fields f = fields(root.get("cluster"), "cluster", root.mark,
-                            {"kubeconfig", "context", "inCluster", "qps", "burst"});
+                            {"kubeconfig", "context", "inCluster", "qps", "burst",
+                             "circuitBreaker"});
     ClusterConfig& c = config_.cluster;
     read_path(f, "kubeconfig", c.kubeconfig, true);
     read_string(f, "context", c.context);
     read_bool(f, "inCluster", c.in_cluster);
     read_number(f, "qps", c.qps, positive);
     read_int(f, "burst", c.burst, 1, INT_MAX);
+    read_circuit_breaker(f);
     if (c.in_cluster && (!c.kubeconfig.empty() || !c.context.empty()) &&
         all_read({"cluster.kubeconfig", "cluster.context"}))
       error(mark_at({"cluster.inCluster"}),
             "cluster.inCluster uses the pod's service account; it cannot be combined with "
             "cluster.kubeconfig or cluster.context");
+  }
+
+  void read_circuit_breaker(const Fields& cluster) {
+    const Fields b = fields(cluster.get("circuitBreaker"), "cluster.circuitBreaker", cluster.mark,
+                            {"failureThreshold", "openFor", "maxOpenFor", "successesToClose"});
+    CircuitBreakerConfig& cb = config_.cluster.circuit_breaker;
+    read_int(b, "failureThreshold", cb.failure_threshold, 1, INT_MAX);
+    read_duration(b, "openFor", cb.open_for, positive_duration);
+    read_duration(b, "maxOpenFor", cb.max_open_for, positive_duration);
+    read_int(b, "successesToClose", cb.successes_to_close, 1, INT_MAX);
+    // maxOpenFor left out is the larger of 30 s and openFor: `openFor: 1s` alone doubles up to
+    // 30 s, `openFor: 60s` alone is a fixed minute.
+    if (b.get("maxOpenFor").IsNull()) cb.max_open_for = std::max(cb.max_open_for, cb.open_for);
+    if (cb.max_open_for < cb.open_for &&
+        all_read({"cluster.circuitBreaker.openFor", "cluster.circuitBreaker.maxOpenFor"}))
+      error(mark_at({"cluster.circuitBreaker.maxOpenFor", "cluster.circuitBreaker.openFor"}),
+            "cluster.circuitBreaker.maxOpenFor (" + format_duration(cb.max_open_for) +
+                ") must not be less than openFor (" + format_duration(cb.open_for) + ")");
   }
 
   void read_sources(const Fields& root) {
@@ -757,6 +777,15 @@ std::vector<ConfigChange> compare(const StewardConfig& running, const StewardCon
   add_if_changed(out, "cluster.inCluster", a.cluster.in_cluster, b.cluster.in_cluster, false);
   add_if_changed(out, "cluster.qps", a.cluster.qps, b.cluster.qps, false);
   add_if_changed(out, "cluster.burst", a.cluster.burst, b.cluster.burst, false);
+  const auto& ba = a.cluster.circuit_breaker;
+  const auto& bb = b.cluster.circuit_breaker;
+  add_if_changed(out, "cluster.circuitBreaker.failureThreshold", ba.failure_threshold,
+                 bb.failure_threshold, false);
+  add_if_changed(out, "cluster.circuitBreaker.openFor", ba.open_for, bb.open_for, false);
+  add_if_changed(out, "cluster.circuitBreaker.maxOpenFor", ba.max_open_for, bb.max_open_for,
+                 false);
+  add_if_changed(out, "cluster.circuitBreaker.successesToClose", ba.successes_to_close,
+                 bb.successes_to_close, false);
   compare_sources(a.sources, b.sources, out);
   const auto& ra = a.reconcile;
   const auto& rb = b.reconcile;

@@ -35,6 +35,16 @@ using Duration = std::chrono::nanoseconds;
 inline constexpr std::string_view kConfigApiVersion = "steward.dev/v1alpha1";
 inline constexpr std::string_view kConfigKind = "StewardConfig";
 
+// The API client's circuit breaker (kube/circuit_breaker.hpp): issue #4's numbers by default.
+struct CircuitBreakerConfig {
+  int failure_threshold = 5;                        // failures in a row that open it
+  Duration open_for = std::chrono::seconds(30);     // fail fast this long, then probe
+  Duration max_open_for = std::chrono::seconds(30); // the period doubles per failed probe, to this
+  int successes_to_close = 2;                       // probe successes that close it
+
+  bool operator==(const CircuitBreakerConfig&) const = default;
+};
+
 struct ClusterConfig {
   // Empty: --kubeconfig, else $KUBECONFIG, else ~/.kube/config; in a pod with none of those, the
   // pod's service account. Relative paths resolve against the config file's folder.
@@ -48,6 +58,7 @@ struct ClusterConfig {
   // controller that applies whole directories).
   double qps = 50;
   int burst = 100;
+  CircuitBreakerConfig circuit_breaker;
 
   bool operator==(const ClusterConfig&) const = default;
 };

@@ -54,6 +54,10 @@ TEST_CASE("default_config holds the documented defaults") {
   CHECK_FALSE(c.cluster.in_cluster);
   CHECK(c.cluster.qps == 50);
   CHECK(c.cluster.burst == 100);
+  CHECK(c.cluster.circuit_breaker.failure_threshold == 5);
+  CHECK(c.cluster.circuit_breaker.open_for == 30s);
+  CHECK(c.cluster.circuit_breaker.max_open_for == 30s);
+  CHECK(c.cluster.circuit_breaker.successes_to_close == 2);
   CHECK(c.sources.empty());
   CHECK(c.reconcile.workers == 4);
   CHECK(c.reconcile.resync_period == 10min);
@@ -109,6 +113,11 @@ cluster:
   inCluster: false
   qps: 20.5
   burst: 40
+  circuitBreaker:
+    failureThreshold: 3
+    openFor: 2s
+    maxOpenFor: 1m
+    successesToClose: 1
 sources:
   - name: apps
     path: /srv/apps
@@ -150,6 +159,10 @@ logging:
   CHECK_FALSE(c.cluster.in_cluster);
   CHECK(c.cluster.qps == 20.5);
   CHECK(c.cluster.burst == 40);
+  CHECK(c.cluster.circuit_breaker.failure_threshold == 3);
+  CHECK(c.cluster.circuit_breaker.open_for == 2s);
+  CHECK(c.cluster.circuit_breaker.max_open_for == 1min);
+  CHECK(c.cluster.circuit_breaker.successes_to_close == 1);
   REQUIRE(c.sources.size() == 2);
   CHECK(c.sources[0].name == "apps");
   CHECK(c.sources[0].path == "/srv/apps");
@@ -259,6 +272,20 @@ TEST_CASE("every field of the wrong type is an error at its value") {
        "steward.yaml:7:8: cluster.qps must be a number, got the string \"50\""},
       {top + source + "cluster:\n  burst: 1.5\n",
        "steward.yaml:7:10: cluster.burst must be an integer, got the number 1.5"},
+      {top + source + "cluster:\n  circuitBreaker: 30s\n",
+       "steward.yaml:7:19: cluster.circuitBreaker must be a mapping, not the value \"30s\""},
+      {top + source + "cluster:\n  circuitBreaker:\n    failureThreshold: \"5\"\n",
+       "steward.yaml:8:23: cluster.circuitBreaker.failureThreshold must be an integer, got the "
+       "string \"5\""},
+      {top + source + "cluster:\n  circuitBreaker:\n    openFor: 30\n",
+       "steward.yaml:8:14: cluster.circuitBreaker.openFor must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\": missing unit in duration \"30\" (ns, us, ms, s, m or h)"},
+      {top + source + "cluster:\n  circuitBreaker:\n    maxOpenFor: [30s]\n",
+       "steward.yaml:8:17: cluster.circuitBreaker.maxOpenFor must be a duration such as \"500ms\", "
+       "\"10s\" or \"1m30s\", not a list"},
+      {top + source + "cluster:\n  circuitBreaker:\n    successesToClose: true\n",
+       "steward.yaml:8:23: cluster.circuitBreaker.successesToClose must be an integer, got the "
+       "boolean true"},
       {top + "sources: apps\n",
        "steward.yaml:3:10: sources must be a list, not the value \"apps\""},
       {top + "sources:\n  - apps\n",
@@ -469,6 +496,26 @@ TEST_CASE("leader election timings must keep client-go's order") {
               "(at most 253 characters of a-z, 0-9, '-' and '.', each part starting and ending "
               "with a letter or digit)",
               "steward.yaml:9:18: leaderElection.leaseDuration must be more than 0, got 0s"});
+}
+
+TEST_CASE("the circuit breaker's maximum defaults to the larger of 30 s and openFor") {
+  const auto breaker = [](const std::string& fields) {
+    const ConfigLoad load = parse(kHead + "cluster:\n  circuitBreaker: {" + fields + "}\n");
+    REQUIRE(load.ok());
+    return load.config->cluster.circuit_breaker;
+  };
+  // openFor alone, shorter: doubling from it up to 30 s.
+  CHECK(breaker("openFor: 1s").open_for == 1s);
+  CHECK(breaker("openFor: 1s").max_open_for == 30s);
+  // openFor alone, longer: a fixed period of its own, not an error against the default maximum.
+  CHECK(breaker("openFor: 1m").max_open_for == 1min);
+  CHECK(breaker("openFor: 1s, maxOpenFor: 5s").max_open_for == 5s);
+  CHECK(errors(kHead + "cluster:\n  circuitBreaker:\n    openFor: 10s\n    maxOpenFor: 5s\n") ==
+        Lines{"steward.yaml:9:17: cluster.circuitBreaker.maxOpenFor (5s) must not be less than "
+              "openFor (10s)"});
+  CHECK(errors(kHead + "cluster:\n  circuitBreaker: {failureThreshold: 0}\n") ==
+        Lines{"steward.yaml:7:38: cluster.circuitBreaker.failureThreshold must be at least 1, "
+              "got 0"});
 }
 
 TEST_CASE("checks across fields") {
@@ -740,6 +787,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     StewardConfig next = running;
     next.cluster.qps = 20;
     next.cluster.context = "prod";
+    next.cluster.circuit_breaker.open_for = 1s;
     next.reconcile.resync_period = 0s;
     next.reconcile.rate_limiter.max_delay = 5min;
     next.metrics.bind_address = "0";
@@ -749,6 +797,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     CHECK(changes == std::vector<ConfigChange>{
                          {"cluster.context", "\"\"", "\"prod\"", false},
                          {"cluster.qps", "50", "20", false},
+                         {"cluster.circuitBreaker.openFor", "30s", "1s", false},
                          {"reconcile.resyncPeriod", "10m", "0s", false},
                          {"reconcile.rateLimiter.maxDelay", "16m40s", "5m", false},
                          {"metrics.bindAddress", "\":8080\"", "\"0\"", false},
