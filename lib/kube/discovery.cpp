@@ -109,17 +109,30 @@ boost::asio::awaitable<ResolveResult> Discovery::resolve(std::string_view api_ve
                                                          std::string_view kind) {
   if (auto type = find(api_version, kind)) co_return ResolveResult{std::nullopt, std::move(type)};
   bool due;
+  std::optional<base::Clock::time_point> previous_mark;
+  base::Clock::time_point claimed{};
   {
     // Claimed before the refresh starts, not when it ends: a burst of lookups that all miss
     // while one refresh is on its way (an informer per unknown kind, say) must not start one
-    // each. A failed refresh counts too, so a failing /apis is not asked again at once either.
+    // each.
     std::lock_guard guard(mu_);
     const auto now = options_.clock->now();
     due = !refresh_mark_ || now - *refresh_mark_ >= options_.min_refresh_interval;
-    if (due) refresh_mark_ = now;
+    if (due) {
+      previous_mark = refresh_mark_;
+      refresh_mark_ = claimed = now;
+    }
   }
   if (due) {
-    if (auto error = co_await refresh()) co_return ResolveResult{std::move(error), std::nullopt};
+    if (auto error = co_await refresh()) {
+      // A failed refresh found out nothing about the kind, so it gives its claim back: the next
+      // miss asks again, paced by the caller's backoff and the client's retries and circuit
+      // breaker, which exist for a failing server. Holding the claim made a miss in the next
+      // 10 s answer "not served" without asking, though the server had not said so.
+      std::lock_guard guard(mu_);
+      if (refresh_mark_ == claimed) refresh_mark_ = previous_mark;  // unless a refresh since set it
+      co_return ResolveResult{std::move(error), std::nullopt};
+    }
   }
   co_return ResolveResult{std::nullopt, find(api_version, kind)};
 }

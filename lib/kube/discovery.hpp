@@ -5,7 +5,9 @@
 // (names with a '/'). resolve() answers from the cache and, when a kind is unknown (a CRD created
 // since), refreshes first, at most once per `min_refresh_interval` however many lookups miss at
 // once, so a kind that never appears cannot hammer the server. A lookup that misses while another
-// one's refresh is under way answers from the cache without waiting for it. Thread-safe: lookups
+// one's refresh is under way answers from the cache without waiting for it. A refresh that fails
+// does not count: it learnt nothing, and a failing server is the client's retries' and circuit
+// breaker's to pace. Thread-safe: lookups
 // share a snapshot that a refresh swaps.
 
 #include <boost/asio/awaitable.hpp>

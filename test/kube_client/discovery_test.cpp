@@ -79,3 +79,23 @@ TEST_CASE("a burst of lookups of an unknown kind reads discovery once per interv
   CHECK(stats.discovery("/apis") == 2);
   CHECK(stats.discovery("/apis/example.com/v1") == 1);
 }
+
+TEST_CASE("a failed discovery read does not make the next lookup answer not served", "[testapi]") {
+  base::FakeClock clock;
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  Env env({}, options);
+  kube::Discovery discovery(*env.client, {.min_refresh_interval = 10s, .clock = &clock});
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"errorRate":1.0,"errorCodes":[503]})")).ok());
+  const auto failed = run(env.io, discovery.resolve("apps/v1", "Deployment"));
+  REQUIRE(failed.error);
+  CHECK(failed.error->code() == 503);
+
+  // At the same instant, the server well again: the failed read held no claim, so this lookup
+  // reads discovery instead of answering from an empty table that the kind is not served.
+  REQUIRE(run(env.io, post_faults(*env.client, R"({"reset":true})")).ok());
+  const auto found = run(env.io, discovery.resolve("apps/v1", "Deployment"));
+  CHECK_FALSE(found.error);
+  REQUIRE(found.type);
+  CHECK(found.type->resource == "deployments");
+}
