@@ -54,6 +54,7 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                      .label_selector = std::string(kOwnershipSelector),
                      .resync = options_.resync,
                      .watch_backoff = options_.watch_backoff,
+                     .unknown_kind_backoff = options_.unknown_kind_backoff,
                      .metrics = options_.informer_metrics}),
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
              queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(

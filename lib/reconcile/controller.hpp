@@ -68,6 +68,9 @@ struct ControllerOptions {
   queue::BucketOptions bucket{};
   // Between list/watch retries of each informer (tests shorten it).
   base::BackoffOptions watch_backoff{};
+  // Between discovery attempts for a kind not served yet; the informer manager's by default.
+  base::BackoffOptions unknown_kind_backoff =
+      informer::InformerManagerOptions{}.unknown_kind_backoff;
   prometheus::Registry* registry = nullptr;
   informer::InformerMetrics* informer_metrics = nullptr;
   // Kubernetes Events for what the loop does (their metrics go to `registry` unless set here).
