@@ -447,9 +447,12 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
       break;
     case Result::kPermanentError:
       // Retried only at the slowest backoff: the cause is in the manifest or in permissions, and
-      // a hot loop would only hammer the server. A desired change enqueues the key at once.
+      // a hot loop would only hammer the server. A desired change enqueues the key at once, and
+      // a kind nothing served (waits_for_cache) is also retried when its cache syncs: someone
+      // else has installed its CRD.
       log().error("reconcile failed", {{"error", outcome.detail}});
       queue_.add_after(key, options_.backoff.cap);
+      if (outcome.waits_for_cache) park(key);
       break;
   }
   std::string reload_source;

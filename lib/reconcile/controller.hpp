@@ -11,8 +11,9 @@
 // (the queue guarantees one reconcile per key at a time), then acts on the outcome: success forgets
 // the key's failures; transient errors and waiting come back with rate-limited backoff, except a
 // key waiting for its kind's cache, which comes back when that cache syncs; permanent errors come
-// back only after the slowest backoff, so they cannot hot-loop. stop() lets the reconciles that
-// are running finish and drops the queued keys.
+// back only after the slowest backoff, so they cannot hot-loop (one of a kind nothing served comes
+// back when that kind's cache syncs too: someone else installed its CRD). stop() lets the
+// reconciles that are running finish and drops the queued keys.
 //
 // Prune is allowed for a source only when it is configured with prune, its most recent load
 // succeeded, and that load would not delete more than `prune_fraction` of the source's managed

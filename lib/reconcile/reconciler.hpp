@@ -84,7 +84,8 @@ struct Outcome {
   // again now that the kind is known.
   bool needs_reload = false;
   // Waiting for the kind's cache (its kind not served yet, or its first list not done): the key is
-  // reconciled again when that cache syncs, not after a backoff that grew while it waited.
+  // reconciled again when that cache syncs, not after a backoff that grew while it waited. Set on
+  // the permanent error of a kind nothing serves too, for a CRD someone else installs later.
   bool waits_for_cache = false;
   // Set when an apply or delete was sent: which ("apply", "prune"), the object it was about (its
   // Event regards it), whether it was a server-side dry run, and, if it failed, the Status reason
