@@ -30,9 +30,13 @@ struct InformerManagerOptions {
   std::chrono::seconds resync{600};
   // Between failed list/watch attempts of each informer (the reflector's default; tests shorten it).
   base::BackoffOptions watch_backoff{};
-  // Between discovery attempts for a kind that is not served yet: 1 s .. 60 s.
+  // Between discovery attempts for a kind that is not served yet: 1 s .. 10 s (+ up to half of it
+  // at random). 10 s is discovery's own least refresh interval (DiscoveryOptions): asking more
+  // often finds nothing new, and one refresh answers every missing kind, so N of them still cost
+  // one refresh per 10 s. A longer cap only delays a CRD someone else installs (at 60 s it was
+  // found up to 90 s later).
   base::BackoffOptions unknown_kind_backoff{.initial = std::chrono::seconds(1),
-                                            .max = std::chrono::seconds(60),
+                                            .max = std::chrono::seconds(10),
                                             .factor = 2.0,
                                             .jitter = 0.5,
                                             .reset_after = base::Clock::duration::zero()};

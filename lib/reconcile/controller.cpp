@@ -54,6 +54,7 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                      .label_selector = std::string(kOwnershipSelector),
                      .resync = options_.resync,
                      .watch_backoff = options_.watch_backoff,
+                     .unknown_kind_backoff = options_.unknown_kind_backoff,
                      .metrics = options_.informer_metrics}),
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
              queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(
@@ -450,9 +451,12 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
       break;
     case Result::kPermanentError:
       // Retried only at the slowest backoff: the cause is in the manifest or in permissions, and
-      // a hot loop would only hammer the server. A desired change enqueues the key at once.
+      // a hot loop would only hammer the server. A desired change enqueues the key at once, and
+      // a kind nothing served (waits_for_cache) is also retried when its cache syncs: someone
+      // else has installed its CRD.
       log().error("reconcile failed", {{"error", outcome.detail}});
       queue_.add_after(key, options_.backoff.cap);
+      if (outcome.waits_for_cache) park(key);
       break;
   }
   std::string reload_source;

@@ -11,8 +11,9 @@
 // (the queue guarantees one reconcile per key at a time), then acts on the outcome: success forgets
 // the key's failures; transient errors and waiting come back with rate-limited backoff, except a
 // key waiting for its kind's cache, which comes back when that cache syncs; permanent errors come
-// back only after the slowest backoff, so they cannot hot-loop. stop() lets the reconciles that
-// are running finish and drops the queued keys.
+// back only after the slowest backoff, so they cannot hot-loop (one of a kind nothing served comes
+// back when that kind's cache syncs too: someone else installed its CRD). stop() lets the
+// reconciles that are running finish and drops the queued keys.
 //
 // Prune is allowed for a source only when it is configured with prune, its most recent load
 // succeeded, and that load would not delete more than `prune_fraction` of the source's managed
@@ -68,6 +69,9 @@ struct ControllerOptions {
   queue::BucketOptions bucket{};
   // Between list/watch retries of each informer (tests shorten it).
   base::BackoffOptions watch_backoff{};
+  // Between discovery attempts for a kind not served yet; the informer manager's by default.
+  base::BackoffOptions unknown_kind_backoff =
+      informer::InformerManagerOptions{}.unknown_kind_backoff;
   prometheus::Registry* registry = nullptr;
   informer::InformerMetrics* informer_metrics = nullptr;
   // Kubernetes Events for what the loop does (their metrics go to `registry` unless set here).

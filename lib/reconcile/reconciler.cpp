@@ -122,9 +122,10 @@ std::string defining_crd(const desired::DesiredState& state, std::string_view ap
 // A desired object whose kind the API server does not serve. It waits while a CRD in the desired
 // state will serve it (steward applies CRDs first) or discovery has not answered; otherwise
 // nothing steward does will serve it, which is permanent, as `kubectl apply` refuses it at once
-// ("no matches for kind"): --once ends instead of waiting out its timeout. Every message starts
-// with the manifest's place, so the mistake (a typo in apiVersion or kind, a CRD not installed)
-// is found where it is written.
+// ("no matches for kind"): --once ends instead of waiting out its timeout. Someone else may still
+// install the CRD, so it waits for the kind's cache as well: reconciled once that syncs, not after
+// the slowest backoff. Every message starts with the manifest's place, so the mistake (a typo in
+// apiVersion or kind, a CRD not installed) is found where it is written.
 Outcome kind_not_served(const desired::DesiredState& state, const desired::DesiredObject& desired,
                         std::string_view api_version, bool not_served) {
   const std::string what = desired.location.to_string() + ": no matches for kind \"" +
@@ -147,6 +148,7 @@ Outcome kind_not_served(const desired::DesiredState& state, const desired::Desir
                          "the desired state defines it (install the CRD, or correct apiVersion "
                          "and kind)"};
   outcome.error_reason = "NotFound";
+  outcome.waits_for_cache = true;
   return outcome;
 }
 

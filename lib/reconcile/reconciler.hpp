@@ -85,7 +85,8 @@ struct Outcome {
   // again now that the kind is known.
   bool needs_reload = false;
   // Waiting for the kind's cache (its kind not served yet, or its first list not done): the key is
-  // reconciled again when that cache syncs, not after a backoff that grew while it waited.
+  // reconciled again when that cache syncs, not after a backoff that grew while it waited. Set on
+  // the permanent error of a kind nothing serves too, for a CRD someone else installs later.
   bool waits_for_cache = false;
   // A transient error that said when to try again (the client's circuit breaker is open): the key
   // is queued for then rather than on its own backoff, which the refusals would only grow.

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "desired/yaml_json.hpp"
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
@@ -30,6 +31,8 @@ const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::ResourceType kDeployments{"apps", "v1", "deployments", "Deployment", true};
 const kube::ResourceType kWidgets{"example.com", "v1", "widgets", "Widget", true};
 const kube::ResourceType kEvents{"events.k8s.io", "v1", "events", "Event", true};
+const kube::ResourceType kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
+                               "CustomResourceDefinition", false};
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -57,6 +60,8 @@ struct LoopEnv {
   kube::Discovery discovery;
   prometheus::Registry registry;
   queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
+  // Between discovery attempts for a kind not served yet, for the next start().
+  base::BackoffOptions unknown_kind_backoff = reconcile::ControllerOptions{}.unknown_kind_backoff;
   std::unique_ptr<reconcile::Controller> controller;
 
   explicit LoopEnv(kube::ClientOptions steward_client = {})
@@ -91,6 +96,7 @@ struct LoopEnv {
     options.dry_run = dry_run;
     options.resync = resync;
     options.backoff = backoff;
+    options.unknown_kind_backoff = unknown_kind_backoff;
     options.registry = &registry;
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
     controller->start();
@@ -155,11 +161,12 @@ data:
   color: blue
 )";
 
-// A namespaced CRD of group example.com, version v1, any fields; `singular` + "s" is its plural.
-std::string crd_yaml(const std::string& singular, const std::string& kind) {
+// A namespaced CRD of `group`, version v1, any fields; `singular` + "s" is its plural.
+std::string crd_yaml(const std::string& singular, const std::string& kind,
+                     const std::string& group = "example.com") {
   return "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
-         "metadata: {name: " + singular + "s.example.com}\n"
-         "spec:\n  group: example.com\n  scope: Namespaced\n"
+         "metadata: {name: " + singular + "s." + group + "}\n"
+         "spec:\n  group: " + group + "\n  scope: Namespaced\n"
          "  names: {plural: " + singular + "s, singular: " + singular + ", kind: " + kind +
          ", listKind: " + kind + "List}\n"
          "  versions:\n  - name: v1\n    served: true\n    storage: true\n"
@@ -397,6 +404,41 @@ TEST_CASE("a kind nothing serves fails permanently at its file and line while th
             "defines it (install the CRD, or correct apiVersion and kind)");
   CHECK(env.metric("steward_reconcile_errors_total",
                    {{"resource", "Widget.nowhere.example.com"}, {"reason", "NotFound"}}) == 1);
+}
+
+TEST_CASE("a kind nothing serves is reconciled as soon as someone else installs its CRD") {
+  LoopEnv env;
+  // A group of this test's namespace: a shared real server sees its CRD only once.
+  const std::string group = env.ns + ".example.com";
+  const kube::ResourceType widgets{group, "v1", "widgets", "Widget", true};
+  write_file(env.manifests / "widget.yaml", "apiVersion: " + group +
+                                                "/v1\nkind: Widget\nmetadata: {name: w1}\n"
+                                                "spec: {size: 3}\n");
+  // The kind is found within half a second of being served; the permanent error's own retry is
+  // 1000 s away (the queue's default cap), so only the kind's cache syncing can bring w1 back.
+  env.unknown_kind_backoff = {.initial = std::chrono::milliseconds(50),
+                              .max = std::chrono::milliseconds(500),
+                              .factor = 2,
+                              .jitter = 0,
+                              .reset_after = {}};
+  env.start();
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+
+  const auto crd = desired::yaml_to_json(crd_yaml("widget", "Widget", group), "crd.yaml");
+  REQUIRE(crd.documents.size() == 1);
+  REQUIRE(env.loop.sync(env.other.create(kCrds, "", *crd.documents[0].json)).ok());
+  // The real server is shared by every test: the CRD goes, whatever the checks below find.
+  struct RemoveCrd {
+    LoopEnv& env;
+    std::string name;
+    ~RemoveCrd() {
+      env.controller->stop();
+      env.loop.sync(env.other.remove(kCrds, "", name));
+    }
+  } remove_crd{env, "widgets." + group};
+
+  REQUIRE(eventually([&] { return env.get(widgets, env.ns, "w1") != nullptr; }));
+  CHECK(env.converged());
 }
 
 TEST_CASE("a prune over the source's fraction is refused, across reloads and restarts") {
