@@ -421,10 +421,15 @@ int run(const RunFlags& flags) {
               }},
              {"api",
               [&client]() -> std::optional<std::string> {
-                if (client.breaker_state() != kube::CircuitBreaker::State::open) {
-                  return std::nullopt;
+                if (client.breaker_state() == kube::CircuitBreaker::State::open) {
+                  return std::string("circuit breaker open: the API server is failing");
                 }
-                return std::string("circuit breaker open: the API server is failing");
+                if (client.credentials_rejected()) {
+                  return std::string(
+                      "credentials rejected: the API server answers 401 Unauthorized to "
+                      "steward's token or certificate, read again");
+                }
+                return std::nullopt;
               }}}});
     if (!flags.once) {
       metrics_server.start();

@@ -119,6 +119,10 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
     const auto started = std::chrono::steady_clock::now();
     TransportResult result = co_await transport_.round_trip(request);
     record(request, result.error, result.response.status, started);
+    // A 401 retried with fresh credentials below sets it only if the retry is refused too.
+    if (!result.error && (result.response.status != 401 || refreshed_credentials)) {
+      credentials_rejected_ = result.response.status == 401;
+    }
 
     std::optional<ApiError> error = std::move(result.error);
     if (!error && result.response.status >= 400) {
@@ -302,16 +306,26 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
     append_query(request.target, "fieldSelector", options.field_selector);
   }
 
-  if (auto refused = co_await admit()) co_return WatchReply{std::move(refused), nullptr};
-  auto header = co_await authorization();
-  if (header.error) co_return WatchReply{std::move(header.error), nullptr};
-  request.authorization = header.value;
-  const auto started = std::chrono::steady_clock::now();
-  StreamResult opened = co_await transport_.open_stream(request);
-  const int status = opened.stream ? opened.stream->head().status : 0;
-  record(request, opened.error, status, started);
-  if (opened.error) co_return WatchReply{std::move(opened.error), nullptr};
-  if (status >= 400) {
+  // As request(): a 401 refreshes the credentials and opens the watch once more, so a rotated
+  // token costs no backoff in the informer.
+  StreamResult opened;
+  for (bool refreshed = false;; refreshed = true) {
+    if (auto refused = co_await admit()) co_return WatchReply{std::move(refused), nullptr};
+    auto header = co_await authorization();
+    if (header.error) co_return WatchReply{std::move(header.error), nullptr};
+    request.authorization = header.value;
+    const auto started = std::chrono::steady_clock::now();
+    opened = co_await transport_.open_stream(request);
+    const int status = opened.stream ? opened.stream->head().status : 0;
+    record(request, opened.error, status, started);
+    if (opened.error) co_return WatchReply{std::move(opened.error), nullptr};
+    if (status != 401 || refreshed) {
+      credentials_rejected_ = status == 401;
+      break;
+    }
+    credentials_.unauthorized(header.value);
+  }
+  if (const int status = opened.stream->head().status; status >= 400) {
     // An error answer to a watch is a small Status body: read it whole.
     std::string body;
     for (;;) {
@@ -319,7 +333,6 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
       if (piece.error || piece.data.empty()) break;
       body.append(piece.data);
     }
-    if (status == 401) credentials_.unauthorized(header.value);
     co_return WatchReply{ApiError::from_response(status, body, std::nullopt, "GET"), nullptr};
   }
   // No byte for the watch's own timeout plus a margin means the connection is dead: the server

@@ -14,6 +14,7 @@
 // Verbs work on JSON objects and ResourceTypes (from Discovery). Failures are ApiErrors: never
 // exceptions. Thread-safe; all I/O runs on the io_context given to the constructor.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
@@ -165,6 +166,10 @@ class Client {
 
   const RestConfig& config() const { return config_; }
   CircuitBreaker::State breaker_state() const { return breaker_.state(); }
+  // Whether the server's latest answer was 401 Unauthorized even after the credentials were read
+  // again: steward can do nothing until its token or certificate is fixed (a readiness check).
+  // Any other answer from the server clears it.
+  bool credentials_rejected() const { return credentials_rejected_.load(); }
   // Sets the breaker gauge from the breaker's state now. Requests keep it current while they flow;
   // the metrics server calls this before each scrape so that an idle client whose breaker has
   // meanwhile turned half-open does not go on reporting "open".
@@ -187,6 +192,7 @@ class Client {
   CircuitBreaker breaker_;
   base::TokenBucket throttle_;
   std::unique_ptr<ClientMetrics> metrics_;
+  std::atomic<bool> credentials_rejected_{false};
   struct ExecThread;  // a one-thread pool for exec credential plugins, when configured
   std::unique_ptr<ExecThread> exec_thread_;
 };

@@ -6,7 +6,8 @@
 # accepts only the new one (the old gets 401 Unauthorized). Twice: once with the watches closed
 # at the same time (they reconnect with the old token first), once with them left open. Each time
 # a drift made with curl is corrected within a few seconds, /readyz (polled throughout) never
-# leaves 200, and the informers do not list again (the watches resume where they were).
+# leaves 200, and the informers do not list again (the watches resume where they were). Last, a
+# token the server has revoked fails /readyz (`credentials rejected`) until the file is fixed.
 # Usage: token_rotation_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1
@@ -91,6 +92,22 @@ echo "watch restarts: ${restarts:-none}"
 [ "$unauthorized" -ge 2 ] && [ "$unauthorized" -le 10 ] || fail "$unauthorized 401 answers for two rotations"
 [ "$(lists)" = "$lists_before" ] || fail "the informers listed again: $lists_before lists before, $(lists) after"
 grep -q '"level":"error"' "$log" && fail "errors logged: $(grep '"level":"error"' "$log" | head -n 3)"
+
+# The server rotates and the file does not follow (a revoked token): the watch, reopened, is
+# refused even with the token read again, and /readyz says so; once the file has the new token
+# the informer's next watch is accepted and steward is ready again.
+api POST /_testapi/faults '{"token":"f0urth","closeWatches":true}' >/dev/null
+token=f0urth
+readyz() { curl -s "http://127.0.0.1:$probes/readyz?verbose"; }
+rejected() { readyz | grep -q '"name":"api","ok":false,"reason":"credentials rejected'; }
+wait_for 30 rejected || fail "/readyz does not say the credentials are rejected: $(readyz)"
+[ "$(probe /readyz)" = 503 ] || fail "/readyz is $(probe /readyz) with rejected credentials, want 503"
+mkdir "$sa/..9"
+echo f0urth >"$sa/..9/token"
+ln -s ..9 "$sa/..data_tmp"
+mv -T "$sa/..data_tmp" "$sa/..data"
+wait_for 60 ready || fail "steward is not ready again after the token file was fixed: $(readyz)"
+drift_corrected
 
 kill -TERM $pid
 wait_exit $pid 30; rc=$?

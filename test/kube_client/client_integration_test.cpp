@@ -299,3 +299,40 @@ TEST_CASE("a watch from a compacted version answers 410 Gone", "[testapi]") {
   }());
   CHECK(gone);
 }
+
+TEST_CASE("a 401 that fresh credentials do not fix marks them rejected until one is accepted",
+          "[testapi]") {
+  Env env;
+  auto config = config_for(env.server);
+  const std::string good = config.auth.bearer_token;
+  const auto token_file = env.server.dir() / "revoked-token";
+  std::ofstream(token_file) << "revoked\n";
+  config.auth.token_file = token_file;
+  config.auth.bearer_token.clear();
+  prometheus::Registry registry;
+  kube::Client client(env.io, config, kube::ClientOptions{.registry = &registry});
+  const auto unauthorized = [&] {
+    return metric_value(registry, "rest_client_requests_total", {{"code", "401"}}).value_or(0);
+  };
+
+  auto reply = run(env.io, client.get(kNamespaces, "", "default"));
+  REQUIRE(reply.error);
+  CHECK(reply.error->is_unauthorized());
+  CHECK(unauthorized() == 2);  // refused, the file read again, refused again
+  CHECK(client.credentials_rejected());
+
+  // A watch refused with fresh credentials says the same, and is itself tried twice.
+  const kube::WatchOptions options{};
+  auto watch = run(env.io, client.watch(kConfigMaps, "default", options));
+  REQUIRE(watch.error);
+  CHECK(watch.error->is_unauthorized());
+  CHECK(unauthorized() == 4);
+  CHECK(client.credentials_rejected());
+
+  // The file fixed: the next watch opens with the token read again, and clears the mark.
+  std::ofstream(token_file, std::ios::trunc) << good << "\n";
+  watch = run(env.io, client.watch(kConfigMaps, "default", options));
+  REQUIRE(watch.ok());
+  CHECK_FALSE(client.credentials_rejected());
+  CHECK(unauthorized() == 5);  // the first attempt still carried the revoked token
+}
