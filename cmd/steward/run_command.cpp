@@ -421,8 +421,16 @@ int run(const RunFlags& flags) {
               }},
              {"api",
               [&client]() -> std::optional<std::string> {
-                if (client.breaker_state() == kube::CircuitBreaker::State::open) {
-                  return std::string("circuit breaker open: the API server is failing");
+                // Half-open fails too: until its probes succeed the server is not known to be
+                // back, and a check that passed between open periods would flap all outage long.
+                switch (client.breaker_state()) {
+                  case kube::CircuitBreaker::State::open:
+                    return std::string("circuit breaker open: the API server is failing");
+                  case kube::CircuitBreaker::State::half_open:
+                    return std::string(
+                        "circuit breaker half-open: probing whether the API server is back");
+                  case kube::CircuitBreaker::State::closed:
+                    break;
                 }
                 if (client.credentials_rejected()) {
                   return std::string(

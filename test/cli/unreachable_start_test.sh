@@ -32,8 +32,9 @@ readyz() { curl -s "http://127.0.0.1:$probes/readyz?verbose"; }
 # (First the start-up discovery has to give up: its retries take a few seconds.)
 informer_failing() { readyz | grep -q '"name":"informers","ok":false,"reason":"[^"]*ConfigMap: discovery failed'; }
 api_failing() { readyz | grep -q '"name":"api","ok":false,"reason":"circuit breaker open'; }
+# Open, or half-open between open periods: the check never passes while the server is away.
+api_not_ok() { readyz | grep -q '"name":"api","ok":false,"reason":"circuit breaker \(open\|half-open\)'; }
 wait_for 60 informer_failing || fail "readyz?verbose does not name the informer check: $(readyz)"
-# Between its open periods the breaker lets one probe through (half-open, not failing the check).
 wait_for 10 api_failing || fail "readyz?verbose does not name the api check: $(readyz)"
 [ "$(probe /readyz)" = 503 ] || fail "/readyz is $(probe /readyz) with no API server, want 503"
 grep -q '"level":"\(warn\|error\)".*Connection refused' "$log" || fail "the connection failure is not logged"
@@ -44,7 +45,15 @@ grep -q '"level":"warn","logger":"kube","msg":"circuit breaker open: failing fas
 lines=$(wc -l <"$log")
 requests=$(metric $metrics rest_client_requests_total)
 adds=$(metric $metrics workqueue_adds_total)
-sleep 3
+# The 3 s are spent polling the api check: it must not pass once (with openFor 1s the breaker is
+# half-open several times in them).
+api_passed=0
+until=$(($(date +%s%N) + 3000000000))
+while [ "$(date +%s%N)" -lt $until ]; do
+  api_not_ok || api_passed=$((api_passed + 1))
+  sleep 0.1
+done
+[ $api_passed -eq 0 ] || fail "the api check passed $api_passed times during the outage: $(readyz)"
 kill -0 $pid 2>/dev/null || { fail "steward exited: $(tail -n 3 "$log")"; exit 1; }
 [ "$(probe /healthz)" = 200 ] || fail "/healthz is $(probe /healthz) with no API server, want 200"
 lines=$(($(wc -l <"$log") - lines))
