@@ -179,15 +179,23 @@ metadata: {name: keep}
 data: {a: "1"}
 )";
 
-// A CRD for kind Widget and one Widget, w1, each in a file of its own.
-void write_widget_manifests(const fs::path& manifests) {
-  write_file(manifests / "crd.yaml", crd_yaml("widget", "Widget"));
-  write_file(manifests / "widget.yaml", R"(apiVersion: example.com/v1
-kind: Widget
-metadata: {name: w1}
-spec: {size: 3}
-)");
+// A CRD for kind Widget of `group` and one Widget, w1, each in a file of its own.
+void write_widget_manifests(const fs::path& manifests, const std::string& group = "example.com") {
+  write_file(manifests / "crd.yaml", crd_yaml("widget", "Widget", group));
+  write_file(manifests / "widget.yaml", "apiVersion: " + group + "/v1\nkind: Widget\n"
+                                        "metadata: {name: w1}\nspec: {size: 3}\n");
 }
+
+// Deletes CRD `name` when the test ends, however it ends, after stopping the controller: the real
+// server is shared by every test, and a kind a test expects to be new must not outlive it.
+struct RemoveCrdAtEnd {
+  LoopEnv& env;
+  std::string name;
+  ~RemoveCrdAtEnd() {
+    if (env.controller) env.controller->stop();
+    env.loop.sync(env.other.remove(kCrds, "", name));
+  }
+};
 
 }  // namespace
 
@@ -336,17 +344,21 @@ TEST_CASE("a CRD and its objects in one source converge") {
 
 TEST_CASE("keys that waited for their kind's cache are reconciled when it syncs, not after a backoff") {
   LoopEnv env;
-  // Widget is not served until steward has created its CRD, so w1 always waits for its cache
-  // first. With every retry a minute away, only the sync can bring it back within the deadline.
-  write_widget_manifests(env.manifests);
+  // Widget of a group of the test's own is not served until steward has created its CRD (on a
+  // real server shared by the run, example.com's may exist already), so w1 always waits for its
+  // cache first. With every retry a minute away, only the sync can bring it back in time.
+  const std::string group = env.ns + ".example.com";
+  const kube::ResourceType widgets{group, "v1", "widgets", "Widget", true};
+  write_widget_manifests(env.manifests, group);
   env.backoff = {.base = std::chrono::seconds(60), .cap = std::chrono::seconds(60)};
   env.start();
-  CHECK(eventually([&] { return env.get(kWidgets, env.ns, "w1") != nullptr; },
+  const RemoveCrdAtEnd remove_crd{env, "widgets." + group};
+  CHECK(eventually([&] { return env.get(widgets, env.ns, "w1") != nullptr; },
                    std::chrono::seconds(30)));
   // It did wait: while not served its resource label is the kind's, once served discovery's.
-  CHECK(env.metric("steward_reconcile_total", {{"resource", "Widget.example.com"},
+  CHECK(env.metric("steward_reconcile_total", {{"resource", "Widget." + group},
                                                {"result", "waiting"}}) +
-            env.metric("steward_reconcile_total", {{"resource", "widgets.example.com"},
+            env.metric("steward_reconcile_total", {{"resource", "widgets." + group},
                                                    {"result", "waiting"}}) >=
         1);
 }
@@ -427,15 +439,7 @@ TEST_CASE("a kind nothing serves is reconciled as soon as someone else installs 
   const auto crd = desired::yaml_to_json(crd_yaml("widget", "Widget", group), "crd.yaml");
   REQUIRE(crd.documents.size() == 1);
   REQUIRE(env.loop.sync(env.other.create(kCrds, "", *crd.documents[0].json)).ok());
-  // The real server is shared by every test: the CRD goes, whatever the checks below find.
-  struct RemoveCrd {
-    LoopEnv& env;
-    std::string name;
-    ~RemoveCrd() {
-      env.controller->stop();
-      env.loop.sync(env.other.remove(kCrds, "", name));
-    }
-  } remove_crd{env, "widgets." + group};
+  const RemoveCrdAtEnd remove_crd{env, "widgets." + group};
 
   REQUIRE(eventually([&] { return env.get(widgets, env.ns, "w1") != nullptr; }));
   CHECK(env.converged());
