@@ -267,6 +267,20 @@ kube::CircuitBreaker::Observer breaker_logger(std::string server) {
   };
 }
 
+// One line when the server starts refusing steward's credentials even after they were read
+// again (the readiness api check fails from then), and one when it accepts them again. Never the
+// credentials themselves.
+std::function<void(bool)> credentials_logger(std::string server) {
+  return [server = std::move(server)](bool rejected) {
+    if (rejected) {
+      kKubeLog.warn("credentials rejected: the API server answers 401 Unauthorized",
+                    {{"server", server}});
+    } else {
+      kKubeLog.info("credentials accepted again", {{"server", server}});
+    }
+  };
+}
+
 std::string join(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& line : lines) out += (out.empty() ? "" : "; ") + line;
@@ -332,6 +346,7 @@ int run(const RunFlags& flags) {
     kube::ClientOptions api_options = client_options(config.cluster);
     api_options.registry = registry.get();
     api_options.on_breaker_change = breaker_logger(rest.server.to_string());
+    api_options.on_credentials_change = credentials_logger(rest.server.to_string());
     kube::Client client(io, rest, api_options);
     kube::Discovery discovery(client);
     reconcile::ControllerOptions options = controller_options(config, flags.dry_run);

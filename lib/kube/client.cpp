@@ -93,6 +93,12 @@ void Client::update_metrics() {
   if (metrics_) metrics_->breaker_state(breaker_.state());
 }
 
+void Client::set_credentials_rejected(bool rejected) {
+  if (credentials_rejected_.exchange(rejected) != rejected && options_.on_credentials_change) {
+    options_.on_credentials_change(rejected);
+  }
+}
+
 void Client::record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
                     int status, std::chrono::steady_clock::time_point started) {
   // The server is unwell when it does not answer, or answers 429 / 5xx; other 4xx are the
@@ -121,7 +127,7 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
     record(request, result.error, result.response.status, started);
     // A 401 retried with fresh credentials below sets it only if the retry is refused too.
     if (!result.error && (result.response.status != 401 || refreshed_credentials)) {
-      credentials_rejected_ = result.response.status == 401;
+      set_credentials_rejected(result.response.status == 401);
     }
 
     std::optional<ApiError> error = std::move(result.error);
@@ -320,7 +326,7 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
     record(request, opened.error, status, started);
     if (opened.error) co_return WatchReply{std::move(opened.error), nullptr};
     if (status != 401 || refreshed) {
-      credentials_rejected_ = status == 401;
+      set_credentials_rejected(status == 401);
       break;
     }
     credentials_.unauthorized(header.value);

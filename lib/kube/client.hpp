@@ -52,6 +52,8 @@ struct ClientOptions {
   // Told of each move of the breaker (steward run logs them), on the thread of the request that
   // caused it.
   CircuitBreaker::Observer on_breaker_change;
+  // Told when credentials_rejected() changes (steward run logs it), on the request's thread.
+  std::function<void(bool rejected)> on_credentials_change;
   TransportOptions transport;
   CredentialsOptions credentials;
   // Metrics go here when set.
@@ -184,6 +186,8 @@ class Client {
   void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
               int status, std::chrono::steady_clock::time_point started);
   ObjectReply object_reply(Reply reply);
+  // After an answer from the server: whether it was a 401 to credentials read again.
+  void set_credentials_rejected(bool rejected);
 
   const RestConfig config_;
   const ClientOptions options_;

@@ -107,6 +107,10 @@ echo f0urth >"$sa/..9/token"
 ln -s ..9 "$sa/..data_tmp"
 mv -T "$sa/..data_tmp" "$sa/..data"
 wait_for 60 ready || fail "steward is not ready again after the token file was fixed: $(readyz)"
+grep -q '"level":"warn","logger":"kube","msg":"credentials rejected: the API server answers 401 Unauthorized"' "$log" ||
+  fail "the rejected credentials are not logged: $(grep '"kube"' "$log" | head -n 3)"
+grep -q '"level":"info","logger":"kube","msg":"credentials accepted again"' "$log" ||
+  fail "the accepted credentials are not logged: $(grep '"kube"' "$log" | head -n 3)"
 drift_corrected
 
 kill -TERM $pid

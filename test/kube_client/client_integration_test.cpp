@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
+#include <vector>
 
 #include "client_env.hpp"
 #include "kube/watch.hpp"
@@ -310,7 +311,10 @@ TEST_CASE("a 401 that fresh credentials do not fix marks them rejected until one
   config.auth.token_file = token_file;
   config.auth.bearer_token.clear();
   prometheus::Registry registry;
-  kube::Client client(env.io, config, kube::ClientOptions{.registry = &registry});
+  std::vector<bool> told;  // what on_credentials_change heard
+  kube::ClientOptions options{.registry = &registry};
+  options.on_credentials_change = [&](bool rejected) { told.push_back(rejected); };
+  kube::Client client(env.io, config, options);
   const auto unauthorized = [&] {
     return metric_value(registry, "rest_client_requests_total", {{"code", "401"}}).value_or(0);
   };
@@ -322,8 +326,8 @@ TEST_CASE("a 401 that fresh credentials do not fix marks them rejected until one
   CHECK(client.credentials_rejected());
 
   // A watch refused with fresh credentials says the same, and is itself tried twice.
-  const kube::WatchOptions options{};
-  auto watch = run(env.io, client.watch(kConfigMaps, "default", options));
+  const kube::WatchOptions watch_options{};
+  auto watch = run(env.io, client.watch(kConfigMaps, "default", watch_options));
   REQUIRE(watch.error);
   CHECK(watch.error->is_unauthorized());
   CHECK(unauthorized() == 4);
@@ -331,8 +335,9 @@ TEST_CASE("a 401 that fresh credentials do not fix marks them rejected until one
 
   // The file fixed: the next watch opens with the token read again, and clears the mark.
   std::ofstream(token_file, std::ios::trunc) << good << "\n";
-  watch = run(env.io, client.watch(kConfigMaps, "default", options));
+  watch = run(env.io, client.watch(kConfigMaps, "default", watch_options));
   REQUIRE(watch.ok());
   CHECK_FALSE(client.credentials_rejected());
   CHECK(unauthorized() == 5);  // the first attempt still carried the revoked token
+  CHECK(told == std::vector<bool>{true, false});  // each change once, not each 401
 }
