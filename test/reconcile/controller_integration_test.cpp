@@ -786,3 +786,31 @@ TEST_CASE("a transient error is retried with the queue's short backoff until it 
   CHECK(env.metric("steward_reconcile_total",
                    {{"resource", "configmaps"}, {"result", "transient_error"}}) == 3);
 }
+
+TEST_CASE("a reconcile the open circuit breaker refused is retried when it probes, not on the key's backoff",
+          "[testapi]") {
+  // Two failures open steward's breaker for 3 s; a key's own retry is a minute away.
+  LoopEnv env(kube::ClientOptions{
+      .retry = {.max_attempts = 1},
+      .breaker = {.failure_threshold = 2,
+                  .open_for = std::chrono::seconds(3),
+                  .max_open_for = std::chrono::seconds(3)}});
+  env.backoff = {.base = std::chrono::seconds(60), .cap = std::chrono::seconds(60)};
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start();
+  REQUIRE(env.converged());
+
+  // Open the breaker with requests of steward's client that fail, then delete the ConfigMap: the
+  // re-create is refused without reaching the server, and must come back when the breaker probes.
+  const std::string probe = "/api/v1/namespaces/" + env.ns + "/configmaps/probe";
+  env.faults(R"({"failRequests":[{"method":"GET","path":")" + probe + R"(","code":503,"count":2}]})");
+  for (int i = 0; i < 2; ++i) REQUIRE(env.loop.sync(env.client.get(kConfigMaps, env.ns, "probe")).error);
+  REQUIRE(env.client.breaker_state() == kube::CircuitBreaker::State::open);
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "settings")).ok());
+  REQUIRE(eventually([&] {
+    return env.metric("steward_reconcile_errors_total",
+                      {{"resource", "configmaps"}, {"reason", "Network"}}) >= 1;
+  }));
+  CHECK(eventually([&] { return env.data("settings", "color") == "blue"; }));
+  CHECK(env.converged());
+}
