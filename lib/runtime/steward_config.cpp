@@ -220,6 +220,18 @@ class ConfigParser {
     return Mark{1, 1};
   }
 
+  // A maximum of `f` (`upper`) that must not be less than its minimum (`lower`): an error at the
+  // maximum, or at the minimum when only that was written; only when both read cleanly.
+  void check_not_less(const Fields& f, std::string_view upper, Duration upper_value,
+                      std::string_view lower, Duration lower_value) {
+    const std::string upper_path = f.path_of(upper);
+    const std::string lower_path = f.path_of(lower);
+    if (upper_value >= lower_value || !all_read({upper_path, lower_path})) return;
+    error(mark_at({upper_path, lower_path}),
+          upper_path + " (" + format_duration(upper_value) + ") must not be less than " +
+              std::string(lower) + " (" + format_duration(lower_value) + ")");
+  }
+
   ConfigLoad finish() {
     ConfigLoad load;
     std::stable_sort(errors_.begin(), errors_.end(), [](const Diagnostic& a, const Diagnostic& b) {
@@ -503,11 +515,7 @@ class ConfigParser {
     // maxOpenFor left out is the larger of 30 s and openFor: `openFor: 1s` alone doubles up to
     // 30 s, `openFor: 60s` alone is a fixed minute.
     if (b.get("maxOpenFor").IsNull()) cb.max_open_for = std::max(cb.max_open_for, cb.open_for);
-    if (cb.max_open_for < cb.open_for &&
-        all_read({"cluster.circuitBreaker.openFor", "cluster.circuitBreaker.maxOpenFor"}))
-      error(mark_at({"cluster.circuitBreaker.maxOpenFor", "cluster.circuitBreaker.openFor"}),
-            "cluster.circuitBreaker.maxOpenFor (" + format_duration(cb.max_open_for) +
-                ") must not be less than openFor (" + format_duration(cb.open_for) + ")");
+    check_not_less(b, "maxOpenFor", cb.max_open_for, "openFor", cb.open_for);
   }
 
   void read_sources(const Fields& root) {
@@ -580,11 +588,7 @@ class ConfigParser {
     read_duration(l, "maxDelay", rl.max_delay, positive_duration);
     read_number(l, "qps", rl.qps, positive);
     read_int(l, "burst", rl.burst, 1, INT_MAX);
-    if (rl.max_delay < rl.base_delay &&
-        all_read({"reconcile.rateLimiter.baseDelay", "reconcile.rateLimiter.maxDelay"}))
-      error(mark_at({"reconcile.rateLimiter.maxDelay", "reconcile.rateLimiter.baseDelay"}),
-            "reconcile.rateLimiter.maxDelay (" + format_duration(rl.max_delay) +
-                ") must not be less than baseDelay (" + format_duration(rl.base_delay) + ")");
+    check_not_less(l, "maxDelay", rl.max_delay, "baseDelay", rl.base_delay);
   }
 
   void read_endpoints(const Fields& root) {
