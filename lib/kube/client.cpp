@@ -89,6 +89,24 @@ asio::awaitable<std::optional<ApiError>> Client::admit() {
   co_return std::nullopt;
 }
 
+asio::awaitable<std::optional<ApiError>> Client::gate(HttpRequest& request) {
+  if (auto refused = co_await admit()) co_return refused;
+  auto header = co_await authorization();
+  if (header.error) co_return std::move(header.error);
+  request.authorization = std::move(header.value);
+  co_return std::nullopt;
+}
+
+bool Client::send_again_after_401(const HttpRequest& request, int status, bool refreshed) {
+  if (status == 401 && !refreshed) {
+    // A rotated token or an expired exec credential: refresh once and try again.
+    credentials_.unauthorized(request.authorization);
+    return true;
+  }
+  set_credentials_rejected(status == 401);
+  return false;
+}
+
 void Client::update_metrics() {
   if (metrics_) metrics_->breaker_state(breaker_.state());
 }
@@ -117,17 +135,14 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
   RetryPolicy retry(options_.retry, *options_.clock);
   bool refreshed_credentials = false;
   for (int attempt = 1;; ++attempt) {
-    if (auto refused = co_await admit()) co_return Reply{std::move(refused), {}};
-    auto header = co_await authorization();
-    if (header.error) co_return Reply{std::move(header.error), {}};
-    request.authorization = header.value;
-
+    if (auto refused = co_await gate(request)) co_return Reply{std::move(refused), {}};
     const auto started = std::chrono::steady_clock::now();
     TransportResult result = co_await transport_.round_trip(request);
     record(request, result.error, result.response.status, started);
-    // A 401 retried with fresh credentials below sets it only if the retry is refused too.
-    if (!result.error && (result.response.status != 401 || refreshed_credentials)) {
-      set_credentials_rejected(result.response.status == 401);
+    if (!result.error &&
+        send_again_after_401(request, result.response.status, refreshed_credentials)) {
+      refreshed_credentials = true;
+      continue;
     }
 
     std::optional<ApiError> error = std::move(result.error);
@@ -141,12 +156,6 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
     }
     if (!error) co_return Reply{std::nullopt, std::move(result.response)};
 
-    if (error->is_unauthorized() && !refreshed_credentials) {
-      // A rotated token or an expired exec credential: refresh once and try again.
-      credentials_.unauthorized(header.value);
-      refreshed_credentials = true;
-      continue;
-    }
     if (auto delay = retry.next_delay(request.method, *error, attempt)) {
       co_await sleep(*delay);
       continue;
@@ -316,20 +325,13 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
   // token costs no backoff in the informer.
   StreamResult opened;
   for (bool refreshed = false;; refreshed = true) {
-    if (auto refused = co_await admit()) co_return WatchReply{std::move(refused), nullptr};
-    auto header = co_await authorization();
-    if (header.error) co_return WatchReply{std::move(header.error), nullptr};
-    request.authorization = header.value;
+    if (auto refused = co_await gate(request)) co_return WatchReply{std::move(refused), nullptr};
     const auto started = std::chrono::steady_clock::now();
     opened = co_await transport_.open_stream(request);
     const int status = opened.stream ? opened.stream->head().status : 0;
     record(request, opened.error, status, started);
     if (opened.error) co_return WatchReply{std::move(opened.error), nullptr};
-    if (status != 401 || refreshed) {
-      set_credentials_rejected(status == 401);
-      break;
-    }
-    credentials_.unauthorized(header.value);
+    if (!send_again_after_401(request, status, refreshed)) break;
   }
   if (const int status = opened.stream->head().status; status >= 400) {
     // An error answer to a watch is a small Status body: read it whole.

@@ -186,7 +186,13 @@ class Client {
   void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
               int status, std::chrono::steady_clock::time_point started);
   ObjectReply object_reply(Reply reply);
-  // After an answer from the server: whether it was a 401 to credentials read again.
+  // Every attempt's gates: admit(), then the Authorization header, set on `request`. An error
+  // when the attempt is not to be sent.
+  boost::asio::awaitable<std::optional<ApiError>> gate(HttpRequest& request);
+  // After the server answered `status` to `request`: true for a first 401 (`refreshed` false),
+  // whose credentials it has refreshed for one more attempt; otherwise it records whether the
+  // answer was a 401 to credentials read again (credentials_rejected()).
+  bool send_again_after_401(const HttpRequest& request, int status, bool refreshed);
   void set_credentials_rejected(bool rejected);
 
   const RestConfig config_;
