@@ -270,15 +270,14 @@ bool Controller::within_prune_fraction(const SourceOptions& source) const {
   const auto snapshot = store_.current();
   std::size_t managed = 0;
   std::size_t orphaned = 0;
-  for (const auto& [group_kind, watched] : watched_) {
-    const auto informer = informers_.informer(watched.api_version, group_kind.second);
-    if (!informer) continue;
-    for (const auto& object : informer->store().list()) {
-      if (owning_source(*object) != source.spec.name) continue;
-      ++managed;
-      if (snapshot->find(key_of(*object)) == nullptr) ++orphaned;
-    }
-  }
+  for_each_cache(watched_kinds_locked(),
+                 [&](const kube::ResourceType&, const std::vector<kube::ObjectPtr>& objects) {
+                   for (const auto& object : objects) {
+                     if (owning_source(*object) != source.spec.name) continue;
+                     ++managed;
+                     if (snapshot->find(key_of(*object)) == nullptr) ++orphaned;
+                   }
+                 });
   if (static_cast<double>(orphaned) <= source.prune_fraction * static_cast<double>(managed)) {
     return true;
   }
@@ -336,21 +335,34 @@ void Controller::update_metrics() {
   std::set<std::string, std::less<>> ours;
   for (const auto& source : *sources()) ours.insert(source.spec.name);
   std::map<std::string, double> counts;
-  for (const auto& [api_version, kind] : watched) {
-    const auto informer = informers_.informer(api_version, kind);
-    const auto type = informers_.resource_type(api_version, kind);
-    if (!informer || !type) continue;
-    double& count = counts[type->qualified_resource()];
-    for (const auto& object : informer->store().list()) {
+  for_each_cache(watched, [&](const kube::ResourceType& type,
+                              const std::vector<kube::ObjectPtr>& objects) {
+    double& count = counts[type.qualified_resource()];  // 0 for a kind with none of steward's
+    for (const auto& object : objects) {
       if (ours.count(owning_source(*object)) != 0) ++count;
     }
-  }
+  });
   metrics_->managed_objects(counts);
 }
 
-std::vector<std::pair<std::string, std::string>> Controller::watched_kinds() const {
-  std::vector<std::pair<std::string, std::string>> watched;
+void Controller::for_each_cache(
+    const Kinds& kinds,
+    const std::function<void(const kube::ResourceType&, const std::vector<kube::ObjectPtr>&)>&
+        visit) const {
+  for (const auto& [api_version, kind] : kinds) {
+    const auto informer = informers_.informer(api_version, kind);
+    const auto type = informers_.resource_type(api_version, kind);
+    if (informer && type) visit(*type, informer->store().list());
+  }
+}
+
+Controller::Kinds Controller::watched_kinds() const {
   std::lock_guard lock(mu_);
+  return watched_kinds_locked();
+}
+
+Controller::Kinds Controller::watched_kinds_locked() const {
+  Kinds watched;
   for (const auto& [group_kind, w] : watched_) watched.emplace_back(w.api_version, group_kind.second);
   return watched;
 }

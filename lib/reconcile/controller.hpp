@@ -37,6 +37,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -159,8 +160,16 @@ class Controller : private LiveView {
   using Queue = queue::RateLimitingQueue<desired::ObjectKey, desired::ObjectKeyHash>;
 
   LiveLookup find(const desired::ObjectKey& key) const override;
-  // (apiVersion, kind) of every kind watched; takes mu_.
-  std::vector<std::pair<std::string, std::string>> watched_kinds() const;
+  using Kinds = std::vector<std::pair<std::string, std::string>>;  // (apiVersion, kind)
+  // Every kind watched; watched_kinds() takes mu_, the _locked one is for a caller holding it.
+  Kinds watched_kinds() const;
+  Kinds watched_kinds_locked() const;
+  // Calls visit(type, objects) with the objects cached for each of `kinds` that has a cache
+  // (type as discovery resolved the kind): what the prune fraction and the managed-objects gauge
+  // count.
+  void for_each_cache(const Kinds& kinds,
+                      const std::function<void(const kube::ResourceType&,
+                                               const std::vector<kube::ObjectPtr>&)>& visit) const;
   bool served_kinds_synced() const;
   desired::LoaderOptions loader_options() const;
   void on_update(const desired::StoreUpdate& update);
