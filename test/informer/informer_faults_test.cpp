@@ -3,6 +3,9 @@
 // deletion.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "informer_env.hpp"
 #include "support/cache_check.hpp"
 
@@ -28,15 +31,24 @@ kube::ClientOptions informer_client() {
   return options;
 }
 
+// Through the informers' client, whose breaker the faults may have opened: a refusal waits for
+// the breaker's probe (as steward's own callers do) and sends again, for at most a minute, so the
+// switch that ends the faults is never lost to them.
 kube::Reply post_faults(Env& env, const std::string& body) {
-  return env.loop.sync([&env, body]() -> boost::asio::awaitable<kube::Reply> {
-    kube::HttpRequest request{.method = "POST",
-                              .target = "/_testapi/faults",
-                              .content_type = "application/json",
-                              .body = body,
-                              .verb = "create"};
-    co_return co_await env.client.request(std::move(request));
-  }());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  for (;;) {
+    kube::Reply reply = env.loop.sync([&env, body]() -> boost::asio::awaitable<kube::Reply> {
+      kube::HttpRequest request{.method = "POST",
+                                .target = "/_testapi/faults",
+                                .content_type = "application/json",
+                                .body = body,
+                                .verb = "create"};
+      co_return co_await env.client.request(std::move(request));
+    }());
+    const auto wait = reply.error ? reply.error->circuit_retry_in() : std::nullopt;
+    if (!wait || std::chrono::steady_clock::now() + *wait > deadline) return reply;
+    std::this_thread::sleep_for(*wait);
+  }
 }
 
 void create(Env& env, const std::string& name) {
