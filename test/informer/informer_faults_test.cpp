@@ -8,6 +8,7 @@
 
 #include "informer_env.hpp"
 #include "support/cache_check.hpp"
+#include "support/testapi_admin.hpp"
 
 using namespace steward;
 using namespace steward::test;
@@ -37,14 +38,7 @@ kube::ClientOptions informer_client() {
 kube::Reply post_faults(Env& env, const std::string& body) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   for (;;) {
-    kube::Reply reply = env.loop.sync([&env, body]() -> boost::asio::awaitable<kube::Reply> {
-      kube::HttpRequest request{.method = "POST",
-                                .target = "/_testapi/faults",
-                                .content_type = "application/json",
-                                .body = body,
-                                .verb = "create"};
-      co_return co_await env.client.request(std::move(request));
-    }());
+    kube::Reply reply = env.loop.sync(steward::test::post_faults(env.client, body));
     const auto wait = reply.error ? reply.error->circuit_retry_in() : std::nullopt;
     if (!wait || std::chrono::steady_clock::now() + *wait > deadline) return reply;
     std::this_thread::sleep_for(*wait);
