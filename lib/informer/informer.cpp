@@ -9,8 +9,14 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "observe/log.hpp"
+
 namespace steward::informer {
 namespace asio = boost::asio;
+
+namespace {
+const observe::Logger kLog{"informer"};
+}  // namespace
 
 struct Informer::Impl {
   explicit Impl(asio::io_context& io) : strand(asio::make_strand(io)), resync_timer(strand) {}
@@ -74,7 +80,10 @@ std::vector<std::shared_ptr<Informer::Entry>> Informer::ready_handlers() const {
 void Informer::start() {
   auto self = shared_from_this();
   // 0 until the first list is delivered, so an informer that never syncs shows, not vanishes.
-  if (options_.metrics) options_.metrics->synced(options_.resource, false);
+  if (options_.metrics) {
+    options_.metrics->synced(options_.resource, false);
+    options_.metrics->healthy(options_.resource, true);  // until a scrape finds otherwise
+  }
   asio::co_spawn(impl_->strand, [self]() { return self->reflector_.run(); }, asio::detached);
   if (options_.resync.count() == 0) return;
   asio::co_spawn(
@@ -141,6 +150,15 @@ void Informer::on_watch_event(std::string_view type) {
 
 void Informer::on_watch_restart(std::string_view reason) {
   if (options_.metrics) options_.metrics->restart(options_.resource, reason);
+}
+
+void Informer::on_health_change(bool healthy, std::string_view detail) {
+  if (healthy) {
+    kLog.info("watching again", {{"resource", options_.resource}});
+  } else {
+    // Readiness fails from now on (the informers check), until a watch works again.
+    kLog.warn("cannot watch", {{"resource", options_.resource}, {"detail", detail}});
+  }
 }
 
 }  // namespace steward::informer

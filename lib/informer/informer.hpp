@@ -66,6 +66,8 @@ class Informer : public std::enable_shared_from_this<Informer>, private EventSin
   void stop();
 
   bool has_synced() const { return synced_.load(); }
+  // Whether its reflector holds a working watch (Reflector::health()).
+  ReflectorHealth health() const { return reflector_.health(); }
   const Store& store() const { return store_; }
   const std::string& resource() const { return options_.resource; }
 
@@ -76,6 +78,7 @@ class Informer : public std::enable_shared_from_this<Informer>, private EventSin
   void on_synced() override;
   void on_watch_event(std::string_view type) override;
   void on_watch_restart(std::string_view reason) override;
+  void on_health_change(bool healthy, std::string_view detail) override;
 
   struct Entry {
     ResourceEventHandlers handlers;

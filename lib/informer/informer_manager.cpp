@@ -103,6 +103,7 @@ void InformerManager::start_informer_locked(Kind& entry) {
   InformerOptions informer_options;
   informer_options.reflector.label_selector = options_.label_selector;
   informer_options.reflector.backoff = options_.watch_backoff;
+  informer_options.reflector.unhealthy_after = options_.watch_unhealthy_after;
   informer_options.resync = options_.resync;
   informer_options.resource = type.qualified_resource();
   informer_options.metrics = options_.metrics;
@@ -142,6 +143,27 @@ std::vector<std::string> InformerManager::not_ready() const {
     }
   }
   return out;
+}
+
+std::vector<std::string> InformerManager::unhealthy() const {
+  std::lock_guard guard(mu_);
+  std::vector<std::string> out;
+  for (const auto& [key, entry] : kinds_) {
+    if (!entry.informer) continue;
+    const ReflectorHealth health = entry.informer->health();
+    if (!health.healthy) out.push_back(entry.informer->resource() + ": " + to_string(health));
+  }
+  return out;
+}
+
+void InformerManager::update_health_metrics() const {
+  if (!options_.metrics) return;
+  std::lock_guard guard(mu_);
+  for (const auto& [key, entry] : kinds_) {
+    if (entry.informer) {
+      options_.metrics->healthy(entry.informer->resource(), entry.informer->health().healthy);
+    }
+  }
 }
 
 std::size_t InformerManager::informer_count() const {

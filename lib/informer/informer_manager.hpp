@@ -30,6 +30,8 @@ struct InformerManagerOptions {
   std::chrono::seconds resync{600};
   // Between failed list/watch attempts of each informer (the reflector's default; tests shorten it).
   base::BackoffOptions watch_backoff{};
+  // An informer that has held no working watch for this long is unhealthy (ReflectorOptions).
+  std::chrono::seconds watch_unhealthy_after = ReflectorOptions{}.unhealthy_after;
   // Between discovery attempts for a kind that is not served yet: 1 s .. 10 s (+ up to half of it
   // at random). 10 s is discovery's own least refresh interval (DiscoveryOptions): asking more
   // often finds nothing new, and one refresh answers every missing kind, so N of them still cost
@@ -67,6 +69,13 @@ class InformerManager {
   bool synced() const;
   // "apiVersion/Kind: why" for each subscribed kind that is not synced yet.
   std::vector<std::string> not_ready() const;
+  // "resource: no watch for 31 s (last error: ...)" for each running informer that has held no
+  // working watch for longer than watch_unhealthy_after (it may have synced long ago: its cache
+  // is frozen while it cannot watch).
+  std::vector<std::string> unhealthy() const;
+  // Sets steward_informer_healthy for each running informer; before a scrape (health changes
+  // with time alone, so it is read rather than kept up to date).
+  void update_health_metrics() const;
   std::size_t informer_count() const;
 
   // Stops every informer; subscriptions are dropped.

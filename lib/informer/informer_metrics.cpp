@@ -37,6 +37,12 @@ prometheus::Family<prometheus::Gauge>& synced_family(prometheus::Registry& regis
                       "1 once the informer's first list has been delivered, else 0.");
 }
 
+prometheus::Family<prometheus::Gauge>& healthy_family(prometheus::Registry& registry) {
+  return gauge_family(registry, "steward_informer_healthy",
+                      "1 while the informer holds a working watch, or has lacked one for less "
+                      "than 30 s; 0 after that (readiness fails), until a watch works again.");
+}
+
 prometheus::Family<prometheus::Gauge>& last_event_family(prometheus::Registry& registry) {
   return gauge_family(registry, "steward_informer_last_event_timestamp_seconds",
                       "Unix time of the last watch event an informer received.");
@@ -49,6 +55,7 @@ InformerMetrics::InformerMetrics(prometheus::Registry& registry)
       restarts_(restarts_family(registry)),
       objects_(objects_family(registry)),
       synced_(synced_family(registry)),
+      healthy_(healthy_family(registry)),
       last_event_(last_event_family(registry)) {}
 
 void InformerMetrics::event(const std::string& resource, std::string_view type) {
@@ -71,8 +78,12 @@ void InformerMetrics::synced(const std::string& resource, bool synced) {
   synced_.Add({{"resource", resource}}).Set(synced ? 1 : 0);
 }
 
+void InformerMetrics::healthy(const std::string& resource, bool healthy) {
+  healthy_.Add({{"resource", resource}}).Set(healthy ? 1 : 0);
+}
+
 void InformerMetrics::forget(const std::string& resource) {
-  for (auto* family : {&objects_, &synced_, &last_event_}) {
+  for (auto* family : {&objects_, &synced_, &healthy_, &last_event_}) {
     if (family->Has({{"resource", resource}})) {
       family->Remove(&family->Add({{"resource", resource}}));
     }

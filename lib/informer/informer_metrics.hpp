@@ -4,6 +4,8 @@
 //   steward_watch_restarts_total{resource,reason}       re-watches: timeout, gone (410), error
 //   steward_informer_objects{resource}                  objects in the cache
 //   steward_informer_synced{resource}                   1 once the first list was delivered
+//   steward_informer_healthy{resource}                  1 while the informer holds a working
+//                                                       watch or has not lacked one for 30 s
 //   steward_informer_last_event_timestamp_seconds{resource}  Unix time of the last watch event;
 //                                                       time() minus this is the last event's age
 
@@ -28,6 +30,7 @@ class InformerMetrics {
   void restart(const std::string& resource, std::string_view reason);
   void objects(const std::string& resource, double count);
   void synced(const std::string& resource, bool synced);
+  void healthy(const std::string& resource, bool healthy);
   // Removes the series of a resource whose informer stopped.
   void forget(const std::string& resource);
 
@@ -36,6 +39,7 @@ class InformerMetrics {
   prometheus::Family<prometheus::Counter>& restarts_;
   prometheus::Family<prometheus::Gauge>& objects_;
   prometheus::Family<prometheus::Gauge>& synced_;
+  prometheus::Family<prometheus::Gauge>& healthy_;
   prometheus::Family<prometheus::Gauge>& last_event_;
 };
 

@@ -16,6 +16,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto kLastApplied = "kubectl.kubernetes.io/last-applied-configuration";
+// A watch that ends sooner than this without an event failed (the server closed it at once); one
+// open this long works, events or not.
+constexpr auto kShortWatch = std::chrono::seconds(1);
 
 std::string_view event_type_name(kube::WatchEvent::Type type) {
   switch (type) {
@@ -29,6 +32,12 @@ std::string_view event_type_name(kube::WatchEvent::Type type) {
 }
 
 }  // namespace
+
+std::string to_string(const ReflectorHealth& health) {
+  if (health.failing_for.count() == 0 && health.last_error.empty()) return "watching";
+  return "no watch for " + std::to_string(health.failing_for.count()) +
+         " s (last error: " + health.last_error + ")";
+}
 
 void default_transform(kube::Object& object) {
   auto metadata = object.FindMember("metadata");
@@ -46,7 +55,15 @@ Reflector::Reflector(std::unique_ptr<ListerWatcher> source, Store& store, EventS
       store_(store),
       sink_(sink),
       options_(std::move(options)),
-      backoff_(options_.backoff),
+      clock_(*options_.clock),
+      relist_backoff_(options_.backoff, clock_),
+      rewatch_backoff_(
+          [this] {
+            base::BackoffOptions rewatch = options_.backoff;
+            rewatch.seed = options_.backoff.seed + 1;  // the two must not jitter alike
+            return rewatch;
+          }(),
+          clock_),
       random_(options_.seed) {}
 
 std::string Reflector::last_resource_version() const {
@@ -60,6 +77,56 @@ void Reflector::set_version(std::string_view version) {
   last_version_ = version;
 }
 
+std::string Reflector::relist_version() const {
+  if (version_unavailable_) return "";
+  std::string last = last_resource_version();
+  return last.empty() ? "0" : last;
+}
+
+ReflectorHealth Reflector::health() const {
+  std::lock_guard guard(mu_);
+  return health_locked(clock_.now());
+}
+
+ReflectorHealth Reflector::health_locked(base::Clock::time_point now) const {
+  ReflectorHealth health;
+  if (!failing_since_) return health;
+  // A watch open for as long as the short-watch rule allows is working, events or not.
+  if (watch_opened_at_ && now - *watch_opened_at_ >= kShortWatch) return health;
+  health.failing_for = std::chrono::duration_cast<std::chrono::seconds>(now - *failing_since_);
+  health.healthy = health.failing_for < options_.unhealthy_after;
+  health.last_error = last_error_;
+  return health;
+}
+
+void Reflector::note_failure(std::string what) {
+  std::string detail;
+  {
+    std::lock_guard guard(mu_);
+    const auto now = clock_.now();
+    watch_opened_at_.reset();
+    if (!failing_since_) failing_since_ = now;
+    last_error_ = std::move(what);
+    const ReflectorHealth health = health_locked(now);
+    if (health.healthy || reported_unhealthy_) return;
+    reported_unhealthy_ = true;
+    detail = to_string(health);
+  }
+  sink_.on_health_change(false, detail);
+}
+
+void Reflector::note_watch_works() {
+  {
+    std::lock_guard guard(mu_);
+    watch_opened_at_.reset();
+    failing_since_.reset();
+    last_error_.clear();
+    if (!reported_unhealthy_) return;
+    reported_unhealthy_ = false;
+  }
+  sink_.on_health_change(true, "watching again");
+}
+
 void Reflector::stop() {
   stopping_ = true;
   std::lock_guard guard(mu_);
@@ -67,16 +134,16 @@ void Reflector::stop() {
   if (cancel_wait_) cancel_wait_();
 }
 
-void Reflector::back_off_after(const kube::ApiError& error, State then) {
-  next_wait_ = error.circuit_retry_in();
+void Reflector::back_off_after(const std::optional<kube::ApiError>& error, State then) {
+  next_wait_ = error ? error->circuit_retry_in() : std::nullopt;
   after_backoff_ = then;
   state_ = State::backing_off;
 }
 
-void Reflector::restart(std::string_view reason, State next) {
+void Reflector::restart_after_backoff(std::string_view reason, State then,
+                                      const std::optional<kube::ApiError>& error) {
   sink_.on_watch_restart(reason);
-  if (next == State::backing_off) after_backoff_ = State::watching;
-  state_ = next;
+  back_off_after(error, then);
 }
 
 asio::awaitable<void> Reflector::run() {
@@ -99,10 +166,15 @@ ObjectPtr Reflector::ingest(std::shared_ptr<kube::Object> object) const {
 }
 
 asio::awaitable<void> Reflector::list() {
+  const std::string from = relist_version();
+  // A relist at a version is sent without a limit so the watch cache answers it (see the header);
+  // "0" keeps the limit, which the watch cache ignores and a server without one honours, and ""
+  // (etcd, which reads the current revision either way) is paged to spare the server's memory.
+  const bool at_version = from != "0" && !from.empty();
   kube::ListOptions page_options{.label_selector = options_.label_selector,
                                  .field_selector = options_.field_selector,
-                                 .resource_version = list_from_,
-                                 .limit = options_.page_size};
+                                 .resource_version = from,
+                                 .limit = at_version && !paginated_result_ ? 0 : options_.page_size};
   // Each item is taken (transformed and frozen) as it is parsed, so the page's parsed originals
   // are freed one by one instead of all sitting between the cached copies (bench_informer: 3.1 KB
   // of resident memory per 1 KiB ConfigMap before, most of it holes the originals left). A source
@@ -112,28 +184,33 @@ asio::awaitable<void> Reflector::list() {
     objects.push_back(ingest(std::move(item)));
   };
   std::string version;
+  bool paged = false;
   for (;;) {
     kube::ListReply page = co_await source_->list(page_options);
     if (!page.ok()) {
-      if (page.error->is_gone() && !list_from_.empty()) {
-        // The version (or a continue token) is too old even for the watch cache: one consistent
-        // read from etcd, at once.
-        list_from_.clear();
+      note_failure("list: " + page.error->to_string());
+      if ((page.error->is_gone() || page.error->is_resource_version_too_large()) &&
+          !from.empty()) {
+        // The version (or a continue token) is gone from etcd, or not reached yet: one
+        // consistent read, at once (reflector.go: setIsLastSyncResourceVersionUnavailable).
+        version_unavailable_ = true;
       } else {
-        back_off_after(*page.error, State::listing);
+        back_off_after(page.error, State::listing);
       }
       co_return;
     }
     for (auto& item : page.items) objects.push_back(ingest(std::move(item)));
     version = std::move(page.resource_version);
     if (page.continue_token.empty()) break;
+    paged = true;
     page_options.continue_token = std::move(page.continue_token);
   }
+  version_unavailable_ = false;
+  if (from == "0" && paged) paginated_result_ = true;
 
   {
     Store::Changes changes = store_.replace(std::move(objects));
     set_version(version);
-    list_from_ = last_resource_version();
     for (const auto& object : changes.deleted) sink_.on_delete(object);
     for (const auto& object : changes.added) sink_.on_add(object);
     for (const auto& [old_object, new_object] : changes.updated) {
@@ -174,41 +251,37 @@ asio::awaitable<void> Reflector::watch() {
                                    .timeout = std::chrono::seconds(timeout)};
   kube::WatchReply reply = co_await source_->watch(watch_options);
   if (!reply.ok()) {
+    note_failure("watch: " + reply.error->to_string());
     if (reply.error->is_gone()) {
-      list_from_ = last_resource_version();
-      restart("gone", State::listing);
+      restart_after_backoff("gone", State::listing);
     } else {
-      sink_.on_watch_restart("error");
-      back_off_after(*reply.error, State::watching);
+      restart_after_backoff("error", State::watching, reply.error);
     }
     co_return;
   }
   kube::WatchStream& stream = *reply.stream;
+  const auto started = clock_.now();
   {
     std::lock_guard guard(mu_);
     current_watch_ = &stream;
+    if (failing_since_) watch_opened_at_ = started;
     if (stopping_) stream.close();
   }
-  const auto started = std::chrono::steady_clock::now();
   int events = 0;
-  std::optional<State> next;
+  std::optional<kube::ApiError> failed;  // an ERROR event's Status
   while (auto event = co_await stream.next()) {
-    ++events;
     sink_.on_watch_event(event_type_name(event->type));
-    switch (event->type) {
-      case kube::WatchEvent::Type::added:
-      case kube::WatchEvent::Type::modified:
-      case kube::WatchEvent::Type::deleted:
-        store_object(*event);
-        break;
-      case kube::WatchEvent::Type::bookmark:
-        set_version(kube::string_at(*event->object, {"metadata", "resourceVersion"}));
-        break;
-      case kube::WatchEvent::Type::error:
-        next = event->error && event->error->is_gone() ? State::listing : State::backing_off;
-        break;
+    if (event->type == kube::WatchEvent::Type::error) {
+      failed = event->error ? *event->error
+                            : kube::ApiError::transport_failure("watch ERROR event without a Status");
+      break;
     }
-    if (next) break;
+    if (events++ == 0) note_watch_works();
+    if (event->type == kube::WatchEvent::Type::bookmark) {
+      set_version(kube::string_at(*event->object, {"metadata", "resourceVersion"}));
+    } else {
+      store_object(*event);
+    }
   }
   {
     std::lock_guard guard(mu_);
@@ -216,14 +289,24 @@ asio::awaitable<void> Reflector::watch() {
   }
   stream.close();
   if (stopping_) co_return;
-  if (next == State::listing) {
-    list_from_ = last_resource_version();
-    restart("gone", State::listing);
-  } else if (next || stream.ended_error() ||
-             (events == 0 && std::chrono::steady_clock::now() - started < std::chrono::seconds(1))) {
-    restart("error", State::backing_off);
+  const bool short_lived = clock_.now() - started < kShortWatch;
+  if (!short_lived) note_watch_works();  // it worked while it lasted, whatever ended it
+  if (failed) {
+    note_failure("watch: " + failed->to_string());
+    if (failed->is_gone()) {
+      restart_after_backoff("gone", State::listing);
+    } else {
+      restart_after_backoff("error", State::watching);
+    }
+  } else if (stream.ended_error()) {
+    note_failure("watch: " + stream.ended_error()->to_string());
+    restart_after_backoff("error", State::watching);
+  } else if (events == 0 && short_lived) {
+    note_failure("watch: closed by the server at once, without an event");
+    restart_after_backoff("error", State::watching);
   } else {
-    restart("timeout", State::watching);
+    sink_.on_watch_restart("timeout");
+    state_ = State::watching;
   }
 }
 
@@ -233,7 +316,9 @@ asio::awaitable<void> Reflector::back_off() {
     timer->expires_after(*next_wait_);
     next_wait_.reset();
   } else {
-    timer->expires_after(backoff_.next());
+    base::Backoff& backoff =
+        after_backoff_ == State::listing ? relist_backoff_ : rewatch_backoff_;
+    timer->expires_after(backoff.next());
   }
   {
     std::lock_guard guard(mu_);

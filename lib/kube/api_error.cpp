@@ -192,6 +192,16 @@ std::optional<std::chrono::seconds> ApiError::retry_after() const {
   return std::chrono::seconds(*details_.retry_after_seconds);
 }
 
+bool ApiError::is_resource_version_too_large() const {
+  for (const auto& cause : details_.causes) {
+    if (cause.reason == "ResourceVersionTooLarge") return true;
+    if ((code_ == 504 || reason_ == Reason::Timeout) && cause.message == "Too large resource version") {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ApiError::retryable() const {
   if (is_transport_failure() || code_ == 429) return true;
   // 501 Not Implemented will not change by asking again.

@@ -114,6 +114,11 @@ class ApiError {
     return code_ == 410 || reason_ == Reason::Expired || reason_ == Reason::Gone;
   }
   bool is_invalid() const { return reason_ == Reason::Invalid || code_ == 422; }
+  // "Too large resource version": the server has not reached the resourceVersion asked for (its
+  // watch cache waited 3 s for it; a 504 Timeout whose cause says so, apiserver
+  // storage/errors.go). The cause's type, or for 1.17.0-1.18.5 servers its message, as client-go's
+  // isTooLargeResourceVersionError reads it.
+  bool is_resource_version_too_large() const;
   bool is_unauthorized() const { return code_ == 401; }
   bool is_forbidden() const { return code_ == 403; }
   bool is_too_many_requests() const { return code_ == 429; }

@@ -82,6 +82,10 @@ class FakeListerWatcher final : public informer::ListerWatcher {
   std::vector<FakeResponseStream*> streams;
   // When set, the next watch() fails with this error instead of opening a stream.
   std::optional<kube::ApiError> fail_next_watch;
+  // When set, every watch() fails with this error, until it is reset.
+  std::optional<kube::ApiError> fail_watches;
+  // When set, called with each new stream before the reflector reads it (to script its lines).
+  std::function<void(FakeResponseStream&)> on_stream;
 
   boost::asio::awaitable<kube::ListReply> list(const kube::ListOptions& options) override {
     lists.push_back(options);
@@ -95,8 +99,10 @@ class FakeListerWatcher final : public informer::ListerWatcher {
       fail_next_watch.reset();
       co_return kube::WatchReply{std::move(error), nullptr};
     }
+    if (fail_watches) co_return kube::WatchReply{*fail_watches, nullptr};
     auto stream = std::make_unique<FakeResponseStream>(io_);
     streams.push_back(stream.get());
+    if (on_stream) on_stream(*stream);
     co_return kube::WatchReply{
         std::nullopt, std::make_unique<kube::WatchStream>(std::move(stream), std::chrono::hours(1))};
   }
