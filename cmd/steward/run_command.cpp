@@ -428,11 +428,17 @@ int run(const RunFlags& flags) {
                 if (status.load_failures.empty()) return std::nullopt;
                 return join(status.load_failures);
               }},
+             // Not synced yet, or synced but unable to watch for 30 s: either way the cache
+             // does not show the cluster, and drift would go unseen.
              {"informers",
               [&controller]() -> std::optional<std::string> {
                 const auto status = controller.status();
-                if (status.informers_synced) return std::nullopt;
-                return join(status.not_ready);
+                std::vector<std::string> lines;
+                if (!status.informers_synced) lines = status.not_ready;
+                lines.insert(lines.end(), status.unhealthy_informers.begin(),
+                             status.unhealthy_informers.end());
+                if (lines.empty()) return std::nullopt;
+                return join(lines);
               }},
              {"api",
               [&client]() -> std::optional<std::string> {

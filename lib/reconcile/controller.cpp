@@ -54,6 +54,7 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                      .label_selector = std::string(kOwnershipSelector),
                      .resync = options_.resync,
                      .watch_backoff = options_.watch_backoff,
+                     .watch_unhealthy_after = options_.watch_unhealthy_after,
                      .unknown_kind_backoff = options_.unknown_kind_backoff,
                      .metrics = options_.informer_metrics}),
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
@@ -330,6 +331,7 @@ void Controller::update_subscriptions(const desired::DesiredState& state) {
 
 void Controller::update_metrics() {
   update_queue_metrics();
+  informers_.update_health_metrics();
   if (!metrics_) return;
   const auto watched = watched_kinds();
   std::set<std::string, std::less<>> ours;
@@ -536,6 +538,7 @@ ControllerStatus Controller::status() const {
   status.informers_synced = informers_.synced();
   status.served_synced = served_kinds_synced();
   for (auto& line : informers_.not_ready()) status.not_ready.push_back(std::move(line));
+  status.unhealthy_informers = informers_.unhealthy();
   status.busy = queue_.len() > 0 || in_flight_.load() > 0;
   status.idle = !status.busy;
   status.desired = store_.current()->size();

@@ -70,6 +70,9 @@ struct ControllerOptions {
   queue::BucketOptions bucket{};
   // Between list/watch retries of each informer (tests shorten it).
   base::BackoffOptions watch_backoff{};
+  // An informer without a working watch for this long fails readiness (tests shorten it).
+  std::chrono::seconds watch_unhealthy_after =
+      informer::InformerManagerOptions{}.watch_unhealthy_after;
   // Between discovery attempts for a kind not served yet; the informer manager's by default.
   base::BackoffOptions unknown_kind_backoff =
       informer::InformerManagerOptions{}.unknown_kind_backoff;
@@ -101,6 +104,9 @@ struct ControllerStatus {
   std::size_t permanent = 0;    // ...of which failed permanently (retried only at the slowest pace)
   bool busy = false;            // keys queued now or in flight (delayed retries not counted)
   std::vector<std::string> not_ready;  // why not, one line each (a source never loaded: its error)
+  // Informers that have held no working watch for too long, one line each: their caches are
+  // frozen, so drift goes unseen. Readiness fails on them; `--once` does not wait for them.
+  std::vector<std::string> unhealthy_informers;
   // Sources whose latest load failed after an earlier one succeeded: its objects are still in
   // force, so this is no reason to be not ready. One line each, with the first error's place.
   std::vector<std::string> load_failures;
