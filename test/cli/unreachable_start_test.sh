@@ -6,7 +6,7 @@
 # converges (the objects exist with steward's label, /readyz 200) as soon as its circuit breaker
 # lets a probe through, and SIGTERM exits 0.
 # Usage: unreachable_start_test.sh STEWARD STEWARD-TESTAPI
-# BREAKER_OPEN_FOR (env): cluster.circuitBreaker.openFor; unset, the default (a fixed 30 s).
+# BREAKER_OPEN_FOR (env): cluster.circuitBreaker.openFor; unset, the default (1 s, doubling to 30 s).
 set -u
 steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2" --later
@@ -38,8 +38,8 @@ wait_for 60 informer_failing || fail "readyz?verbose does not name the informer 
 wait_for 10 api_failing || fail "readyz?verbose does not name the api check: $(readyz)"
 [ "$(probe /readyz)" = 503 ] || fail "/readyz is $(probe /readyz) with no API server, want 503"
 grep -q '"level":"\(warn\|error\)".*Connection refused' "$log" || fail "the connection failure is not logged"
-grep -q '"level":"warn","logger":"kube","msg":"circuit breaker open: failing fast".*"openFor":"'"${open_for:-30s}"'"' "$log" ||
-  fail "the breaker's opening is not logged with openFor ${open_for:-30s}: $(grep '"kube"' "$log" | head -n 2)"
+grep -q '"level":"warn","logger":"kube","msg":"circuit breaker open: failing fast".*"openFor":"'"${open_for:-1s}"'"' "$log" ||
+  fail "the breaker's opening is not logged with openFor ${open_for:-1s}: $(grep '"kube"' "$log" | head -n 2)"
 
 # Over 3 s of the outage: alive and live, and no hot loop in the log, the client or the queue.
 lines=$(wc -l <"$log")
@@ -78,11 +78,11 @@ seconds=$(elapsed "$t")
 # The probe that found the server back: the last half-open line before convergence.
 probed=$(grep '"msg":"circuit breaker half-open: probing"' "$log" | tail -n 1 | grep -o '"ts":"[^"]*"' | cut -d'"' -f4)
 after_probe=$(awk -v a="$(date -d "$probed" +%s.%N)" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-echo "recovery_seconds=$seconds after_probe_seconds=$after_probe open_for=${open_for:-30s}"
+echo "recovery_seconds=$seconds after_probe_seconds=$after_probe open_for=${open_for:-1s}"
 # Nothing but the breaker holds steward back once the server is up: the informer's discovery
 # retry and the queued keys wait for the breaker's probe, not for backoffs of their own that the
 # refusals grew (with those, a fixed 30 s period cost 38 s). So convergence comes within seconds
-# of the probe, and at most one open period (30 s by default; with 1 s doubling, the period the
+# of the probe, and at most one open period (with the default 1 s doubling, the period the
 # outage had grown it to) after the server came up.
 awk -v s="$after_probe" 'BEGIN { exit !(s < 5) }' || fail "converging took $after_probe s after the breaker's probe"
 awk -v s="$seconds" 'BEGIN { exit !(s < 35) }' || fail "converging took $seconds s after the server came up"

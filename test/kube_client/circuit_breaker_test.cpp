@@ -10,6 +10,9 @@ using steward::kube::CircuitBreaker;
 using State = CircuitBreaker::State;
 
 namespace {
+// Issue #4's fixed 30 s period, the default before issue #15.
+const steward::kube::CircuitBreakerOptions kFixed30s{.open_for = 30s, .max_open_for = 30s};
+
 void fail(CircuitBreaker& breaker, int times) {
   for (int i = 0; i < times; ++i) {
     REQUIRE(breaker.allow());
@@ -18,17 +21,17 @@ void fail(CircuitBreaker& breaker, int times) {
 }
 }  // namespace
 
-TEST_CASE("the defaults are issue 4's: 5 failures, 30 s open, 2 successes to close") {
+TEST_CASE("the defaults are issue 15's: 5 failures, open 1 s doubling to 30 s, 2 successes to close") {
   const steward::kube::CircuitBreakerOptions defaults;
   CHECK(defaults.failure_threshold == 5);
-  CHECK(defaults.open_for == 30s);
-  CHECK(defaults.max_open_for == 30s);  // a fixed period
+  CHECK(defaults.open_for == 1s);
+  CHECK(defaults.max_open_for == 30s);
   CHECK(defaults.successes_to_close == 2);
 }
 
 TEST_CASE("the breaker opens after 5 consecutive failures and then fails fast") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker(kFixed30s, clock);
   fail(breaker, 4);
   CHECK(breaker.state() == State::closed);
   fail(breaker, 1);
@@ -50,7 +53,7 @@ TEST_CASE("a success in between resets the failure count") {
 
 TEST_CASE("after 30 s one probe at a time, and two successes close it") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker(kFixed30s, clock);
   fail(breaker, 5);
   clock.advance(30s);
   REQUIRE(breaker.allow());  // the probe
@@ -76,9 +79,9 @@ std::chrono::milliseconds until_probe(FakeClock& clock, CircuitBreaker& breaker)
 }
 }  // namespace
 
-TEST_CASE("with the defaults a failed probe opens it for another 30 s") {
+TEST_CASE("with a fixed 30 s period a failed probe opens it for another 30 s") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker(kFixed30s, clock);
   fail(breaker, 5);
   std::vector<long> periods;
   for (int i = 0; i < 3; ++i) {
@@ -88,9 +91,9 @@ TEST_CASE("with the defaults a failed probe opens it for another 30 s") {
   CHECK(periods == std::vector<long>{30000, 30000, 30000});
 }
 
-TEST_CASE("from a 1 s open period each failed probe doubles it, up to 30 s") {
+TEST_CASE("with the defaults each failed probe doubles the open period from 1 s, up to 30 s") {
   FakeClock clock;
-  CircuitBreaker breaker({.open_for = 1s}, clock);
+  CircuitBreaker breaker({}, clock);
   fail(breaker, 5);
   std::vector<long> periods;
   for (int i = 0; i < 7; ++i) {
@@ -121,7 +124,7 @@ TEST_CASE("a breaker that closed again starts from the shortest open period") {
 
 TEST_CASE("an open breaker reports half-open once its period has passed, before any request") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker(kFixed30s, clock);
   fail(breaker, 5);
   clock.advance(29s);
   CHECK(breaker.state() == State::open);
@@ -150,7 +153,7 @@ TEST_CASE("the state follows the doubled period, not the first one") {
 
 TEST_CASE("retry_in says how long a refused caller waits for the probe") {
   FakeClock clock;
-  CircuitBreaker breaker({}, clock);
+  CircuitBreaker breaker(kFixed30s, clock);
   CHECK(breaker.retry_in() == 0s);  // closed
   fail(breaker, 5);
   CHECK(breaker.retry_in() == 30s);

@@ -29,7 +29,8 @@ TEST_CASE("the breaker gauge shows half-open once the open period ends, with no 
   base::FakeClock clock;
   kube::ClientOptions options;
   options.retry.max_attempts = 1;
-  options.clock = &clock;  // the default breaker: a fixed 30 s open period
+  options.clock = &clock;
+  options.breaker.open_for = std::chrono::seconds(30);  // a fixed 30 s open period
   Env env({}, options);
   const std::map<std::string, std::string> host{{"host", env.client->config().server.authority()}};
   const auto gauge = [&] {

@@ -201,6 +201,7 @@ TEST_CASE("after the token rotates, a 401 makes the client re-read its token fil
 TEST_CASE("the circuit breaker opens after 5 failures in a row and then fails fast", "[testapi]") {
   kube::ClientOptions options;
   options.retry.max_attempts = 1;
+  options.breaker.open_for = std::chrono::seconds(30);  // long enough to see it count down
   Env env({}, options);
   REQUIRE(run(env.io, post_faults(*env.client, R"({"errorRate":1.0,"errorCodes":[503]})")).ok());
   for (int i = 0; i < 5; ++i) {

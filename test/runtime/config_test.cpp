@@ -55,7 +55,7 @@ TEST_CASE("default_config holds the documented defaults") {
   CHECK(c.cluster.qps == 50);
   CHECK(c.cluster.burst == 100);
   CHECK(c.cluster.circuit_breaker.failure_threshold == 5);
-  CHECK(c.cluster.circuit_breaker.open_for == 30s);
+  CHECK(c.cluster.circuit_breaker.open_for == 1s);
   CHECK(c.cluster.circuit_breaker.max_open_for == 30s);
   CHECK(c.cluster.circuit_breaker.successes_to_close == 2);
   CHECK(c.sources.empty());
@@ -787,7 +787,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     StewardConfig next = running;
     next.cluster.qps = 20;
     next.cluster.context = "prod";
-    next.cluster.circuit_breaker.open_for = 1s;
+    next.cluster.circuit_breaker.open_for = 30s;
     next.reconcile.resync_period = 0s;
     next.reconcile.rate_limiter.max_delay = 5min;
     next.metrics.bind_address = "0";
@@ -797,7 +797,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     CHECK(changes == std::vector<ConfigChange>{
                          {"cluster.context", "\"\"", "\"prod\"", false},
                          {"cluster.qps", "50", "20", false},
-                         {"cluster.circuitBreaker.openFor", "30s", "1s", false},
+                         {"cluster.circuitBreaker.openFor", "1s", "30s", false},
                          {"reconcile.resyncPeriod", "10m", "0s", false},
                          {"reconcile.rateLimiter.maxDelay", "16m40s", "5m", false},
                          {"metrics.bindAddress", "\":8080\"", "\"0\"", false},
