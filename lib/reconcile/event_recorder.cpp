@@ -27,8 +27,12 @@ const observe::Logger kLog{"events"};
 // The server's limits (k8s.io/kubernetes pkg/apis/core/validation/events.go).
 constexpr std::size_t kNoteLimit = 1024;
 constexpr std::size_t kReportingInstanceLimit = 128;
-// Where the Events of cluster-scoped objects go (client-go's recorder does the same).
-constexpr std::string_view kClusterScopedNamespace = "default";
+// Where the Events of cluster-scoped objects go. An events.k8s.io/v1 Event has an eventTime, and
+// for those kube-apiserver 1.20 requires kube-system when the object has no namespace
+// (pkg/apis/core/validation/events.go, legacyValidateEvent); "default", where client-go 1.20's
+// events recorder puts them, is refused with 422 there ("involvedObject.namespace: Invalid value:
+// \"\": does not match event.namespace", issue #15). Later servers accept both.
+constexpr std::string_view kClusterScopedNamespace = "kube-system";
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
