@@ -23,7 +23,8 @@ done
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  # SIGCONT too: a server stopped by restart_server's down time would never act on SIGTERM.
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; kill -CONT "$pid" 2>/dev/null; done
   wait 2>/dev/null
   [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
 }
@@ -54,6 +55,19 @@ serving_port() { grep -m1 '"msg":"serving"' "$1" | grep -o "\"$2\":\"[0-9]*\"" |
 metric() {
   curl -sS "http://127.0.0.1:$1/metrics" |
     awk -v p="$2" 'index($0, p) == 1 { sum += $NF } END { printf "%d\n", sum }'
+}
+# metric_with PORT NAME LABEL: the sum of NAME's samples having LABEL (`resource="configmaps"`)
+# wherever it stands among their labels, 0 when there is none.
+metric_with() {
+  curl -sS "http://127.0.0.1:$1/metrics" |
+    awk -v n="$2{" -v l="$3" 'index($0, n) == 1 && (index($0, "{" l) || index($0, "," l)) { sum += $NF }
+                              END { printf "%d\n", sum }'
+}
+# series PORT SERIES: the value of the one sample SERIES (name and labels, as /metrics spells
+# them), or <absent>: unlike metric, a missing gauge does not read as 0.
+series() {
+  curl -sS "http://127.0.0.1:$1/metrics" |
+    awk -v s="$2" '$1 == s { v = $2; found = 1 } END { print found ? v : "<absent>" }'
 }
 # write_kubeconfig FILE SERVER USER-FIELDS: a kubeconfig for SERVER whose user has USER-FIELDS
 # (a YAML flow mapping's inside: `token: T` or `tokenFile: PATH`), context namespace default.
@@ -98,6 +112,50 @@ start_testapi() {
   wait_for 60 grep -qs '^listening ' "$dir/testapi.out"
   server=$(sed -n 's/^listening //p' "$dir/testapi.out")
   [ -n "$server" ] || { echo "FAIL: steward-testapi did not start: $(cat "$dir/testapi.out")"; exit 1; }
+}
+# restart_server [DOWN-SECONDS]: the API server restarts, as a kube-apiserver rollout restarts it:
+# every connection dropped, its watch cache rebuilt at the current version (older resourceVersions
+# are too old to watch from), the objects kept; with DOWN-SECONDS it answers nothing that long
+# first. Returns once the server is back. On a real server `scripts/kube-apiserver restart`
+# (needs STEWARD_REAL_APISERVER_DIR, which `scripts/kube-apiserver run` sets); on steward-testapi
+# its restart fault, then SIGSTOP for the down time: a server that answers nothing at all is what
+# an unreachable one looks like to a client (refusing watches only would leave lists and writes
+# working, and stopping it for good would lose its in-memory objects).
+# compact_server: etcd compacted at the current version, as kube-apiserver's compactor does every
+# 5 minutes (continue tokens and reads at older versions answer 410).
+restart_server() {
+  if [ -n "$real_apiserver" ]; then
+    real_apiserver_harness restart "${STEWARD_REAL_APISERVER_DIR:-}" ${1:+--down "$1"}
+    return
+  fi
+  testapi_fault '{"restart":true}' || return 1
+  if [ "${1:-0}" -gt 0 ]; then
+    kill -STOP "$testapi_pid"
+    sleep "$1"   # the down time itself, not a wait for something
+    kill -CONT "$testapi_pid"
+  fi
+}
+compact_server() {
+  if [ -n "$real_apiserver" ]; then
+    real_apiserver_harness compact "${STEWARD_REAL_APISERVER_DIR:-}"
+    return
+  fi
+  testapi_fault '{"compact":true}'
+}
+# testapi_fault JSON: POST /_testapi/faults, done once it returns. The server acts on restart and
+# compact after it has answered, on its one thread, so a second request's answer comes after.
+testapi_fault() {
+  local answer
+  answer=$(api POST /_testapi/faults "$1") && [[ $answer == '{'* && $answer != *'"kind":"Status"'* ]] &&
+    api GET /_testapi/faults >/dev/null || { fail "steward-testapi refused the fault $1: $answer"; return 1; }
+}
+# real_apiserver_harness COMMAND DIR [ARGS...]: scripts/kube-apiserver COMMAND on the server that
+# `scripts/kube-apiserver run` started for this test (its progress on stderr, its ready line
+# dropped).
+real_apiserver_harness() {
+  [ -n "${2:-}" ] || { fail "$1: STEWARD_REAL_APISERVER_DIR is not set (scripts/kube-apiserver run sets it)"; return 1; }
+  "$(dirname "${BASH_SOURCE[0]}")/../../scripts/kube-apiserver" "$@" >/dev/null ||
+    { fail "scripts/kube-apiserver $1 failed"; return 1; }
 }
 real_apiserver=${STEWARD_REAL_APISERVER_KUBECONFIG:+1}
 [ -n "$real_apiserver" ] && { . "$(dirname "${BASH_SOURCE[0]}")/real_apiserver.sh"; return; }
