@@ -13,13 +13,13 @@
 // it campaigns again. SIGTERM: intake stops, in-flight reconciles finish, then the lease is
 // released (so a successor need not wait for it to expire), then exit 0.
 //
-// Threads: two run the io_context (every API call, watch, timer, file watch and signal), the
+// Threads: two run the io_context (every API call, watch, timer, file watch and signal;
+// runtime/io_threads.hpp, which also orders their end before the objects they use), the
 // reconcile workers are the controller's own, and the main thread only waits for the end.
 
 #include <CLI/CLI.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -49,6 +49,7 @@
 #include "observe/build_info.hpp"
 #include "observe/process_metrics.hpp"
 #include "runtime/http_server.hpp"
+#include "runtime/io_threads.hpp"
 #include "runtime/leader_elector.hpp"
 #include "runtime/lease_lock.hpp"
 #include "runtime/steward_config.hpp"
@@ -320,15 +321,8 @@ int run(const RunFlags& flags) {
     return kExitFailure;
   }
 
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  std::vector<std::thread> io_threads;
-  for (int i = 0; i < 2; ++i) io_threads.emplace_back([&io] { io.run(); });
-  auto join_io = [&] {
-    guard.reset();
-    io.stop();
-    for (auto& thread : io_threads) thread.join();
-  };
+  runtime::IoThreads io_threads(2);
+  boost::asio::io_context& io = io_threads.io();
 
   int exit_code = kExitOk;
   try {
@@ -542,6 +536,13 @@ int run(const RunFlags& flags) {
           signals.async_wait(on_signal);  // a second one ends the process
         };
     signals.async_wait(on_signal);
+    // Declared last, so it goes first: the I/O threads stop and the handlers they leave pending
+    // (requests abandoned mid-flight) are destroyed while the client, the informers and the
+    // metrics they point into still exist (runtime/io_threads.hpp).
+    struct StopIoFirst {
+      runtime::IoThreads& threads;
+      ~StopIoFirst() { threads.stop(); }
+    } stop_io_first{io_threads};
 
     if (flags.once) {
       if (!loaded) {
@@ -591,7 +592,7 @@ int run(const RunFlags& flags) {
     kLog.error("fatal", {{"error", e.what()}});
     exit_code = kExitFailure;
   }
-  join_io();
+  io_threads.stop();
   return exit_code;
 }
 
