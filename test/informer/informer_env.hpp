@@ -10,7 +10,10 @@
 #include <map>
 #include <thread>
 
+#include <prometheus/registry.h>
+
 #include "informer/informer_manager.hpp"
+#include "informer/informer_metrics.hpp"
 #include "kube/kubeconfig.hpp"
 #include "support/async.hpp"
 #include "support/testapi_process.hpp"
@@ -51,6 +54,8 @@ inline const kube::ResourceType kCrds{"apiextensions.k8s.io", "v1", "customresou
 
 struct Env {
   TestApiServer server;
+  prometheus::Registry registry;
+  informer::InformerMetrics metrics{registry};
   Loop loop;
   kube::Client client;
   kube::Discovery discovery;
@@ -67,7 +72,8 @@ struct Env {
                                           .max = std::chrono::milliseconds(200),
                                           .factor = 2,
                                           .jitter = 0,
-                                          .reset_after = {}}}) {}
+                                          .reset_after = {}},
+                 .metrics = &metrics}) {}
   kube::RestConfig rest_config() const {
     kube::KubeconfigOptions options;
     options.explicit_path = server.kubeconfig();

@@ -8,6 +8,7 @@
 
 #include "informer_env.hpp"
 #include "support/cache_check.hpp"
+#include "support/metrics.hpp"
 #include "support/testapi_admin.hpp"
 
 using namespace steward;
@@ -139,4 +140,57 @@ TEST_CASE("bursts of 429 and 500 answers delay but never corrupt the cache", "[t
   REQUIRE(post_faults(s.env, R"({"reset":true})").ok());
   CHECK(converge(s.env).empty());
   CHECK(s.recorder.has("add f/burst-4"));
+}
+
+namespace {
+double gone_restarts(Env& env) {
+  return metric_value(env.registry, "steward_watch_restarts_total",
+                      {{"resource", "configmaps"}, {"reason", "gone"}})
+      .value_or(0);
+}
+}  // namespace
+
+TEST_CASE("after a server restart one relist from the watch cache, and changes flow again", "[testapi]") {
+  Started s;
+  // Another write moves the server past the informer's version: the restarted watch cache starts
+  // after it, so the informer's next watch gets 410 (issue #15).
+  REQUIRE(s.env.loop.sync(s.env.client.create(kNamespaces, "", json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"elsewhere"}})"))).ok());
+  REQUIRE(post_faults(s.env, R"({"restart":true})").ok());
+  create(s.env, "after-restart");
+  remove(s.env, "before-0");
+  CHECK(converge(s.env).empty());
+  CHECK(s.recorder.has("add f/after-restart"));
+  CHECK(s.recorder.has("delete f/before-0"));
+  // A relist at the old version with a limit reads exactly that version again, and a watch from
+  // it gets 410 again: a loop. From the watch cache (no limit) one relist is enough.
+  CHECK(gone_restarts(s.env) <= 2);
+  const auto informer = s.env.manager.informer("v1", "ConfigMap");
+  REQUIRE(informer);
+  CHECK(informer->health().healthy);
+}
+
+TEST_CASE("an informer whose watches keep failing is reported unhealthy, and healthy once they work",
+          "[testapi]") {
+  Env env{fast_backoff(), informer_client()};
+  // A tighter bound than the daemon's 30 s, so the test takes seconds.
+  informer::InformerManager manager(env.loop.io, env.client, env.discovery,
+                                    {.watch_backoff = fast_backoff(),
+                                     .watch_unhealthy_after = std::chrono::seconds(1)});
+  Recorder recorder;
+  manager.subscribe("v1", "ConfigMap", recorder.handlers());
+  REQUIRE(eventually([&] { return manager.synced(); }));
+  CHECK(manager.unhealthy().empty());
+  REQUIRE(post_faults(env, R"({"refuseWatchesSeconds":30,"closeWatches":true})").ok());
+  std::vector<std::string> unhealthy;
+  REQUIRE(eventually([&] {
+    unhealthy = manager.unhealthy();
+    return !unhealthy.empty();
+  }));
+  REQUIRE(unhealthy.size() == 1);
+  CHECK_THAT(unhealthy[0], Catch::StartsWith("configmaps: no watch for "));
+  // Refused (429), or refused by the client's breaker that the 429s opened.
+  CHECK_THAT(unhealthy[0], Catch::Contains("(last error: watch: "));
+  REQUIRE(post_faults(env, R"({"reset":true})").ok());
+  CHECK(eventually([&] { return manager.unhealthy().empty(); }));
+  manager.stop();
 }
