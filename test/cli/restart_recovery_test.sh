@@ -21,6 +21,9 @@
 # readyz_unready_after_seconds (from the fault), readyz_recovered_after_seconds (from its end).
 # Every wait is a poll with a deadline. About 1.5 minutes when steward recovers.
 # Usage: restart_recovery_test.sh STEWARD STEWARD-TESTAPI
+# UNRELATED_CONFIGMAPS=N (env, default 0): first N ConfigMaps of 1 KiB that steward does not
+# manage, in namespace unrelated, as in issue #15's second run (50,000): a relist that reaches
+# etcd reads all of them to apply steward's label selector. bench/restart_recovery.sh uses it.
 set -u
 steward=$1
 . "$(dirname "$0")/plain_testapi.sh" "$2"
@@ -39,6 +42,38 @@ kind: ConfigMap
 metadata: {name: watched, namespace: $ns}
 data: {color: blue}
 EOF
+unrelated=${UNRELATED_CONFIGMAPS:-0}
+if [ "$unrelated" -gt 0 ]; then
+  api POST /api/v1/namespaces '{"metadata":{"name":"unrelated"}}' >/dev/null
+  t=$(now)
+  # 32 connections in parallel; curl would take minutes for 50,000.
+  /usr/bin/python3 - "$server" "$token" "$unrelated" "${CURL_HOME:+$dir/ca.pem}" <<'PY' ||
+import http.client, json, ssl, sys, threading, urllib.parse
+server, token, count, ca = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+url = urllib.parse.urlsplit(server)
+def connect():
+    if url.scheme == "https":
+        return http.client.HTTPSConnection(url.hostname, url.port, context=ssl.create_default_context(cafile=ca))
+    return http.client.HTTPConnection(url.hostname, url.port)
+failed = []
+def worker(first, step):
+    conn = connect()
+    for i in range(first, count, step):
+        body = json.dumps({"metadata": {"name": "u-%d" % i}, "data": {"d": "x" * 1024}})
+        conn.request("POST", "/api/v1/namespaces/unrelated/configmaps", body,
+                     {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        answer = conn.getresponse()
+        answer.read()
+        if answer.status != 201:
+            failed.append(answer.status)
+threads = [threading.Thread(target=worker, args=(k, 32)) for k in range(32)]
+for t in threads: t.start()
+for t in threads: t.join()
+sys.exit(1 if failed else 0)
+PY
+    { fail "could not create $unrelated unrelated ConfigMaps"; exit 1; }
+  echo "unrelated_configmaps=$unrelated seeded_in_seconds=$(elapsed "$t")"
+fi
 steward_config "$dir/steward.yaml" "$dir/m"
 run_steward "$dir/steward.yaml" "$dir/kubeconfig"
 
