@@ -72,7 +72,8 @@ for t in threads: t.join()
 sys.exit(1 if failed else 0)
 PY
     { fail "could not create $unrelated unrelated ConfigMaps"; exit 1; }
-  echo "unrelated_configmaps=$unrelated seeded_in_seconds=$(elapsed "$t")"
+  echo "unrelated_configmaps=$unrelated"
+  echo "unrelated_seeded_seconds=$(elapsed "$t")"
 fi
 steward_config "$dir/steward.yaml" "$dir/m"
 run_steward "$dir/steward.yaml" "$dir/kubeconfig"
