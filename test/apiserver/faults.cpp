@@ -98,6 +98,7 @@ Faults::Actions Faults::configure(const json::Value& body) {
   };
   actions.close_watches = flag("closeWatches");
   actions.compact = flag("compact");
+  actions.expire_watch_history = flag("expireWatchHistory");
   actions.restart = flag("restart");
   return actions;
 }

@@ -333,10 +333,19 @@ void Server::Impl::accept() {
 void Server::Impl::on_actions(const Faults::Actions& actions) {
   // After the admin request's answer is written: a restart would otherwise drop that answer too.
   net::post(ioc, [this, actions] {
-    if (actions.compact) store.compact();
+    // etcd compaction at a fresh revision (a write, then Compact at it): older continue tokens and
+    // exact-revision lists answer 410; the watch caches are etcd's clients, untouched.
+    if (actions.compact) store.compact(store.write_unwatched());
+    // What a burst of writes does to the caches' ring buffers: the revision moves on and every
+    // window starts past where it was, so a watch from any older version answers 410.
+    if (actions.expire_watch_history) {
+      store.write_unwatched();
+      store.restart_caches();
+    }
     if (actions.close_watches) each_connection([](Connection& c) { c.end_watch(""); });
     if (actions.restart) {
-      store.reset_history();
+      // A new apiserver process: its caches start at the current revision; etcd keeps everything.
+      store.restart_caches();
       each_connection([](Connection& c) { c.drop(); });
     }
   });

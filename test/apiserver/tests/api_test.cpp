@@ -33,13 +33,6 @@ std::string with_replicas(const std::string& yaml) {
   return out;
 }
 
-void create_namespace(const TestServer& s, const std::string& name) {
-  auto r = s.post("/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name + R"("}})");
-  REQUIRE(r.status == 201);
-}
-
-std::string rv_of(const json::Value& obj) { return obj.at_path("metadata.resourceVersion")->as_string(); }
-
 }  // namespace
 
 TEST_CASE("a missing or wrong bearer token answers 401 with the real Status body") {
