@@ -179,3 +179,20 @@ TEST_CASE("after a restart an old version's watch is 410, its list is current wi
   CHECK(rv_of(exact) == c.x);
   CHECK(items(exact) == std::vector<std::string>{"a=1@" + c.a_rv, "b=1@" + c.b_rv});
 }
+
+TEST_CASE("the compactor compacts at the revision of its previous tick") {
+  Changed c;
+  // The first tick only notes a revision (its own write's).
+  REQUIRE(c.s.faults(R"({"compactorTick":true})").status == 200);
+  const std::string noted = rv_of(c.s.get(kConfigMaps + "?limit=10").json());
+  CHECK(std::stoull(noted) == std::stoull(c.c_rv) + 1);
+  CHECK(c.s.get(kConfigMaps + "?resourceVersion=" + c.x + "&limit=10").status == 200);
+  create_configmap(c.s, "d", "1");
+  // The second compacts at that revision: older ones are gone, it and later ones stay.
+  REQUIRE(c.s.faults(R"({"compactorTick":true})").status == 200);
+  CHECK(c.s.get(kConfigMaps + "?resourceVersion=" + c.x + "&limit=10").status == 410);
+  CHECK(c.s.get(kConfigMaps + "?resourceVersion=" + std::to_string(std::stoull(noted) - 1) + "&limit=10").status == 410);
+  auto at_noted = c.s.get(kConfigMaps + "?resourceVersion=" + noted + "&limit=10");
+  CHECK(at_noted.status == 200);
+  CHECK(items(at_noted.json()) == std::vector<std::string>{"a=2@" + c.a_now, "c=1@" + c.c_rv});
+}

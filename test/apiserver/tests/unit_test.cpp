@@ -1,12 +1,12 @@
 // Pure logic of the test API server: quantities, selectors, field sets and apply, JSON patching,
 // storage revisions and compaction.
+#include "compactor.hpp"
 #include "field_set.hpp"
 #include "http_types.hpp"
 #include "json.hpp"
 #include "managed_fields.hpp"
 #include "quantity.hpp"
 #include "selectors.hpp"
-#include "store.hpp"
 #include "yaml_to_json.hpp"
 
 #include <catch2/catch.hpp>
@@ -182,4 +182,17 @@ TEST_CASE("the store reads any revision not compacted away, and compaction forge
   // The watch cache is another thing: it still replays from before the compaction.
   CHECK(store.history_start("/configmaps") <= x);
   CHECK(store.events_after("/configmaps", x).size() == 4);
+}
+
+TEST_CASE("the compactor compacts at the revision its previous tick wrote") {
+  Store store;
+  Compactor compactor(store);
+  store.create("/configmaps", configmap("a", "1"));
+  CHECK(compactor.tick() == 0);  // the first tick compacts nothing
+  const std::uint64_t noted = store.current_rv();
+  store.create("/configmaps", configmap("b", "1"));
+  CHECK(store.compacted_rv() == 0);
+  CHECK(compactor.tick() == noted);
+  CHECK(store.compacted_rv() == noted);
+  CHECK(compactor.tick() == noted + 2);
 }
