@@ -5,6 +5,7 @@
 #include "object_format.hpp"
 #include "validation.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 
@@ -195,6 +196,81 @@ std::string continue_token(std::int64_t rv, const std::string& start) {
   return base64url(json::write(t));
 }
 
+struct ContinueToken {
+  std::int64_t rv;  // > 0: read at this revision; -1: read the current state
+  std::string start;
+};
+
+// etcd3/store.go decodeContinue: malformed tokens are 400s.
+ContinueToken decode_continue(const std::string& text) {
+  auto decoded = unbase64url(text);
+  json::Value token;
+  try {
+    if (!decoded) throw json::ParseError("not base64");
+    token = json::parse(*decoded);
+  } catch (const json::ParseError&) {
+    throw bad_request("continue key is not valid: illegal base64 data at input byte 0");
+  }
+  const json::Value* rv = token.find("rv");
+  if (token.str("v") != "meta.k8s.io/v1" || !rv || !rv->is_int() || rv->as_int() == 0)
+    throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  return {rv->as_int(), token.str("start")};
+}
+
+// A resourceVersion as the versioner parses it ("" and "0" are 0). The etcd path reports a bad one
+// as a 400 (etcd3/store.go List); the watch cache's parse error is no Status, so a 500 carries it.
+std::uint64_t parse_resource_version(const std::string& text, bool etcd) {
+  if (text.empty()) return 0;
+  std::uint64_t rv = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), rv);
+  if (ec == std::errc{} && ptr == text.data() + text.size()) return rv;
+  std::string what = "resourceVersion: Invalid value: " + json::write(json::Value(text)) + ": strconv.ParseUint: parsing " +
+                     json::write(json::Value(text)) + (ec == std::errc::result_out_of_range ? ": value out of range" : ": invalid syntax");
+  if (etcd) throw bad_request("invalid resource version: " + what);
+  ApiError e;
+  e.code = 500;
+  e.message = what;
+  throw e;
+}
+
+// etcd3/errors.go handleCompactedErrorForPaging: the token's revision was compacted; a "-1" token
+// in the Status lets the client read the rest from the current state.
+ApiError continue_expired(const std::string& start) {
+  ApiError e = expired(
+      "The provided continue parameter is too old to display a consistent list result. You can start a new "
+      "list without the continue parameter, or use the continue token in this response to retrieve the "
+      "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+      "that were created, modified, or deleted between the time the first chunk was returned and now may show "
+      "up in the list.");
+  e.list_metadata["continue"] = continue_token(-1, start);
+  return e;
+}
+
+// etcd3/errors.go interpretListError: a list at a compacted revision, without a continue token.
+ApiError list_expired() { return expired("The resourceVersion for the provided list is too old."); }
+
+// etcd's ErrFutureRev, which interpretListError passes on as it is: no Status of its own, so the
+// handler makes it a 500 without a reason (responsewriters.ErrorToAPIStatus).
+ApiError future_revision() {
+  ApiError e;
+  e.code = 500;
+  e.message = "etcdserver: mvcc: required revision is a future revision";
+  return e;
+}
+
+// storage/errors.go NewTooLargeResourceVersionError, as the watch cache gives it up after waiting
+// (watch_cache.go waitUntilFreshAndBlock, retry after 1 s).
+ApiError too_large_resource_version(std::uint64_t wanted, std::uint64_t current) {
+  ApiError e;
+  e.code = 504;
+  e.reason = "Timeout";
+  e.message = "Timeout: Too large resource version: " + std::to_string(wanted) + ", current: " + std::to_string(current);
+  e.has_details = true;
+  e.causes.push_back({"ResourceVersionTooLarge", "Too large resource version", ""});
+  e.retry_after_seconds = 1;
+  return e;
+}
+
 }  // namespace
 
 ApiReply Api::list_or_watch(const Target& t, const Request& req) {
@@ -226,54 +302,47 @@ ApiReply Api::list_or_watch(const Target& t, const Request& req) {
       throw bad_request("invalid limit: " + req.param("limit"));
     }
   }
-  std::int64_t list_rv = static_cast<std::int64_t>(store_.current_rv());
+  const std::string key = t.type.storage_key();
+  const std::string rv_text = req.param("resourceVersion");
+  const std::string cont = req.param("continue");
   std::string start;
-  std::string cont = req.param("continue");
+  // Where the answer comes from (cacher.go List): etcd at revision `at`, or the watch cache (at 0).
+  std::uint64_t at = 0;
   if (!cont.empty()) {
-    auto decoded = unbase64url(cont);
-    json::Value token;
-    try {
-      if (!decoded) throw json::ParseError("not base64");
-      token = json::parse(*decoded);
-    } catch (const json::ParseError&) {
-      throw bad_request("continue key is not valid: illegal base64 data at input byte 0");
-    }
-    const json::Value* rv = token.find("rv");
-    if (token.str("v") != "meta.k8s.io/v1" || !rv || !rv->is_int())
-      throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-    start = token.str("start");
-    if (rv->as_int() < static_cast<std::int64_t>(store_.compacted_rv())) {
-      ApiError e;
-      e.code = 410;
-      e.reason = "Expired";
-      e.message =
-          "The provided continue parameter is too old to display a consistent list result. You can start a new "
-          "list without the continue parameter, or use the continue token in this response to retrieve the "
-          "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
-          "that were created, modified, or deleted between the time the first chunk was returned and now may show "
-          "up in the list.";
-      e.list_metadata["continue"] = continue_token(-1, start);
-      throw e;
-    }
-    // This imitation keeps no old versions: the rest of the list is today's state, labelled with
-    // the first page's resourceVersion so a following watch starts where the real one would.
-    list_rv = rv->as_int() > 0 ? rv->as_int() : list_rv;
-  } else if (req.param("resourceVersion") == "0") {
-    // resourceVersion=0 is served from the watch cache, which ignores limit in 1.20 (one full page).
+    // etcd3/store.go List: a continue token reads its own revision (an MVCC snapshot); "-1" (from a
+    // 410) the current state.
+    ContinueToken token = decode_continue(cont);
+    if (!rv_text.empty() && rv_text != "0") throw bad_request("specifying resource version is not allowed when using continue");
+    start = token.start;
+    at = token.rv > 0 ? static_cast<std::uint64_t>(token.rv) : store_.current_rv();
+    if (at < store_.compacted_rv()) throw continue_expired(start);
+  } else if (rv_text.empty() || (limit > 0 && rv_text != "0")) {
+    // No version: a quorum read of the current state. A version with a limit (and no
+    // resourceVersionMatch): the cacher cannot page, so etcd reads exactly at that revision.
+    std::uint64_t wanted = parse_resource_version(rv_text, true);
+    at = wanted > 0 ? wanted : store_.current_rv();
+    if (at < store_.compacted_rv()) throw list_expired();
+  } else {
+    // The watch cache: its current state, "not older than" the version asked for, limit ignored
+    // (it cannot page). The real one waits up to 3 s for a newer version before the 504; here
+    // nothing else can write while this request runs, so it answers at once.
     limit = 0;
+    std::uint64_t wanted = parse_resource_version(rv_text, false);
+    if (wanted > store_.cache_rv(key)) throw too_large_resource_version(wanted, store_.cache_rv(key));
   }
+  if (at > store_.current_rv()) throw future_revision();
+  const std::uint64_t list_rv = at > 0 ? at : store_.cache_rv(key);
 
   const LabelSelector& ls = *labels;
   const FieldSelector& fs = *fields;
-  auto page = store_.list(t.type.storage_key(), t.ns, start, limit,
-                          [&](const json::Value& o) { return ls.matches(o) && fs.matches(o); });
+  auto page = store_.list(key, t.ns, start, limit, [&](const json::Value& o) { return ls.matches(o) && fs.matches(o); }, at);
   json::Value out = json::Value::object();
   out["kind"] = t.type.list_kind;
   out["apiVersion"] = t.type.api_version();
   json::Value meta = json::Value::object();
   meta["resourceVersion"] = std::to_string(list_rv);
   if (!page.next_key.empty()) {
-    meta["continue"] = continue_token(list_rv, page.next_key);
+    meta["continue"] = continue_token(static_cast<std::int64_t>(list_rv), page.next_key);
     if (ls.empty() && fs.empty()) meta["remainingItemCount"] = static_cast<std::int64_t>(page.remaining);
   }
   out["metadata"] = std::move(meta);
@@ -288,21 +357,45 @@ void Api::require_namespace(const Target& t) const {
   if (t.type.namespaced && !store_.get("/namespaces", "", t.ns)) throw not_found("", "namespaces", t.ns);
 }
 
-void Api::validate_name(const Target& t, const std::string& name) const {
-  auto problem = t.type.kind == "Namespace" ? validate_dns1123_label(name) : validate_dns1123_subdomain(name);
-  if (!problem) return;
+namespace {
+// 422 Invalid for one field of a built-in or custom object (apimachinery's errors.NewInvalid).
+ApiError invalid_field(const ResourceType& type, const std::string& name, const std::string& field,
+                       const std::string& value, const std::string& problem) {
   ApiError e;
   e.code = 422;
   e.reason = "Invalid";
-  std::string detail = "Invalid value: " + json::write(json::Value(name)) + ": " + *problem;
-  std::string kind = t.type.group.empty() || !t.type.builtin ? t.type.kind : t.type.kind + "." + t.type.group;
-  e.message = kind + " " + json::write(json::Value(name)) + " is invalid: metadata.name: " + detail;
+  std::string detail = "Invalid value: " + json::write(json::Value(value)) + ": " + problem;
+  std::string kind = type.group.empty() || !type.builtin ? type.kind : type.kind + "." + type.group;
+  e.message = kind + " " + json::write(json::Value(name)) + " is invalid: " + field + ": " + detail;
   e.has_details = true;
   e.name = name;
-  e.group = t.type.group;
-  e.kind = t.type.kind;
-  e.causes.push_back({"FieldValueInvalid", detail, "metadata.name"});
-  throw e;
+  e.group = type.group;
+  e.kind = type.kind;
+  e.causes.push_back({"FieldValueInvalid", detail, field});
+  return e;
+}
+}  // namespace
+
+void Api::validate_name(const Target& t, const std::string& name) const {
+  auto problem = t.type.kind == "Namespace" ? validate_dns1123_label(name) : validate_dns1123_subdomain(name);
+  if (problem) throw invalid_field(t.type, name, "metadata.name", name, *problem);
+}
+
+void Api::validate_event(const Target& t, const json::Value& obj) const {
+  if (!t.type.builtin || t.type.kind != "Event" || (!t.type.group.empty() && t.type.group != "events.k8s.io")) return;
+  const json::Value* involved = obj.find(t.type.group.empty() ? "involvedObject" : "regarding");
+  std::string involved_ns = involved && involved->is_object() ? involved->str("namespace") : std::string{};
+  const json::Value* event_time = obj.find("eventTime");
+  bool has_event_time = event_time && !event_time->is_null() && !(event_time->is_string() && event_time->as_string().empty());
+  const json::Value* meta = obj.find("metadata");
+  std::string ns = meta ? meta->str("namespace") : std::string{};
+  if (event_namespace_allowed(ns, involved_ns, has_event_time)) return;
+  // Both APIs store the internal core Event: the error names its kind and field, whichever group
+  // was written (the differential suite saw "Event", not "Event.events.k8s.io").
+  ResourceType core = t.type;
+  core.group.clear();
+  throw invalid_field(core, meta ? meta->str("name") : std::string{}, "involvedObject.namespace", involved_ns,
+                      "does not match event.namespace");
 }
 
 std::string Api::manager_for(const Request& req, const std::string& fallback) const {

@@ -81,6 +81,8 @@ class Api {
   void check_body_identity(const Target& t, json::Value& body, bool require_name_match);
   void require_namespace(const Target& t) const;
   void validate_name(const Target& t, const std::string& name) const;
+  // Core v1 and events.k8s.io/v1 Events: the namespace rule of validation.hpp (422 Invalid).
+  void validate_event(const Target& t, const json::Value& obj) const;
   std::string manager_for(const Request& req, const std::string& fallback) const;
   void normalize(const ResourceType& type, json::Value& obj);
 

@@ -9,7 +9,7 @@ json::Value ApiError::to_status() const {
   s["metadata"] = list_metadata;
   s["status"] = "Failure";
   if (!message.empty()) s["message"] = message;
-  s["reason"] = reason;
+  if (!reason.empty()) s["reason"] = reason;  // an error that is no metav1.Status has none
   if (has_details) {
     json::Value d = json::Value::object();
     if (!name.empty()) d["name"] = name;
@@ -38,6 +38,15 @@ namespace {
 // "configmaps" or "deployments.apps": how the real server qualifies a resource in messages.
 std::string qualified(const std::string& group, const std::string& resource) {
   return group.empty() ? resource : resource + "." + group;
+}
+
+// A Status with no details.
+ApiError plain(int code, std::string reason, std::string message) {
+  ApiError e;
+  e.code = code;
+  e.reason = std::move(reason);
+  e.message = std::move(message);
+  return e;
 }
 
 ApiError with_details(int code, std::string reason, std::string message, const std::string& group,
@@ -72,21 +81,11 @@ ApiError conflict_modified(const std::string& group, const std::string& resource
                       group, resource, name);
 }
 
-ApiError bad_request(const std::string& message) {
-  ApiError e;
-  e.code = 400;
-  e.reason = "BadRequest";
-  e.message = message;
-  return e;
-}
+ApiError bad_request(const std::string& message) { return plain(400, "BadRequest", message); }
 
-ApiError unauthorized() {
-  ApiError e;
-  e.code = 401;
-  e.reason = "Unauthorized";
-  e.message = "Unauthorized";
-  return e;
-}
+ApiError expired(const std::string& message) { return plain(410, "Expired", message); }
+
+ApiError unauthorized() { return plain(401, "Unauthorized", "Unauthorized"); }
 
 ApiError method_not_supported(const std::string& group, const std::string& resource, const std::string& verb) {
   ApiError e = with_details(405, "MethodNotAllowed",

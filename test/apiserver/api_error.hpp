@@ -38,6 +38,8 @@ ApiError not_found(const std::string& group, const std::string& resource, const 
 ApiError already_exists(const std::string& group, const std::string& resource, const std::string& name);
 ApiError conflict_modified(const std::string& group, const std::string& resource, const std::string& name);
 ApiError bad_request(const std::string& message);
+// 410 Expired (apimachinery's errors.NewResourceExpired): a version or continue token too old.
+ApiError expired(const std::string& message);
 ApiError unauthorized();
 ApiError method_not_supported(const std::string& group, const std::string& resource, const std::string& verb);
 ApiError unsupported_media_type();

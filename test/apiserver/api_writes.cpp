@@ -199,6 +199,7 @@ Response Api::create(const Target& t, const Request& req) {
     throw e;
   }
   if (!meta.str("resourceVersion").empty()) throw bad_request("resourceVersion should not be set on objects to be created");
+  validate_event(t, body);
   validate_name(t, name);
   require_namespace(t);
   if (store_.get(t.type.storage_key(), t.ns, name)) throw already_exists(t.type.group, t.type.resource, name);
@@ -315,6 +316,7 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
     if (ips && !spec.find("clusterIPs")) spec["clusterIPs"] = *ips;
   }
   normalize(t.type, updated);
+  validate_event(t, updated);
   if (t.type.has_generation && spec_changed(old, updated)) {
     const json::Value* g = old.at_path("metadata.generation");
     updated["metadata"]["generation"] = (g && g->is_int() ? g->as_int() : 0) + 1;
@@ -393,6 +395,7 @@ Response Api::apply(const Target& t, const Request& req) {
     throw e;
   }
   json::Value merged = std::move(result.object);
+  validate_event(t, merged);
   if (!old) {
     json::Value managed = merged.at_path("metadata.managedFields") ? *merged.at_path("metadata.managedFields") : json::Value{};
     stamp_new(t.type, merged);

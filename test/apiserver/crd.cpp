@@ -36,7 +36,15 @@ void Api::establish_crd(const std::string& name) {
   if (const json::Value* names = crd->at_path("spec.names")) status["acceptedNames"] = *names;
   record_update(updated, *crd, "kube-apiserver", "apiextensions.k8s.io/v1", t);
   register_crd(updated);
+  const json::Value* group = updated.at_path("spec.group");
+  const json::Value* plural = updated.at_path("spec.names.plural");
+  std::string storage = group && plural && group->is_string() && plural->is_string()
+                            ? group->as_string() + "/" + plural->as_string()
+                            : std::string{};
   store_.update(kCrdKey, std::move(updated));
+  // The resource's watch cache starts now, at the current revision: a watch from before the CRD
+  // was established is too old (unlike a built-in's, whose cache starts with the server).
+  if (!storage.empty()) store_.start_cache(storage);
 }
 
 void Api::register_crd(const json::Value& crd) {

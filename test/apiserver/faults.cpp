@@ -98,6 +98,8 @@ Faults::Actions Faults::configure(const json::Value& body) {
   };
   actions.close_watches = flag("closeWatches");
   actions.compact = flag("compact");
+  actions.expire_watch_history = flag("expireWatchHistory");
+  actions.compactor_tick = flag("compactorTick");
   actions.restart = flag("restart");
   return actions;
 }

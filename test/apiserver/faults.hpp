@@ -1,6 +1,7 @@
 // Injected faults, set through the admin endpoint /_testapi/faults (same bearer token):
 //   POST {"errorRate":0.3,"errorCodes":[429,500,503],"retryAfterSeconds":1,"latencyMs":50,
-//         "refuseWatchesSeconds":5,"closeWatches":true,"compact":true,"restart":true,"seed":7}
+//         "refuseWatchesSeconds":5,"closeWatches":true,"compact":true,"expireWatchHistory":true,
+//         "compactorTick":true,"restart":true,"seed":7}
 //   POST {"failRequests":[{"method":"PATCH","path":"/api/v1/namespaces/a/configmaps/b","code":403,
 //         "count":2}]} fails the requests to exactly that path (and method, when given) with that
 //         code: the next `count` of them, or every one until a reset when there is no count. Rules
@@ -30,7 +31,9 @@ class Faults {
   // One-off actions a configuration asks for; the server carries them out.
   struct Actions {
     bool close_watches = false;
-    bool compact = false;
+    bool compact = false;               // etcd compaction at a fresh revision
+    bool expire_watch_history = false;  // every watch cache's window moves past the current revision
+    bool compactor_tick = false;        // the periodic compactor ticks now
     bool restart = false;
   };
   // Throws ApiError (400) on a malformed body.

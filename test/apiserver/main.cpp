@@ -18,12 +18,16 @@ int main(int argc, char** argv) {
   ServerOptions options;
   bool plain = false;
   double bookmark_seconds = 60;
+  long compaction_seconds = 300;
   app.add_option("--listen", listen, "host:port to listen on (port 0 picks a free one)");
   app.add_option("--kubeconfig-out", kubeconfig_out, "write a kubeconfig for this server here")->required();
   app.add_option("--token", options.token, "bearer token clients must send");
   app.add_flag("--plain", plain, "serve plain HTTP instead of TLS");
   app.add_option("--bookmark-interval", bookmark_seconds, "seconds between watch bookmarks (default 60, as the real server)");
   app.add_option("--watch-history", options.watch_history, "events kept per resource for watch resumption");
+  app.add_option("--compaction-interval", compaction_seconds,
+                 "seconds between etcd compactions, each at the previous one's revision (default 300, as "
+                 "kube-apiserver's --etcd-compaction-interval; 0: never)");
   app.add_option("--watch-timeout", options.default_watch_timeout_seconds, "seconds a watch without timeoutSeconds lasts");
   app.add_option("--seed", options.seed, "seed for uids, generated names and fault draws");
   app.add_option("--seed-configmaps", options.seed_configmaps, "create N ConfigMaps in namespace bench at start");
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
   }
   options.tls = !plain;
   options.bookmark_interval = std::chrono::milliseconds(static_cast<long>(bookmark_seconds * 1000));
+  options.compaction_interval = std::chrono::seconds(compaction_seconds);
   options.handle_signals = true;
 
   try {

@@ -2,6 +2,7 @@
 
 #include "api.hpp"
 #include "certs.hpp"
+#include "compactor.hpp"
 #include "faults.hpp"
 #include "registry.hpp"
 #include "router.hpp"
@@ -51,6 +52,7 @@ struct Server::Impl {
   explicit Impl(ServerOptions o)
       : options(std::move(o)),
         store(StoreOptions{options.watch_history}),
+        compactor(store),
         faults(options.seed),
         api(store, registry, options.seed, [this](std::function<void()> fn) { net::post(ioc, std::move(fn)); }),
         router(api, registry, faults, stats, options.token, [this](const Faults::Actions& a) { on_actions(a); }) {
@@ -58,6 +60,7 @@ struct Server::Impl {
   }
 
   void accept();
+  void arm_compactor();
   void on_actions(const Faults::Actions& actions);
   template <class Fn>
   void each_connection(Fn fn) {
@@ -75,6 +78,7 @@ struct Server::Impl {
   std::uint64_t next_connection = 1;
   Stats stats;
   Store store;
+  Compactor compactor;
   Registry registry;
   Faults faults;
   Api api;
@@ -86,6 +90,7 @@ struct Server::Impl {
   std::optional<ssl::context> ssl_ctx;
   tcp::acceptor acceptor{ioc};
   net::signal_set signals{ioc};
+  net::steady_timer compaction_timer{ioc};
 };
 
 namespace {
@@ -330,13 +335,33 @@ void Server::Impl::accept() {
   });
 }
 
+void Server::Impl::arm_compactor() {
+  if (options.compaction_interval.count() <= 0) return;
+  compaction_timer.expires_after(options.compaction_interval);
+  compaction_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    compactor.tick();
+    arm_compactor();
+  });
+}
+
 void Server::Impl::on_actions(const Faults::Actions& actions) {
   // After the admin request's answer is written: a restart would otherwise drop that answer too.
   net::post(ioc, [this, actions] {
-    if (actions.compact) store.compact();
+    // etcd compaction at a fresh revision (a write, then Compact at it): older continue tokens and
+    // exact-revision lists answer 410; the watch caches are etcd's clients, untouched.
+    if (actions.compact) store.compact(store.write_unwatched());
+    // What a burst of writes does to the caches' ring buffers: the revision moves on and every
+    // window starts past where it was, so a watch from any older version answers 410.
+    if (actions.expire_watch_history) {
+      store.write_unwatched();
+      store.restart_caches();
+    }
+    if (actions.compactor_tick) compactor.tick();
     if (actions.close_watches) each_connection([](Connection& c) { c.end_watch(""); });
     if (actions.restart) {
-      store.reset_history();
+      // A new apiserver process: its caches start at the current revision; etcd keeps everything.
+      store.restart_caches();
       each_connection([](Connection& c) { c.drop(); });
     }
   });
@@ -398,6 +423,7 @@ unsigned short Server::start() {
     });
   }
   s.accept();
+  s.arm_compactor();
   return port;
 }
 
@@ -409,6 +435,7 @@ void Server::stop() {
     beast::error_code ec;
     s.acceptor.close(ec);
     s.signals.cancel(ec);
+    s.compaction_timer.cancel();
     s.each_connection([](Connection& c) { c.drop(); });
     s.ioc.stop();
   });

@@ -18,6 +18,9 @@ struct ServerOptions {
   std::chrono::milliseconds bookmark_interval{60000};
   // Events kept per resource for watches to resume from; older resourceVersions answer 410.
   std::size_t watch_history = 1000;
+  // kube-apiserver's --etcd-compaction-interval: every tick compacts etcd at the revision of the
+  // tick before (compactor.hpp). 0: never.
+  std::chrono::seconds compaction_interval{300};
   // Seeds uids, generated names and fault draws, so runs repeat.
   std::uint64_t seed = 1;
   // A watch without timeoutSeconds ends after this long (the real server: 30-60 minutes).

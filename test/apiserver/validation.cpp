@@ -26,4 +26,12 @@ std::optional<std::string> validate_dns1123_label(const std::string& name) {
   return std::nullopt;
 }
 
+bool event_namespace_allowed(const std::string& event_ns, const std::string& involved_ns, bool has_event_time) {
+  // An old-style Event (no eventTime) about a cluster-scoped object may sit in "" or "default" (old
+  // clients), one about a namespaced object in that object's namespace. A new-style Event about a
+  // cluster-scoped object must be in kube-system; about a namespaced one, anywhere.
+  if (!has_event_time) return involved_ns.empty() ? event_ns.empty() || event_ns == "default" : event_ns == involved_ns;
+  return !involved_ns.empty() || event_ns == "kube-system";
+}
+
 }  // namespace steward::testapi

@@ -89,7 +89,9 @@ void Watcher::bookmark() {
   json::Value obj = json::Value::object();
   obj["kind"] = spec_.type.kind;
   obj["apiVersion"] = spec_.type.api_version();
-  obj["metadata"]["resourceVersion"] = std::to_string(store_.current_rv());
+  // The cache's version, not etcd's: a list from the cache at a bookmark's version must not be too
+  // new for it (the real cacher bookmarks the last event it dispatched, cacher.go dispatchEvents).
+  obj["metadata"]["resourceVersion"] = std::to_string(store_.cache_rv(spec_.type.storage_key()));
   // Built-ins are typed objects whose zero creationTimestamp prints as null (24); custom ones are not.
   if (spec_.type.builtin) obj["metadata"]["creationTimestamp"] = nullptr;
   json::Value line = json::Value::object();

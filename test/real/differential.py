@@ -239,6 +239,10 @@ class Normaliser:
         for (kind, value), label in self.labels.items():
             if kind == "uid":
                 text = text.replace(value, label)
+        m = re.match(r"^Timeout: Too large resource version: (\d+), current: (\d+)$", text)
+        if m:
+            return "Timeout: Too large resource version: %s, current: %s" % (
+                m.group(1), self.known("rv", m.group(2)) or m.group(2))
         m = re.match(r"^too old resource version: (\d+) \((\d+)\)$", text)
         if m:
             return "too old resource version: %s (<oldest>)" % (self.known("rv", m.group(1)) or m.group(1))
@@ -381,6 +385,15 @@ def body_only(r):
     return {"code": r.code, "body": r.norm}
 
 
+def items_by_name(r):
+    """A list from the watch cache, which keeps objects in a hash map: its items have no order."""
+    v = r.view()
+    items = (v.get("body") or {}).get("items")
+    if isinstance(items, list):
+        items.sort(key=lambda i: i.get("metadata", {}).get("name", ""))
+    return v
+
+
 def unordered_causes(r):
     """A conflict's causes come from a Go map of managers on the real server: they have no order."""
     v = r.view()
@@ -512,6 +525,7 @@ def run_sequence(both, report, skip_compaction_reason):
               view=lambda r: list_meta(r, unordered=True))
     both.call("400 malformed continue token", "GET", cm + "?limit=2&continue=not-a-token")
     both.call("400 malformed labelSelector", "GET", cm + "?labelSelector=a%3D%3D%3Db")
+    lists_at_a_resource_version(both, report, cm)
 
     # -- watches: order and types of events for the same writes
     la, lb = both.call("list before the watch", "GET", cm, compare=False)
@@ -704,6 +718,7 @@ def run_sequence(both, report, skip_compaction_reason):
                "reportingInstance": "pod-a", "action": "Apply", "reason": "DriftCorrected",
                "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": ns, "name": "web"},
                "note": "reverted spec.replicas", "type": "Normal"})
+    events_namespace_rule(both, ns)
 
     # -- a CustomResourceDefinition, its status conditions, and a custom object
     crd_name = "widgets." + group
@@ -759,31 +774,119 @@ def run_sequence(both, report, skip_compaction_reason):
     both.call("list custom objects", "GET", widgets + "?limit=1", view=list_meta)
     both.call("delete custom object", "DELETE", widgets + "/w0")
 
-    # -- 410 Gone: a too-old watch, an expired continue token (etcd compaction)
+    # -- 410 Gone: an expired continue token and a list at a compacted version (etcd compaction)
     if skip_compaction_reason:
-        report.note("not compared: 410 for an expired continue token (%s)" % skip_compaction_reason)
+        report.note("not compared: etcd compaction's 410s and the watch cache after it (%s)" % skip_compaction_reason)
     else:
         pa = both.a.request("paged list before compaction", "GET", cm + "?limit=1")
         pb = both.b.request("paged list before compaction", "GET", cm + "?limit=1")
+        before = (pa.json["metadata"]["resourceVersion"], pb.json["metadata"]["resourceVersion"])
+        # A watch from a version before the compaction, with one change after it, to see that
+        # compaction leaves the watch cache alone.
+        ca, cb = both.call("create ConfigMap before compaction", "POST", cm,
+                           {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "compacted"},
+                            "data": {"k": "0"}})
+        both.call("change ConfigMap before compaction", "PATCH", cm + "/compacted", {"data": {"k": "v"}}, MERGE)
         both.each(compact)
         report.compare(
             "410 Expired continue token after compaction",
             both.a.request("410 continue", "GET", cm + "?limit=1&continue=" + pa.json["metadata"]["continue"]).view(),
             both.b.request("410 continue", "GET", cm + "?limit=1&continue=" + pb.json["metadata"]["continue"]).view())
+        report.compare(
+            "410 Expired list at a compacted resourceVersion with a limit",
+            both.a.request("410 list at a compacted version", "GET", cm + "?limit=2&resourceVersion=" + before[0]).view(),
+            both.b.request("410 list at a compacted version", "GET", cm + "?limit=2&resourceVersion=" + before[1]).view())
         both.call("list after compaction", "GET", cm + "?limit=1", view=list_meta)
+        wa = both.a.watch(cm + "?watch=1&timeoutSeconds=1&resourceVersion=" + ca.json["metadata"]["resourceVersion"])
+        wb = both.b.watch(cm + "?watch=1&timeoutSeconds=1&resourceVersion=" + cb.json["metadata"]["resourceVersion"])
+        report.compare("watch from a version before compaction: the watch cache still has it",
+                       wa.read_all("watch after compaction"), wb.read_all("watch after compaction"))
     # The real watch cache of a resource keeps events from when it was started: for ConfigMaps on a
     # fresh server that is revision 1, so "1" is not too old there; a CRD's cache starts when the
-    # CRD is established. steward-testapi answers 410 for versions its compaction dropped.
-    if not skip_compaction_reason:
-        wa = both.a.watch(widgets + "?watch=1&timeoutSeconds=2&resourceVersion=1")
-        wb = both.b.watch(widgets + "?watch=1&timeoutSeconds=2&resourceVersion=1")
-        report.compare("410 watch from a too-old resourceVersion (ERROR event)", wa.read_all("too-old watch"),
-                       wb.read_all("too-old watch"))
+    # CRD is established, on both servers.
+    wa = both.a.watch(widgets + "?watch=1&timeoutSeconds=2&resourceVersion=1")
+    wb = both.b.watch(widgets + "?watch=1&timeoutSeconds=2&resourceVersion=1")
+    report.compare("410 watch from a too-old resourceVersion (ERROR event)", wa.read_all("too-old watch"),
+                   wb.read_all("too-old watch"))
 
     # -- deletions: a CRD, a namespace
     both.call("delete CRD", "DELETE", crds + "/" + crd_name)
     both.call("delete Namespace", "DELETE", "/api/v1/namespaces/" + ns)
     both.call("get Namespace after its deletion", "GET", "/api/v1/namespaces/" + ns)
+
+
+def lists_at_a_resource_version(both, report, cm):
+    """Lists with a resourceVersion (cacher.go List, etcd3/store.go List): with a limit etcd reads
+    exactly that revision, without one the watch cache answers with its own newer version; a
+    version too new is a 504 from the cache (after 3 s on the real server) and a 500 from etcd;
+    a continue token reads the first page's snapshot."""
+    def rvs(ra, rb):
+        return ra.json["metadata"]["resourceVersion"], rb.json["metadata"]["resourceVersion"]
+
+    def each(item, paths, view=None):
+        ra = both.a.request(item, "GET", paths[0])
+        rb = both.b.request(item, "GET", paths[1])
+        report.compare(item, (view or Response.view)(ra), (view or Response.view)(rb))
+        return ra, rb
+
+    def snap(name, value):
+        return {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": name, "labels": {"snap": "yes"}}, "data": {"k": value}}
+    for i in range(4):
+        both.call("create ConfigMap s%d" % i, "POST", cm, snap("s%d" % i, "old"))
+    x = rvs(*both.call("list at a resourceVersion: the version to read", "GET", cm + "?labelSelector=snap",
+                       view=list_meta))
+    first = both.call("list at a resourceVersion: first page of a paged list", "GET",
+                      cm + "?labelSelector=snap&limit=2")
+    both.call("change s3 between the pages", "PATCH", cm + "/s3", {"data": {"k": "new"}}, MERGE)
+    both.call("delete s2 between the pages", "DELETE", cm + "/s2")
+    both.call("create s4 between the pages", "POST", cm, snap("s4", "new"))
+    tokens = [r.json["metadata"]["continue"] for r in first]
+    each("continue token: the second page shows the first page's snapshot (s2, the old s3)",
+         [cm + "?labelSelector=snap&limit=2&continue=" + urllib.parse.quote(t) for t in tokens])
+    each("list at an older resourceVersion with a limit: its items and version",
+         [cm + "?labelSelector=snap&limit=10&resourceVersion=" + v for v in x])
+    each("list at an older resourceVersion without a limit: the watch cache's current state",
+         [cm + "?labelSelector=snap&resourceVersion=" + v for v in x], view=items_by_name)
+    too_new = "99999999999"
+    each("504 list at a resourceVersion newer than the watch cache", [cm + "?resourceVersion=" + too_new] * 2)
+    each("500 list at a future revision with a limit", [cm + "?limit=2&resourceVersion=" + too_new] * 2)
+
+
+def events_namespace_rule(both, ns):
+    """legacyValidateEvent (pkg/apis/core/validation/events.go): an Event about a cluster-scoped
+    object lives in "" or "default" without eventTime (old core Events), in kube-system with it
+    (every events.k8s.io/v1 Event); one about a namespaced object in that object's namespace."""
+    cluster = {"apiVersion": "v1", "kind": "Namespace", "name": ns}
+
+    def core(name, involved):
+        return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "%s.%s" % (ns, name)},
+                "involvedObject": involved, "reason": "Created", "message": "m", "type": "Normal",
+                "source": {"component": "steward"}, "count": 1,
+                "firstTimestamp": "2026-11-24T00:08:29Z", "lastTimestamp": "2026-11-24T00:08:29Z"}
+
+    def modern(name, regarding):
+        return {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "%s.%s" % (ns, name)},
+                "eventTime": "2026-11-24T00:08:29.000000Z", "reportingController": "steward.dev/steward",
+                "reportingInstance": "pod-a", "action": "Apply", "reason": "Created", "regarding": regarding,
+                "note": "n", "type": "Normal"}
+    both.call("422 core Event about a cluster-scoped object in its namespace", "POST",
+              "/api/v1/namespaces/%s/events" % ns, core("c1", cluster))
+    both.call("core Event about a cluster-scoped object in default", "POST",
+              "/api/v1/namespaces/default/events", core("c2", cluster))
+    both.call("422 core Event about an object of another namespace", "POST", "/api/v1/namespaces/default/events",
+              core("c3", {"apiVersion": "v1", "kind": "ConfigMap", "namespace": ns, "name": "a"}))
+    both.call("422 events.k8s.io/v1 Event about a cluster-scoped object in default", "POST",
+              "/apis/events.k8s.io/v1/namespaces/default/events", modern("m1", cluster))
+    both.call("events.k8s.io/v1 Event about a cluster-scoped object in kube-system", "POST",
+              "/apis/events.k8s.io/v1/namespaces/kube-system/events", modern("m2", cluster))
+    # An update passes the rule too (a core v1 one: events.k8s.io/v1 also makes `regarding` immutable).
+    both.call("422 core Event patched to a cluster-scoped object outside default", "PATCH",
+              "/api/v1/namespaces/%s/events/web.1" % ns,
+              {"involvedObject": {"namespace": None, "kind": "Namespace", "apiVersion": "v1", "name": ns}}, MERGE)
+    for path in ("/api/v1/namespaces/default/events/%s.c2" % ns,
+                 "/apis/events.k8s.io/v1/namespaces/kube-system/events/%s.m2" % ns):
+        both.call("delete the Event " + path.rsplit("/", 1)[1], "DELETE", path, compare=False)
 
 
 def compact(s):

@@ -1,6 +1,6 @@
 // The chaos run (issue: "Prove it"): 1,000 managed objects of 5 kinds (one a CRD) while
-// steward-testapi drops watches, answers 10% of requests with 429/503, adds latency, compacts its
-// history once and restarts twice, and another client keeps drifting objects. When the faults stop,
+// steward-testapi drops watches, answers 10% of requests with 429/503, adds latency, compacts etcd
+// and expires the watch caches' history once and restarts twice, and another client keeps drifting objects. When the faults stop,
 // everything must converge within 30 s: every desired object present and matching, the unmanaged
 // objects untouched, and every cache equal to a fresh list of the server (so no event was lost).
 // Prints converged_seconds=, writes=, lost_events=.
@@ -179,7 +179,7 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   };
   const std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> events = {
       {at(0.25), R"({"restart":true})"},
-      {at(0.5), R"({"compact":true})"},
+      {at(0.5), R"({"compact":true,"expireWatchHistory":true})"},
       {at(0.75), R"({"restart":true})"},
   };
   std::size_t next_event = 0;

@@ -33,13 +33,6 @@ std::string with_replicas(const std::string& yaml) {
   return out;
 }
 
-void create_namespace(const TestServer& s, const std::string& name) {
-  auto r = s.post("/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name + R"("}})");
-  REQUIRE(r.status == 201);
-}
-
-std::string rv_of(const json::Value& obj) { return obj.at_path("metadata.resourceVersion")->as_string(); }
-
 }  // namespace
 
 TEST_CASE("a missing or wrong bearer token answers 401 with the real Status body") {
@@ -375,7 +368,7 @@ TEST_CASE("Service, Lease and Event defaults look like the real server's (31, 32
   auto e = ev.json();
   CHECK(json::write(*e.find("deprecatedSource")) == "{}");
   CHECK(e.find("deprecatedFirstTimestamp")->is_null());
-  CHECK(s.post("/api/v1/namespaces/ref/events", R"({"metadata":{"name":"core1"},"reason":"X","involvedObject":{"kind":"Pod","name":"p"}})").status == 201);
+  CHECK(s.post("/api/v1/namespaces/ref/events", R"({"metadata":{"name":"core1"},"reason":"X","involvedObject":{"kind":"Pod","namespace":"ref","name":"p"}})").status == 201);
 }
 
 TEST_CASE("namespace deletion removes its contents") {
@@ -710,4 +703,51 @@ TEST_CASE("differential suite findings: removing the last finalizer answers the 
   CHECK_FALSE(out.at_path("metadata.finalizers"));
   // The finalizers were all its manager owned: the entry goes (no managedFields at all).
   CHECK_FALSE(out.at_path("metadata.managedFields"));
+}
+
+TEST_CASE("an Event's namespace must fit its involved object's (pkg/apis/core/validation/events.go)") {
+  TestServer s;
+  create_namespace(s, "ref");
+  const auto core = [&](const std::string& ns, const std::string& name, const std::string& involved) {
+    return s.post("/api/v1/namespaces/" + ns + "/events",
+                  R"({"metadata":{"name":")" + name + R"("},"reason":"X","involvedObject":)" + involved + "}");
+  };
+  const auto modern = [&](const std::string& ns, const std::string& name, const std::string& regarding) {
+    return s.post("/apis/events.k8s.io/v1/namespaces/" + ns + "/events",
+                  R"({"metadata":{"name":")" + name + R"("},"eventTime":"2026-11-24T00:08:29.000000Z",)"
+                  R"("reportingController":"steward.dev/steward","reportingInstance":"pod-a","action":"Apply",)"
+                  R"("reason":"X","type":"Normal","regarding":)" + regarding + "}");
+  };
+  const std::string cluster = R"({"apiVersion":"v1","kind":"Namespace","name":"ref"})";
+  const std::string in_ref = R"({"apiVersion":"v1","kind":"ConfigMap","namespace":"ref","name":"c"})";
+
+  // Old-style (no eventTime): a cluster-scoped object's Events in "default" only, a namespaced
+  // object's in its own namespace.
+  CHECK(core("default", "c1", cluster).status == 201);
+  auto refused = core("ref", "c2", cluster);
+  CHECK(refused.status == 422);
+  CHECK(refused.body ==
+        R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Event \"c2\" is invalid: involvedObject.namespace: Invalid value: \"\": does not match event.namespace","reason":"Invalid","details":{"name":"c2","kind":"Event","causes":[{"reason":"FieldValueInvalid","message":"Invalid value: \"\": does not match event.namespace","field":"involvedObject.namespace"}]},"code":422})");
+  CHECK(core("ref", "c3", in_ref).status == 201);
+  CHECK(core("default", "c4", in_ref).json().str("message") ==
+        "Event \"c4\" is invalid: involvedObject.namespace: Invalid value: \"ref\": does not match event.namespace");
+
+  // events.k8s.io/v1 (eventTime set): a cluster-scoped object's Events in kube-system only.
+  auto in_default = modern("default", "m1", cluster);
+  CHECK(in_default.status == 422);
+  CHECK(in_default.json().str("message") ==
+        "Event \"m1\" is invalid: involvedObject.namespace: Invalid value: \"\": does not match event.namespace");
+  CHECK(in_default.json().find("details")->find("group") == nullptr);
+  CHECK(modern("kube-system", "m2", cluster).status == 201);
+  CHECK(modern("default", "m3", in_ref).status == 201);
+
+  // Updates, patches and applies pass the same rule.
+  CHECK(s.patch("/api/v1/namespaces/ref/events/c3", R"({"involvedObject":{"namespace":null}})", "application/merge-patch+json")
+            .status == 422);
+  CHECK(s.patch("/api/v1/namespaces/ref/events/c3?fieldManager=t&force=true",
+                "apiVersion: v1\nkind: Event\nmetadata: {name: c3, namespace: ref}\ninvolvedObject: {namespace: other}\n",
+                "application/apply-patch+yaml").status == 422);
+  CHECK(s.patch("/apis/events.k8s.io/v1/namespaces/kube-system/events/m2?fieldManager=t",
+                "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: m2, namespace: kube-system}\nnote: hi\n",
+                "application/apply-patch+yaml").status == 200);
 }

@@ -5,6 +5,9 @@
 #include "http_client.hpp"
 #include "server.hpp"
 
+#include <catch2/catch.hpp>
+
+#include <string>
 #include <thread>
 
 namespace steward::testapi::testing {
@@ -49,5 +52,12 @@ class TestServer {
   Endpoint endpoint_;
   std::thread thread_;
 };
+
+inline void create_namespace(const TestServer& s, const std::string& name) {
+  REQUIRE(s.post("/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + name + R"("}})")
+              .status == 201);
+}
+
+inline std::string rv_of(const json::Value& obj) { return obj.at_path("metadata.resourceVersion")->as_string(); }
 
 }  // namespace steward::testapi::testing

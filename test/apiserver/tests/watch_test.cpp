@@ -9,12 +9,6 @@ using namespace steward::testapi::testing;
 
 namespace {
 
-void create_namespace(const TestServer& s, const std::string& name) {
-  REQUIRE(s.post("/api/v1/namespaces", R"({"metadata":{"name":")" + name + R"("}})").status == 201);
-}
-
-std::string rv_of(const json::Value& obj) { return obj.at_path("metadata.resourceVersion")->as_string(); }
-
 // The next event's type and object name ("BOOKMARK" has no name).
 std::pair<std::string, std::string> next_event(WatchStream& w) {
   auto ev = w.next();
@@ -24,6 +18,11 @@ std::pair<std::string, std::string> next_event(WatchStream& w) {
 }
 
 using Ev = std::pair<std::string, std::string>;
+
+const std::string kRefConfigMaps = "/api/v1/namespaces/ref/configmaps";
+
+// A watch of namespace ref's ConfigMaps from the version of `obj` (an object or a list).
+std::string watch_from(const json::Value& obj) { return kRefConfigMaps + "?watch=1&resourceVersion=" + rv_of(obj); }
 
 }  // namespace
 
@@ -226,4 +225,42 @@ TEST_CASE("a finalized delete is MODIFIED (deletionTimestamp) then one DELETED w
   CHECK(modified->at_path("object.metadata.deletionTimestamp"));
   CHECK(next_event(w) == Ev{"DELETED", "f"});
   CHECK(next_event(w) == Ev{"ADDED", "marker"});
+}
+
+TEST_CASE("etcd compaction leaves the watch cache alone: a watch from a version it holds replays") {
+  TestServer s;
+  create_namespace(s, "ref");
+  auto a = s.post(kRefConfigMaps, R"({"metadata":{"name":"a"}})").json();
+  s.post(kRefConfigMaps, R"({"metadata":{"name":"b"}})");
+  WatchStream open(s.endpoint(), watch_from(a));
+  REQUIRE(s.faults(R"({"compact":true})").status == 200);
+  WatchStream w(s.endpoint(), watch_from(a));
+  CHECK(next_event(w) == Ev{"ADDED", "b"});
+  s.post(kRefConfigMaps, R"({"metadata":{"name":"c"}})");
+  CHECK(next_event(w) == Ev{"ADDED", "c"});
+  CHECK(next_event(open) == Ev{"ADDED", "b"});
+  CHECK(next_event(open) == Ev{"ADDED", "c"});
+}
+
+TEST_CASE("expireWatchHistory: a watch from any earlier version answers 410, open watches go on") {
+  TestServer s;
+  create_namespace(s, "ref");
+  auto a = s.post(kRefConfigMaps, R"({"metadata":{"name":"a"}})").json();
+  WatchStream open(s.endpoint(), watch_from(a));
+  REQUIRE(s.faults(R"({"expireWatchHistory":true})").status == 200);
+  // Even the newest version before it: the window moved past the current revision.
+  WatchStream w(s.endpoint(), watch_from(a));
+  auto ev = w.next();
+  REQUIRE(ev);
+  CHECK(ev->str("type") == "ERROR");
+  CHECK(ev->at_path("object.code")->as_int() == 410);
+  CHECK_FALSE(w.next());
+  // Lists are untouched: etcd still reads that revision, and the cache serves its new version.
+  CHECK(s.get(kRefConfigMaps + "?limit=10&resourceVersion=" + rv_of(a)).status == 200);
+  auto list = s.get(kRefConfigMaps + "?resourceVersion=0").json();
+  CHECK(std::stoull(rv_of(list)) > std::stoull(rv_of(a)));
+  WatchStream fresh(s.endpoint(), watch_from(list));
+  s.post(kRefConfigMaps, R"({"metadata":{"name":"b"}})");
+  CHECK(next_event(open) == Ev{"ADDED", "b"});
+  CHECK(next_event(fresh) == Ev{"ADDED", "b"});
 }
