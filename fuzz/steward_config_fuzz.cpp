@@ -10,15 +10,15 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "runtime/steward_config.hpp"
+#include "manager/steward_config.hpp"
 
 using steward::fuzz::check;
-namespace runtime = steward::runtime;
+namespace manager = steward::manager;
 
 namespace {
 
-void check_round_trip(runtime::Duration d) {
-  const auto again = runtime::parse_duration(runtime::format_duration(d));
+void check_round_trip(manager::Duration d) {
+  const auto again = manager::parse_duration(manager::format_duration(d));
   check(again && *again == d, "parse_duration(format_duration(d)) != d");
 }
 
@@ -27,22 +27,22 @@ void check_round_trip(runtime::Duration d) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (size <= 40) {
-    if (auto d = runtime::parse_duration(text)) check_round_trip(*d);
+    if (auto d = manager::parse_duration(text)) check_round_trip(*d);
   }
 
-  const runtime::ConfigLoad load = runtime::parse_config(text, "steward.yaml", "/etc/steward");
+  const manager::ConfigLoad load = manager::parse_config(text, "steward.yaml", "/etc/steward");
   check(load.ok() == load.config.has_value(), "config set exactly when there are no errors");
   for (const auto& error : load.errors) check(!error.to_string().empty(), "error has no text");
   if (!load.config) return 0;
 
-  const runtime::StewardConfig& config = *load.config;
+  const manager::StewardConfig& config = *load.config;
   check(!config.sources.empty(), "a config has sources");
-  check(runtime::compare(config, config).empty(), "a config differs from itself");
-  for (const auto& change : runtime::compare(runtime::default_config(), config))
+  check(manager::compare(config, config).empty(), "a config differs from itself");
+  for (const auto& change : manager::compare(manager::default_config(), config))
     check(!change.to_string().empty(), "change has no text");
   const auto& r = config.reconcile;
   const auto& le = config.leader_election;
-  for (runtime::Duration d : {r.resync_period, r.debounce, r.rate_limiter.base_delay,
+  for (manager::Duration d : {r.resync_period, r.debounce, r.rate_limiter.base_delay,
                               r.rate_limiter.max_delay, le.lease_duration, le.renew_deadline,
                               le.retry_period})
     check_round_trip(d);

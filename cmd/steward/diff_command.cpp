@@ -41,7 +41,7 @@
 #include "reconcile/drift.hpp"
 #include "reconcile/object_diff.hpp"
 #include "reconcile/ownership.hpp"
-#include "runtime/steward_config.hpp"
+#include "manager/steward_config.hpp"
 
 namespace steward::cmd {
 namespace {
@@ -68,7 +68,7 @@ std::string object_path(std::string_view api_version, const desired::ObjectKey& 
 
 class Differ {
  public:
-  Differ(kube::Client& client, const runtime::StewardConfig& config)
+  Differ(kube::Client& client, const manager::StewardConfig& config)
       : client_(client), discovery_(client), config_(config) {}
 
   asio::awaitable<int> run() {
@@ -90,7 +90,7 @@ class Differ {
     options.is_namespaced = reconcile::discovery_scopes(discovery_);
     desired::DesiredStateStore store;
     bool ok = true;
-    for (const runtime::SourceConfig& source : config_.sources) {
+    for (const manager::SourceConfig& source : config_.sources) {
       const desired::StoreUpdate update = store.apply(desired::load_source(
           {.name = source.name, .path = source.path, .default_namespace = source.default_namespace},
           options));
@@ -183,18 +183,18 @@ class Differ {
 
   kube::Client& client_;
   kube::Discovery discovery_;
-  const runtime::StewardConfig& config_;
+  const manager::StewardConfig& config_;
   bool changed_ = false;
   bool failed_ = false;
 };
 
 int run_diff(const DiffFlags& flags) {
-  const runtime::ConfigLoad load = runtime::load_config_file(flags.config);
+  const manager::ConfigLoad load = manager::load_config_file(flags.config);
   if (!load.ok()) {
     for (const auto& error : load.errors) std::cerr << error.to_string() << "\n";
     return kExitError;
   }
-  const runtime::StewardConfig& config = *load.config;
+  const manager::StewardConfig& config = *load.config;
   try {
     const kube::RestConfig rest = load_rest_config(with_config(flags.cluster, config.cluster));
     asio::io_context io;

@@ -48,11 +48,11 @@
 #include "informer/informer_metrics.hpp"
 #include "observe/build_info.hpp"
 #include "observe/process_metrics.hpp"
-#include "runtime/http_server.hpp"
-#include "runtime/io_threads.hpp"
-#include "runtime/leader_elector.hpp"
-#include "runtime/lease_lock.hpp"
-#include "runtime/steward_config.hpp"
+#include "manager/http_server.hpp"
+#include "manager/io_threads.hpp"
+#include "manager/leader_elector.hpp"
+#include "manager/lease_lock.hpp"
+#include "manager/steward_config.hpp"
 
 namespace steward::cmd {
 namespace {
@@ -185,7 +185,7 @@ class Heartbeat {
   std::shared_ptr<State> state_;
 };
 
-reconcile::ControllerOptions controller_options(const runtime::StewardConfig& config,
+reconcile::ControllerOptions controller_options(const manager::StewardConfig& config,
                                                 bool dry_run) {
   reconcile::ControllerOptions options;
   for (const auto& source : config.sources) {
@@ -205,9 +205,9 @@ reconcile::ControllerOptions controller_options(const runtime::StewardConfig& co
   return options;
 }
 
-runtime::LeaderElectionConfig leader_election(const runtime::StewardConfig& config,
+manager::LeaderElectionConfig leader_election(const manager::StewardConfig& config,
                                               const RunFlags& flags) {
-  runtime::LeaderElectionConfig election = config.leader_election;
+  manager::LeaderElectionConfig election = config.leader_election;
   if (flags.leader_elect) election.enabled = *flags.leader_elect;
   if (!flags.leader_election_namespace.empty()) election.ns = flags.leader_election_namespace;
   if (!flags.leader_election_id.empty()) election.lease_name = flags.leader_election_id;
@@ -218,7 +218,7 @@ runtime::LeaderElectionConfig leader_election(const runtime::StewardConfig& conf
 // deploy/base sets, so the Lease is where the pod's Role allows it even when steward is pointed at
 // a kubeconfig); else the service account's namespace in a pod, or the kubeconfig context's; else
 // "default" (rest.default_namespace already falls back to it).
-std::string lease_namespace(const runtime::LeaderElectionConfig& election,
+std::string lease_namespace(const manager::LeaderElectionConfig& election,
                             const kube::RestConfig& rest) {
   if (!election.ns.empty()) return election.ns;
   if (const char* pod = std::getenv("POD_NAMESPACE"); pod && desired::is_dns1123_label(pod)) {
@@ -234,8 +234,8 @@ std::string lease_namespace(const runtime::LeaderElectionConfig& election,
 // breaker never opens: the elector already sends one request per retry period, and failing fast
 // for an open period would only hold back the renewal or acquisition once the server is back. No
 // metrics: its breaker gauge would collide with the main client's for the same host.
-kube::ClientOptions election_client_options(const runtime::StewardConfig& config,
-                                            const runtime::LeaderElectionConfig& election) {
+kube::ClientOptions election_client_options(const manager::StewardConfig& config,
+                                            const manager::LeaderElectionConfig& election) {
   kube::ClientOptions options = client_options(config.cluster);
   options.breaker.failure_threshold = std::numeric_limits<int>::max();
   options.retry.max_attempts = 1;
@@ -256,7 +256,7 @@ kube::CircuitBreaker::Observer breaker_logger(std::string server) {
       case State::open:
         kKubeLog.warn("circuit breaker open: failing fast",
                       {{"server", server}, {"from", from},
-                       {"openFor", runtime::format_duration(t.open_for)}});
+                       {"openFor", manager::format_duration(t.open_for)}});
         break;
       case State::half_open:
         kKubeLog.info("circuit breaker half-open: probing", {{"server", server}});
@@ -289,12 +289,12 @@ std::string join(const std::vector<std::string>& lines) {
 }
 
 int run(const RunFlags& flags) {
-  const runtime::ConfigLoad load = runtime::load_config_file(flags.config);
+  const manager::ConfigLoad load = manager::load_config_file(flags.config);
   if (!load.ok()) {
     for (const auto& error : load.errors) std::cerr << error.to_string() << "\n";
     return kExitFailure;
   }
-  const runtime::StewardConfig& config = *load.config;
+  const manager::StewardConfig& config = *load.config;
   observe::LogLevel level = config.logging.level;
   if (!flags.log_level.empty() && !observe::parse_log_level(flags.log_level, level)) {
     std::cerr << "steward: --log-level must be debug, info, warn or error\n";
@@ -303,7 +303,7 @@ int run(const RunFlags& flags) {
   observe::set_log_level(level);
   observe::set_log_format(config.logging.format);
   // The flags pass the checks the config file's fields pass.
-  const runtime::LeaderElectionConfig election = leader_election(config, flags);
+  const manager::LeaderElectionConfig election = leader_election(config, flags);
   if (!election.ns.empty() && !desired::is_dns1123_label(election.ns)) {
     std::cerr << "steward: --leader-election-namespace must be a DNS-1123 label\n";
     return kExitUsage;
@@ -321,7 +321,7 @@ int run(const RunFlags& flags) {
     return kExitFailure;
   }
 
-  runtime::IoThreads io_threads(2);
+  manager::IoThreads io_threads(2);
   boost::asio::io_context& io = io_threads.io();
 
   int exit_code = kExitOk;
@@ -351,14 +351,14 @@ int run(const RunFlags& flags) {
 
     Stop stop;
     std::optional<kube::Client> election_client;
-    std::optional<runtime::KubeLeaseLock> lease_lock;
-    std::optional<runtime::LeaderElector> elector;
+    std::optional<manager::KubeLeaseLock> lease_lock;
+    std::optional<manager::LeaderElector> elector;
     if (election.enabled) {
       election_client.emplace(io, rest, election_client_options(config, election));
       lease_lock.emplace(*election_client, lease_namespace(election, rest), election.lease_name);
       elector.emplace(
           io, *lease_lock,
-          runtime::LeaderElectorOptions{
+          manager::LeaderElectorOptions{
               .lease_name = election.lease_name,
               .lease_duration = election.lease_duration,
               .renew_deadline = election.renew_deadline,
@@ -367,7 +367,7 @@ int run(const RunFlags& flags) {
               .on_stopped_leading =
                   [&] {
                     controller.set_leading(false);
-                    if (elector->state() != runtime::LeaderElector::State::lost) return;
+                    if (elector->state() != manager::LeaderElector::State::lost) return;
                     kLog.error("leader election lost: exiting so that a new process "
                                "campaigns again",
                                {{"exitCode", std::to_string(kExitFailure)}});
@@ -382,7 +382,7 @@ int run(const RunFlags& flags) {
     heartbeat.start();
 
     // /metrics and the probes. Checks run on an I/O thread: each only reads a snapshot.
-    runtime::HttpServer metrics_server(
+    manager::HttpServer metrics_server(
         io, {.bind_address = flags.metrics_address.empty() ? config.metrics.bind_address
                                                             : flags.metrics_address,
              .registry = registry.get(),
@@ -392,7 +392,7 @@ int run(const RunFlags& flags) {
                    process_metrics.update();
                    client.update_metrics();
                  }});
-    runtime::HttpServer probe_server(
+    manager::HttpServer probe_server(
         io,
         {.bind_address =
              flags.probe_address.empty() ? config.health.bind_address : flags.probe_address,
@@ -503,7 +503,7 @@ int run(const RunFlags& flags) {
                               .log_level_flag = !flags.log_level.empty(),
                               .dry_run_flag = flags.dry_run,
                               .sources =
-                                  [](const runtime::StewardConfig& next) {
+                                  [](const manager::StewardConfig& next) {
                                     return controller_options(next, false).sources;
                                   }},
           config, controller, &*watcher);
@@ -540,7 +540,7 @@ int run(const RunFlags& flags) {
     // (requests abandoned mid-flight) are destroyed while the client, the informers and the
     // metrics they point into still exist (runtime/io_threads.hpp).
     struct StopIoFirst {
-      runtime::IoThreads& threads;
+      manager::IoThreads& threads;
       ~StopIoFirst() { threads.stop(); }
     } stop_io_first{io_threads};
 

@@ -47,7 +47,7 @@
 #include <string>
 
 #include "base/clock.hpp"
-#include "runtime/lease_lock.hpp"
+#include "manager/lease_lock.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -57,7 +57,7 @@ class Gauge;
 class Registry;
 }  // namespace prometheus
 
-namespace steward::runtime {
+namespace steward::manager {
 
 struct LeaderElectorOptions {
   // Who this process is in the Lease's holderIdentity; must be unique among the candidates.
@@ -177,4 +177,4 @@ class LeaderElector {
 
 std::string_view to_string(LeaderElector::State state);
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

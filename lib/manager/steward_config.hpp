@@ -27,7 +27,7 @@
 #include "desired/location.hpp"
 #include "observe/log.hpp"
 
-namespace steward::runtime {
+namespace steward::manager {
 
 // Go's time.Duration resolution: every duration a Go-style string can write fits.
 using Duration = std::chrono::nanoseconds;
@@ -210,4 +210,4 @@ std::optional<Duration> parse_duration(std::string_view text, std::string* why =
 std::string format_duration(Duration d);
 
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

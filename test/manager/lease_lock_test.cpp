@@ -7,14 +7,14 @@
 
 #include "kube/client.hpp"
 #include "kube/kubeconfig.hpp"
-#include "runtime/leader_elector.hpp"
-#include "runtime/lease_lock.hpp"
+#include "manager/leader_elector.hpp"
+#include "manager/lease_lock.hpp"
 #include "support/async.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
 using namespace std::chrono_literals;
-using runtime::LeaderElectionRecord;
+using manager::LeaderElectionRecord;
 
 namespace {
 
@@ -42,8 +42,8 @@ LeaderElectionRecord held_by(const std::string& identity, int transitions = 0) {
 
 TEST_CASE("the Lease lock creates, reads and updates with optimistic concurrency") {
   Env env;
-  runtime::KubeLeaseLock a(*env.client, "default", "lock-test");
-  runtime::KubeLeaseLock b(*env.client, "default", "lock-test");
+  manager::KubeLeaseLock a(*env.client, "default", "lock-test");
+  manager::KubeLeaseLock b(*env.client, "default", "lock-test");
 
   const auto absent = env.loop.sync(a.get());
   REQUIRE(absent.error);
@@ -81,10 +81,10 @@ TEST_CASE("the Lease lock creates, reads and updates with optimistic concurrency
 TEST_CASE("two electors on their own timers: one leads, and release hands over at once") {
   Env env;
   struct Campaign {
-    runtime::KubeLeaseLock lock;
+    manager::KubeLeaseLock lock;
     std::atomic<int> started{0};
     std::atomic<int> stopped{0};
-    runtime::LeaderElector elector;
+    manager::LeaderElector elector;
     Campaign(Env& env, const std::string& identity)
         : lock(*env.client, "default", "campaign"),
           elector(env.loop.io, lock,
@@ -118,5 +118,5 @@ TEST_CASE("two electors on their own timers: one leads, and release hands over a
   b.elector.stop();
   b_done.get();
   CHECK(b.elector.release().get());
-  CHECK(b.elector.state() == runtime::LeaderElector::State::released);
+  CHECK(b.elector.state() == manager::LeaderElector::State::released);
 }

@@ -1,4 +1,4 @@
-#include "runtime/lease_lock.hpp"
+#include "manager/lease_lock.hpp"
 
 #include <rapidjson/document.h>
 
@@ -9,7 +9,7 @@
 #include "kube/client.hpp"
 #include "observe/audit.hpp"
 
-namespace steward::runtime {
+namespace steward::manager {
 namespace {
 
 const observe::Logger kLog{"leader"};
@@ -147,4 +147,4 @@ void KubeLeaseLock::audit(std::string_view verb, std::string_view action,
                  action == "renew" ? observe::LogLevel::kDebug : observe::LogLevel::kInfo);
 }
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

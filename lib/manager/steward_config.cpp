@@ -1,4 +1,4 @@
-#include "runtime/steward_config.hpp"
+#include "manager/steward_config.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -22,7 +22,7 @@
 #include "desired/yaml_documents.hpp"
 #include "desired/yaml_json.hpp"
 
-namespace steward::runtime {
+namespace steward::manager {
 
 namespace {
 
@@ -964,4 +964,4 @@ std::string format_duration(Duration d) {
 }
 
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "base/clock.hpp"
-#include "runtime/leader_elector.hpp"
-#include "runtime/lease_lock.hpp"
+#include "manager/leader_elector.hpp"
+#include "manager/lease_lock.hpp"
 #include "support/async.hpp"
 
 using namespace steward;
 using namespace std::chrono_literals;
-using runtime::LeaderElectionRecord;
-using runtime::LeaderElector;
-using State = runtime::LeaderElector::State;
+using manager::LeaderElectionRecord;
+using manager::LeaderElector;
+using State = manager::LeaderElector::State;
 
 namespace {
 
@@ -42,16 +42,16 @@ struct FakeLeaseServer {
 };
 
 // One candidate's view: remembers the version it last read or wrote, as KubeLeaseLock does.
-class MemoryLeaseLock final : public runtime::LeaseLock {
+class MemoryLeaseLock final : public manager::LeaseLock {
  public:
   explicit MemoryLeaseLock(FakeLeaseServer& server) : server_(server) {}
 
-  boost::asio::awaitable<runtime::LeaseRead> get() override {
+  boost::asio::awaitable<manager::LeaseRead> get() override {
     ++server_.calls;
-    if (server_.fail) co_return runtime::LeaseRead{server_.fail, {}};
-    if (!server_.lease) co_return runtime::LeaseRead{error(404, "GET"), {}};
+    if (server_.fail) co_return manager::LeaseRead{server_.fail, {}};
+    if (!server_.lease) co_return manager::LeaseRead{error(404, "GET"), {}};
     seen_ = server_.version;
-    co_return runtime::LeaseRead{std::nullopt, *server_.lease};
+    co_return manager::LeaseRead{std::nullopt, *server_.lease};
   }
   boost::asio::awaitable<std::optional<kube::ApiError>> create(
       LeaderElectionRecord record) override {
@@ -94,10 +94,10 @@ struct Candidate {
   std::function<void()> on_stopped;  // extra check run inside on_stopped_leading
   LeaderElector elector;
 
-  Candidate(boost::asio::io_context& io, FakeLeaseServer& server, runtime::LeaderElectorOptions o)
+  Candidate(boost::asio::io_context& io, FakeLeaseServer& server, manager::LeaderElectorOptions o)
       : lock(server), elector(io, lock, with_callbacks(std::move(o))) {}
 
-  runtime::LeaderElectorOptions with_callbacks(runtime::LeaderElectorOptions o) {
+  manager::LeaderElectorOptions with_callbacks(manager::LeaderElectorOptions o) {
     o.on_started_leading = [this] { ++started; };
     o.on_stopped_leading = [this] {
       ++stopped;
@@ -119,11 +119,11 @@ struct Fixture {
            std::chrono::duration_cast<std::chrono::system_clock::duration>(
                clock.now().time_since_epoch());
   }
-  std::string stamp() const { return runtime::format_micro_time(wall()); }
+  std::string stamp() const { return manager::format_micro_time(wall()); }
 
   std::unique_ptr<Candidate> candidate(const std::string& identity,
                                        prometheus::Registry* registry = nullptr) {
-    runtime::LeaderElectorOptions options;
+    manager::LeaderElectorOptions options;
     options.identity = identity;
     options.jitter = 0;
     options.clock = &clock;
@@ -403,8 +403,8 @@ TEST_CASE("counts leaseTransitions each time the holder changes, not on renewals
 }
 
 TEST_CASE("the default identity is the host name and a random suffix") {
-  const std::string one = runtime::default_identity();
-  const std::string two = runtime::default_identity();
+  const std::string one = manager::default_identity();
+  const std::string two = manager::default_identity();
   CHECK(one != two);
   const auto underscore = one.rfind('_');
   REQUIRE(underscore != std::string::npos);
@@ -415,15 +415,15 @@ TEST_CASE("the default identity is the host name and a random suffix") {
 TEST_CASE("times are written as Kubernetes MicroTime") {
   using std::chrono::system_clock;
   const system_clock::time_point epoch{};
-  CHECK(runtime::format_micro_time(epoch + std::chrono::microseconds(1'000'001)) ==
+  CHECK(manager::format_micro_time(epoch + std::chrono::microseconds(1'000'001)) ==
         "1970-01-01T00:00:01.000001Z");
-  CHECK(runtime::format_micro_time(epoch + std::chrono::seconds(1136214245)) ==
+  CHECK(manager::format_micro_time(epoch + std::chrono::seconds(1136214245)) ==
         "2006-01-02T15:04:05.000000Z");
 }
 
 TEST_CASE("a Lease write is named by the holder before and after it: acquire, renew, takeover, release") {
-  CHECK(runtime::lease_write_action("", "a") == "acquire");
-  CHECK(runtime::lease_write_action("a", "a") == "renew");
-  CHECK(runtime::lease_write_action("b", "a") == "takeover");
-  CHECK(runtime::lease_write_action("a", "") == "release");
+  CHECK(manager::lease_write_action("", "a") == "acquire");
+  CHECK(manager::lease_write_action("a", "a") == "renew");
+  CHECK(manager::lease_write_action("b", "a") == "takeover");
+  CHECK(manager::lease_write_action("a", "") == "release");
 }

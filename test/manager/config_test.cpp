@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "kube/temp_dir.hpp"
-#include "runtime/steward_config.hpp"
+#include "manager/steward_config.hpp"
 
-using namespace steward::runtime;
+using namespace steward::manager;
 using namespace std::chrono_literals;
 using steward::test::TempDir;
 namespace fs = std::filesystem;

@@ -17,7 +17,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace steward::runtime {
+namespace steward::manager {
 
 class IoThreads {
  public:
@@ -37,4 +37,4 @@ class IoThreads {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

@@ -1,4 +1,4 @@
-#include "runtime/http_server.hpp"
+#include "manager/http_server.hpp"
 
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
@@ -26,7 +26,7 @@
 #include <string_view>
 #include <system_error>
 
-namespace steward::runtime {
+namespace steward::manager {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -467,4 +467,4 @@ void HttpServer::stop() {
   asio::post(impl_->strand, [impl = impl_] { impl->close_all(); });
 }
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

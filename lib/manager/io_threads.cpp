@@ -1,4 +1,4 @@
-#include "runtime/io_threads.hpp"
+#include "manager/io_threads.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-namespace steward::runtime {
+namespace steward::manager {
 namespace {
 
 // An io_context whose services can be shut down (every pending handler destroyed) before it is
@@ -43,4 +43,4 @@ void IoThreads::stop() {
   impl_->io.destroy_pending_handlers();
 }
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

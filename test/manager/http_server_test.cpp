@@ -16,7 +16,7 @@
 #include <system_error>
 #include <thread>
 
-#include "runtime/http_server.hpp"
+#include "manager/http_server.hpp"
 
 namespace {
 
@@ -24,9 +24,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using steward::runtime::HealthCheck;
-using steward::runtime::HttpServer;
-using steward::runtime::HttpServerOptions;
+using steward::manager::HealthCheck;
+using steward::manager::HttpServer;
+using steward::manager::HttpServerOptions;
 
 // A generous bound on every client operation: a broken server fails a test rather than hanging it.
 constexpr std::chrono::seconds kDeadline{10};

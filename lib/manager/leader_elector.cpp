@@ -1,4 +1,4 @@
-#include "runtime/leader_elector.hpp"
+#include "manager/leader_elector.hpp"
 
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -18,7 +18,7 @@
 
 #include "observe/log.hpp"
 
-namespace steward::runtime {
+namespace steward::manager {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
@@ -381,4 +381,4 @@ int LeaderElector::lease_seconds() const {
   return static_cast<int>(std::max<std::chrono::seconds::rep>(1, seconds.count()));
 }
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

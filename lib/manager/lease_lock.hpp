@@ -26,7 +26,7 @@ class Client;
 struct ObjectReply;
 }
 
-namespace steward::runtime {
+namespace steward::manager {
 
 // A Lease's spec, as client-go's LeaderElectionRecord.
 struct LeaderElectionRecord {
@@ -97,4 +97,4 @@ LeaderElectionRecord record_from_lease(const rapidjson::Value& lease);
 // RFC 3339 with microseconds in UTC, as Kubernetes' MicroTime: "2006-01-02T15:04:05.000000Z".
 std::string format_micro_time(std::chrono::system_clock::time_point time);
 
-}  // namespace steward::runtime
+}  // namespace steward::manager

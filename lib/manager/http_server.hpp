@@ -40,7 +40,7 @@ namespace prometheus {
 class Registry;
 }
 
-namespace steward::runtime {
+namespace steward::manager {
 
 // A named health condition. `check` answers nullopt when healthy, else why not (one line).
 // `detail` (optional) is asked only when the check passed, for ?verbose: nullopt for nothing to say.
@@ -100,4 +100,4 @@ class HttpServer {
   std::uint16_t port_ = 0;
 };
 
-}  // namespace steward::runtime
+}  // namespace steward::manager
