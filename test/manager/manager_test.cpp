@@ -126,7 +126,7 @@ TEST_CASE("a shutdown past its deadline ends the process at once with 1") {
   REQUIRE(result.wait_for(20s) == std::future_status::ready);
 }
 
-TEST_CASE("SIGTERM asks for the end; a second signal during the shutdown ends the process at once") {
+TEST_CASE("SIGTERM asks for the end, and a second signal during the shutdown ends the process at once") {
   ManagerOptions options = quiet_options();
   options.signal_exit_code = 7;
   std::promise<int> exited;

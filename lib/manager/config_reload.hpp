@@ -1,6 +1,6 @@
 #pragma once
 // ConfigReload: the running daemon re-reads its StewardConfig (SIGHUP, or the file changed) and
-// applies what can change live (manager::compare marks which): the sources (added, removed,
+// applies what can change live (compare marks which): the sources (added, removed,
 // changed), logging.level, reconcile.workers and reconcile.dryRun. Every other difference from the
 // config the process started with is logged as needing a restart, at each reload, until the file
 // matches again or the process restarts. A config that does not load is rejected whole: its errors
@@ -21,19 +21,19 @@ namespace steward::desired {
 class SourceWatcher;
 }
 
-namespace steward::cmd {
+namespace steward::manager {
 
 struct ConfigReloadOptions {
   std::filesystem::path file;
   bool log_level_flag = false;  // --log-level was given: the file's logging.level is ignored
   bool dry_run_flag = false;    // --dry-run was given: dry run stays on whatever the file says
   // The controller's view of the config's sources (the same mapping as at start).
-  std::function<std::vector<reconcile::SourceOptions>(const manager::StewardConfig&)> sources;
+  std::function<std::vector<reconcile::SourceOptions>(const StewardConfig&)> sources;
 };
 
 class ConfigReload {
  public:
-  ConfigReload(ConfigReloadOptions options, manager::StewardConfig started_with,
+  ConfigReload(ConfigReloadOptions options, StewardConfig started_with,
                reconcile::Controller& controller, desired::SourceWatcher* watcher);
 
   // Reads the file and applies it; false when it did not load (nothing changed).
@@ -41,10 +41,10 @@ class ConfigReload {
 
  private:
   const ConfigReloadOptions options_;
-  const manager::StewardConfig started_with_;  // what the non-live fields still are
-  manager::StewardConfig applied_;             // what the live fields are now
+  const StewardConfig started_with_;  // what the non-live fields still are
+  StewardConfig applied_;             // what the live fields are now
   reconcile::Controller& controller_;
   desired::SourceWatcher* watcher_;  // null with --once
 };
 
-}  // namespace steward::cmd
+}  // namespace steward::manager
