@@ -31,7 +31,7 @@
 // de-duplicates) holds every key seen meanwhile, and set_leading(true) starts the workers on it:
 // nothing needs re-enqueueing and the caches are warm. set_leading(false) refuses every write from
 // that moment, in the reconciler just before the call, so a reconcile already in flight does not
-// write either; the daemon then exits (cmd/steward/run_command.cpp says why).
+// write either; the daemon then exits (lib/manager/daemon.hpp says why).
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
