@@ -8,7 +8,7 @@
 # --build-only: the part of scripts/packages.txt above its "==" marker).
 FROM debian:bookworm AS build
 WORKDIR /src
-COPY scripts/setup scripts/packages.txt scripts/
+COPY scripts/setup scripts/apt-get-wait scripts/packages.txt scripts/
 RUN ./scripts/setup --build-only
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \

@@ -6,9 +6,28 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
+
+namespace {
+
+// The first word on the command line that is not a subcommand (CLI11 leaves it unparsed on the
+// top-level app, which takes no argument of its own), such as `status` in `steward status`.
+std::optional<std::string> unknown_subcommand(const CLI::App& app) {
+  for (const std::string& arg : app.remaining(false)) {
+    if (!arg.starts_with('-')) return arg;
+  }
+  return std::nullopt;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "steward: " << message << " (see 'steward --help')\n";
+  return steward::cmd::kExitUsage;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace steward::cmd;
@@ -29,13 +48,13 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "steward: " << e.what() << " (see 'steward --help')\n";
-    return kExitUsage;
+    // First, as `steward status` does: CLI11 answers --help before it looks at what is left over,
+    // so `steward status --help` would otherwise print the main help and exit 0.
+    if (auto word = unknown_subcommand(app)) return usage_error("unknown subcommand '" + *word + "'");
+    const bool help = dynamic_cast<const CLI::CallForHelp*>(&e) != nullptr ||
+                      dynamic_cast<const CLI::CallForAllHelp*>(&e) != nullptr;
+    return help ? app.exit(e) : usage_error(e.what());
   }
 
   for (const CLI::App* sub : app.get_subcommands()) {

@@ -36,7 +36,7 @@
 //     the apiserver sends it to etcd, which reads exactly AT that version and answers that version
 //     again. After a kube-apiserver restart (its watch cache starts at etcd's current revision, so
 //     every older watch gets 410) that made a loop: watch 410, relist at X answered X, watch from X
-//     410... until etcd compacted X (minutes; issue #15).
+//     410... until etcd compacted X (minutes; issue #15 in the project's tracker).
 //   * A list that answers 410 Expired (or "Too large resource version", a version the server has
 //     not reached) is sent again at once as "": one consistent read from etcd, paged. Only that:
 //     re-listing with "" after every watch 410 once took control planes down (kubernetes PR

@@ -11,10 +11,10 @@
 //   retryable()                the transport may send the SAME request again after a delay:
 //                              no response, 429, 5xx except 501. A 409 is not retryable: the same
 //                              request would fail the same way.
-//   transient_for_reconcile()  the reconcile should be re-queued with backoff (architecture guide,
-//                              "Corrective calls"): everything retryable, plus conflicts (409: the
-//                              next reconcile reads the newer object), 410 (start over), and a 404
-//                              naming a namespace (it may be created by the same desired state).
+//   transient_for_reconcile()  the reconcile should be re-queued with rate-limited backoff:
+//                              everything retryable, plus conflicts (409: the next reconcile reads
+//                              the newer object), 410 (start over), and a 404 naming a namespace
+//                              (it may be created by the same desired state).
 //                              The rest (400, 401, 403, 404 for a missing kind, 405, 422) is
 //                              permanent: reported, and retried only at the slowest backoff.
 

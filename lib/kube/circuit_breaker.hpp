@@ -10,13 +10,13 @@
 //              `successes_to_close` successes in a row -> closed.
 //
 // The defaults: open after 5 failures, half-open after 1 s, doubling after each failed probe up to
-// 30 s, closed after 2 successes (issue #15; issue #4 had a fixed 30 s). The short first period
-// notices a short outage (an API server restart) within about its own length, while a long one
-// still costs one probe per 30 s: test/cli/unreachable_start_test.sh measured convergence
-// 3.9-4.0 s after the server came up, against 26.9-27.0 s with the fixed 30 s period (still
-// available as open_for = max_open_for = 30 s). Callers told "open" learn from retry_in() when a
-// probe may go, and wait that long rather than on a backoff of their own that the fail-fast
-// answers would grow.
+// 30 s, closed after 2 successes (issue #15 in the project's tracker; before it, issue #4's fixed
+// 30 s). The short first period notices a short outage (an API server restart) within about its own
+// length, while a long one still costs one probe per 30 s: test/cli/unreachable_start_test.sh
+// measured convergence 3.9-4.0 s after the server came up, against 26.9-27.0 s with the fixed 30 s
+// period (still available as open_for = max_open_for = 30 s). Callers told "open" learn from
+// retry_in() when a probe may go, and wait that long rather than on a backoff of their own that the
+// fail-fast answers would grow.
 //
 // A failure is what says the server is unwell: no response, 429, 5xx. Other 4xx are the request's
 // fault and count as successes. Thread-safe.

@@ -2,8 +2,8 @@
 // ConfigError: why a client configuration (kubeconfig, in-cluster files) could not be loaded.
 //
 // Configuration is read once at startup and a bad one ends the process, so this is an exception
-// (style guide: exceptions for startup failures). The message is written for the person who has to
-// fix the file: `<file>[:<line>:<column>]: <field path>: <problem>`, for example
+// (steward throws only for startup failures and programming errors). The message is written for
+// whoever has to fix the file, `<file>[:<line>:<column>]: <field path>: <problem>`, for example
 //   /home/u/.kube/config:12:5: users[0].user.client-key-data: not valid base64
 // Positions are 1-based, as editors show them; they are absent when yaml-cpp gives none.
 

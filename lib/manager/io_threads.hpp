@@ -7,9 +7,10 @@
 // while everything those handlers refer to (the API client, the informers, the metrics) still
 // exists. Left to ~io_context, that destruction came after the client and the informers were
 // gone, and handlers still running on the threads meanwhile touched them: steward logged
-// `stopped` and then died with a segmentation fault (issue #15). After stop() nothing runs on the
-// io_context again; objects bound to it may still be destroyed (Asio allows that between the
-// shutdown and the destruction of its services, which the destructor does).
+// `stopped` and then died with a segmentation fault (issue #15 in the project's tracker). After
+// stop() nothing runs on the io_context again; objects bound to it may still be destroyed (Asio
+// allows that between the shutdown and the destruction of its services, which the destructor
+// does).
 
 #include <memory>
 

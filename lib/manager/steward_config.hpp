@@ -35,7 +35,7 @@ using Duration = std::chrono::nanoseconds;
 inline constexpr std::string_view kConfigApiVersion = "steward.dev/v1alpha1";
 inline constexpr std::string_view kConfigKind = "StewardConfig";
 
-// The API client's circuit breaker (kube/circuit_breaker.hpp): issue #15's numbers by default.
+// The API client's circuit breaker (kube/circuit_breaker.hpp, which says why these defaults).
 struct CircuitBreakerConfig {
   int failure_threshold = 5;                        // failures in a row that open it
   Duration open_for = std::chrono::seconds(1);      // fail fast this long, then probe

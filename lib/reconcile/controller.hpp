@@ -1,5 +1,5 @@
 #pragma once
-// Controller: the closed loop, wired (architecture guide, "The closed loop").
+// Controller: the closed loop, wired (docs/architecture.md, "Reconcile").
 //
 //   sources ── load ──► DesiredStateStore ── changed keys ──────────────┐
 //                           │ kinds in the snapshot                      ▼

@@ -1,6 +1,6 @@
 #pragma once
-// The drift rule (architecture guide, "The drift rule"): a live object has drifted from a desired
-// one when a field the desired manifest sets is missing or different in the live object.
+// The drift rule: a live object has drifted from a desired one when a field the desired manifest
+// sets is missing or different in the live object.
 //
 //   maps     every key the desired map sets must be present in the live map and match, recursively;
 //            keys only the live map has (server defaults, status, other managers' fields) are fine

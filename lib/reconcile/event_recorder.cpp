@@ -31,7 +31,8 @@ constexpr std::size_t kReportingInstanceLimit = 128;
 // for those kube-apiserver 1.20 requires kube-system when the object has no namespace
 // (pkg/apis/core/validation/events.go, legacyValidateEvent); "default", where client-go 1.20's
 // events recorder puts them, is refused with 422 there ("involvedObject.namespace: Invalid value:
-// \"\": does not match event.namespace", issue #15). Later servers accept both.
+// \"\": does not match event.namespace"; issue #15 in the project's tracker). Later servers
+// accept both.
 constexpr std::string_view kClusterScopedNamespace = "kube-system";
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;

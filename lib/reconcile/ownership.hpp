@@ -1,6 +1,6 @@
 #pragma once
-// Ownership (architecture guide, "Ownership and pruning"): what steward writes on every object it
-// applies, and how it recognises its own objects later.
+// Ownership: what steward writes on every object it applies, and how it recognises its own
+// objects later.
 //
 //   label       app.kubernetes.io/managed-by: steward     the informers' label selector, and half
 //                                                         of the prune test

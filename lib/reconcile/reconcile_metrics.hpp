@@ -1,5 +1,5 @@
 #pragma once
-// The reconcile loop's metrics (architecture guide, "Metrics"; the full list is docs/metrics.md):
+// The reconcile loop's metrics (the full list is docs/metrics.md):
 //
 //   steward_reconcile_total{resource,result}          counter    reconciles by outcome (in_sync,
 //                                                                created, corrected, pruned,

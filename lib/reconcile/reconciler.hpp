@@ -1,5 +1,5 @@
 #pragma once
-// Reconciler: one key at a time, the four cases of the loop (architecture guide):
+// Reconciler: one key at a time, the four cases of the loop:
 //
 //   desired D, no live A           apply (server-side apply creates)
 //   D and A, A has drifted from D  apply

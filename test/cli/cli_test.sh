@@ -15,12 +15,24 @@ help=$("$steward" --help); rc=$?
 [ $rc -eq 0 ] || fail "--help exited $rc"
 echo "$help" | grep -q 'version' || fail "--help does not list version"
 
-for args in "bogus" "--bogus" "version --bogus" ""; do
+for sub in version check validate run diff; do
+  help=$("$steward" $sub --help); rc=$?
+  [ $rc -eq 0 ] || fail "'steward $sub --help' exited $rc"
+  echo "$help" | grep -q "^Usage: steward $sub " || fail "'steward $sub --help' shows no usage line: $help"
+done
+
+# An unknown subcommand followed by --help is a bad command line too, not a call for the main help.
+for args in "bogus" "--bogus" "version --bogus" "" "status --help" "status -h" "bogus --help"; do
   # shellcheck disable=SC2086
   err=$("$steward" $args 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] || fail "'steward $args' exited $rc, want 2"
   lines=$(printf '%s\n' "$err" | grep -c .)
   [ "$lines" -eq 1 ] || fail "'steward $args' printed $lines lines on stderr, want 1: $err"
+done
+for args in "status" "status --help"; do
+  # shellcheck disable=SC2086
+  err=$("$steward" $args 2>&1 >/dev/null)
+  grep -q "unknown subcommand 'status'" <<<"$err" || fail "'steward $args' does not name 'status': $err"
 done
 
 [ $failures -eq 0 ] && echo "cli: all checks passed"
