@@ -140,10 +140,15 @@ void Reflector::back_off_after(const std::optional<kube::ApiError>& error, State
   state_ = State::backing_off;
 }
 
-void Reflector::restart_after_backoff(std::string_view reason, State then,
-                                      const std::optional<kube::ApiError>& error) {
-  sink_.on_watch_restart(reason);
-  back_off_after(error, then);
+void Reflector::watch_failed(std::string what, bool gone,
+                             const std::optional<kube::ApiError>& error) {
+  note_failure("watch: " + std::move(what));
+  sink_.on_watch_restart(gone ? "gone" : "error");
+  back_off_after(error, gone ? State::listing : State::watching);
+}
+
+void Reflector::watch_failed(const kube::ApiError& error) {
+  watch_failed(error.to_string(), error.is_gone(), error);
 }
 
 asio::awaitable<void> Reflector::run() {
@@ -251,12 +256,7 @@ asio::awaitable<void> Reflector::watch() {
                                    .timeout = std::chrono::seconds(timeout)};
   kube::WatchReply reply = co_await source_->watch(watch_options);
   if (!reply.ok()) {
-    note_failure("watch: " + reply.error->to_string());
-    if (reply.error->is_gone()) {
-      restart_after_backoff("gone", State::listing);
-    } else {
-      restart_after_backoff("error", State::watching, reply.error);
-    }
+    watch_failed(*reply.error);
     co_return;
   }
   kube::WatchStream& stream = *reply.stream;
@@ -292,18 +292,11 @@ asio::awaitable<void> Reflector::watch() {
   const bool short_lived = clock_.now() - started < kShortWatch;
   if (!short_lived) note_watch_works();  // it worked while it lasted, whatever ended it
   if (failed) {
-    note_failure("watch: " + failed->to_string());
-    if (failed->is_gone()) {
-      restart_after_backoff("gone", State::listing);
-    } else {
-      restart_after_backoff("error", State::watching);
-    }
+    watch_failed(*failed);
   } else if (stream.ended_error()) {
-    note_failure("watch: " + stream.ended_error()->to_string());
-    restart_after_backoff("error", State::watching);
+    watch_failed(*stream.ended_error());
   } else if (events == 0 && short_lived) {
-    note_failure("watch: closed by the server at once, without an event");
-    restart_after_backoff("error", State::watching);
+    watch_failed("closed by the server at once, without an event", false);
   } else {
     sink_.on_watch_restart("timeout");
     state_ = State::watching;

@@ -147,9 +147,11 @@ class Reflector {
   boost::asio::awaitable<void> back_off();
   ObjectPtr ingest(std::shared_ptr<kube::Object> object) const;
   void store_object(kube::WatchEvent& event);
-  // The watch ends for `reason`; backing_off, then `then`.
-  void restart_after_backoff(std::string_view reason, State then,
-                             const std::optional<kube::ApiError>& error = std::nullopt);
+  // A watch failed (`what`: why): noted for health, counted as a restart ("gone" for a 410,
+  // else "error"), then backing_off and a relist (410) or another watch.
+  void watch_failed(std::string what, bool gone,
+                    const std::optional<kube::ApiError>& error = std::nullopt);
+  void watch_failed(const kube::ApiError& error);
   // After a failed list or watch: back off (for as long as `error` asks, if it does), then `then`.
   void back_off_after(const std::optional<kube::ApiError>& error, State then);
   void set_version(std::string_view version);
