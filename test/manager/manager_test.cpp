@@ -58,6 +58,24 @@ struct Gate {
   }
 };
 
+// Stands in for the end of the process (ManagerOptions::exit_now): records the exit code and lets
+// a part stuck in stop() go on, so run() can return in the test.
+struct ProcessExit {
+  std::promise<int> code;
+  Gate parts_go_on;
+  void install(ManagerOptions& options) {
+    options.exit_now = [this](int exit_code) {
+      code.set_value(exit_code);
+      parts_go_on.release();
+    };
+  }
+  // The code the process would have exited with; -1 if it was not ended within 20 s.
+  int wait() {
+    auto future = code.get_future();
+    return future.wait_for(20s) == std::future_status::ready ? future.get() : -1;
+  }
+};
+
 ManagerOptions quiet_options() {
   ManagerOptions options;
   options.serve = false;  // no ports: these tests are about order, signals and deadlines
@@ -110,38 +128,28 @@ TEST_CASE("a stop request made while the parts start ends the run once they have
 TEST_CASE("a shutdown past its deadline ends the process at once with 1") {
   ManagerOptions options = quiet_options();
   options.graceful_shutdown_timeout = 50ms;
-  std::promise<int> exited;
-  Gate stuck;
-  options.exit_now = [&](int code) {
-    exited.set_value(code);
-    stuck.release();  // in the daemon the process is gone now; here the stuck part may go on
-  };
+  ProcessExit exit;
+  exit.install(options);
   Manager manager(options);
-  manager.add("stuck", make_runnable(nullptr, [&stuck] { stuck.wait(); }));
+  manager.add("stuck", make_runnable(nullptr, [&exit] { exit.parts_go_on.wait(); }));
   auto result = std::async(std::launch::async, [&] { return manager.run(); });
   manager.request_stop(0);
-  auto code = exited.get_future();
-  REQUIRE(code.wait_for(20s) == std::future_status::ready);
-  CHECK(code.get() == 1);
+  CHECK(exit.wait() == 1);
   REQUIRE(result.wait_for(20s) == std::future_status::ready);
 }
 
 TEST_CASE("SIGTERM asks for the end, and a second signal during the shutdown ends the process at once") {
   ManagerOptions options = quiet_options();
   options.signal_exit_code = 7;
-  std::promise<int> exited;
-  Gate slow;
-  options.exit_now = [&](int code) {
-    exited.set_value(code);
-    slow.release();
-  };
+  ProcessExit exit;
+  exit.install(options);
   Manager manager(options);
   Journal journal;
   add_part(manager, journal, "fast");
   manager.add("slow", make_runnable([&journal] { journal.add("start slow"); },
-                                    [&journal, &slow] {
+                                    [&journal, &exit] {
                                       journal.add("stop slow");
-                                      slow.wait();
+                                      exit.parts_go_on.wait();
                                     }));
   auto result = std::async(std::launch::async, [&] { return manager.run(); });
   REQUIRE(journal.wait_for("start slow"));
@@ -149,9 +157,7 @@ TEST_CASE("SIGTERM asks for the end, and a second signal during the shutdown end
   REQUIRE(journal.wait_for("stop slow"));  // the shutdown has begun, and hangs in "slow"
   CHECK(manager.stop_requested());
   std::raise(SIGINT);
-  auto code = exited.get_future();
-  REQUIRE(code.wait_for(20s) == std::future_status::ready);
-  CHECK(code.get() == 1);
+  CHECK(exit.wait() == 1);
   REQUIRE(result.wait_for(20s) == std::future_status::ready);
   CHECK(result.get() == 7);
 }
@@ -164,18 +170,14 @@ TEST_CASE("SIGHUP calls on_hangup while running, and not once the end began") {
     ++hangups;
     journal.add("hangup " + std::to_string(hangups.load()));
   };
-  std::promise<int> exited;
-  Gate slow;
-  options.exit_now = [&](int code) {
-    exited.set_value(code);
-    slow.release();
-  };
+  ProcessExit exit;
+  exit.install(options);
   Manager manager(options);
   Gate stopping;
   add_part(manager, journal, "ready");  // started: the signal handlers are installed
   manager.add("slow", make_runnable(nullptr, [&] {
                                       stopping.release();
-                                      slow.wait();
+                                      exit.parts_go_on.wait();
                                     }));
   auto result = std::async(std::launch::async, [&] { return manager.run(); });
   REQUIRE(journal.wait_for("start ready"));
@@ -187,8 +189,7 @@ TEST_CASE("SIGHUP calls on_hangup while running, and not once the end began") {
   // process (exit_now), this SIGHUP has been handled, and must have done nothing.
   std::raise(SIGHUP);
   std::raise(SIGTERM);
-  auto code = exited.get_future();
-  REQUIRE(code.wait_for(20s) == std::future_status::ready);
+  REQUIRE(exit.wait() == 1);
   CHECK(hangups.load() == 1);
   REQUIRE(result.wait_for(20s) == std::future_status::ready);
 }
