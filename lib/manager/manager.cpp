@@ -80,8 +80,9 @@ struct Manager::Impl {
     });
   }
 
-  // Starts the servers; false (logged) when one cannot listen.
+  // Starts the servers (when serving); false (logged) when one cannot listen.
   bool serve() {
+    if (!options.serve) return true;
     auto& io = io_threads.io();
     std::vector<manager::HealthCheck> live{
         {"event-loop", [this] { return heartbeat.check(); }, nullptr}};
@@ -96,7 +97,6 @@ struct Manager::Impl {
     probe_server.emplace(io, manager::HttpServerOptions{.bind_address = options.health_bind_address,
                                                         .healthz = std::move(live),
                                                         .readyz = readyz});
-    if (!options.serve) return true;
     try {
       metrics_server->start();
       probe_server->start();
@@ -192,7 +192,7 @@ int Manager::run() {
 
   const int exit_code = s.wait_for_stop();
   // Readiness fails at once so traffic and rollouts move on; liveness stays up until the end.
-  s.probe_server->set_shutting_down();
+  if (s.probe_server) s.probe_server->set_shutting_down();
   const auto stopping = std::chrono::steady_clock::now();
   {
     const auto timeout = s.options.graceful_shutdown_timeout;
