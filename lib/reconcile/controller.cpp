@@ -37,11 +37,6 @@ std::string first_error(const desired::SourceStatus& status) {
   return text;
 }
 
-bool failed(Result result) {
-  return result == Result::kWaiting || result == Result::kTransientError ||
-         result == Result::kPermanentError;
-}
-
 }  // namespace
 
 Controller::Controller(boost::asio::io_context& io, kube::Client& client,
@@ -75,15 +70,6 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
 }
 
 Controller::~Controller() { stop(); }
-
-desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery) {
-  return [discovery = &discovery](std::string_view api_version,
-                                  std::string_view kind) -> std::optional<bool> {
-    const auto type = discovery->find(api_version, kind);
-    if (!type) return std::nullopt;
-    return type->namespaced;
-  };
-}
 
 desired::LoaderOptions Controller::loader_options() const {
   desired::LoaderOptions loader;
@@ -416,26 +402,29 @@ void Controller::worker() {
       return;
     }
     ++in_flight_;
-    Outcome outcome;
+    Reconciled done;
     const std::string reconcile_id = next_reconcile_id();
     try {
-      outcome = boost::asio::co_spawn(io_, reconciler_.reconcile(*key, reconcile_id),
-                                      boost::asio::use_future)
-                    .get();
+      done = boost::asio::co_spawn(io_, reconciler_.reconcile(*key, reconcile_id),
+                                   boost::asio::use_future)
+                 .get();
     } catch (const std::exception& e) {
-      outcome = {Result::kTransientError, std::string("reconcile failed: ") + e.what()};
-      outcome.resource = resource_label(find(*key).type, *key);
-      outcome.reconcile_id = reconcile_id;
+      done.outcome = {Result::kTransientError, std::string("reconcile failed: ") + e.what()};
+      done.telemetry.resource = resource_label(find(*key).type, *key);
+      done.telemetry.reconcile_id = reconcile_id;
     }
-    finish(*key, outcome);
+    finish(*key, done);
     queue_.done(*key);
     --in_flight_;
   }
 }
 
-void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
+void Controller::finish(const desired::ObjectKey& key, const Reconciled& done) {
+  const Outcome& outcome = done.outcome;
   // Built only for a line: an in-sync key (the common case) logs nothing.
-  const auto log = [&] { return reconcile_logger(key, outcome.resource, outcome.reconcile_id); };
+  const auto log = [&] {
+    return reconcile_logger(key, done.telemetry.resource, done.telemetry.reconcile_id);
+  };
   switch (outcome.result) {
     case Result::kInSync:
       queue_.forget(key);
@@ -445,7 +434,7 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
     case Result::kPruned:
       queue_.forget(key);
       log().info(to_string(outcome.result),
-                 {{"detail", outcome.detail}, {"dryRun", outcome.dry_run ? "true" : "false"}});
+                 {{"detail", outcome.detail}, {"dryRun", done.telemetry.dry_run ? "true" : "false"}});
       break;
     case Result::kWaiting:
       log().debug("waiting", {{"detail", outcome.detail}});
@@ -476,7 +465,7 @@ void Controller::finish(const desired::ObjectKey& key, const Outcome& outcome) {
   std::string reload_source;
   {
     std::lock_guard lock(mu_);
-    if (failed(outcome.result)) {
+    if (is_failure(outcome.result)) {
       failing_[key] = outcome;
     } else {
       failing_.erase(key);

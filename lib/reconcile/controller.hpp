@@ -52,14 +52,9 @@
 #include "queue/rate_limiting_queue.hpp"
 #include "reconcile/event_recorder.hpp"
 #include "reconcile/reconciler.hpp"
+#include "reconcile/source_set.hpp"
 
 namespace steward::reconcile {
-
-struct SourceOptions {
-  desired::SourceSpec spec;
-  bool prune = false;
-  double prune_fraction = 0.5;
-};
 
 struct ControllerOptions {
   std::vector<SourceOptions> sources;
@@ -83,10 +78,6 @@ struct ControllerOptions {
   // Leader election: start() starts no workers and writes are off until set_leading(true).
   bool wait_for_leadership = false;
 };
-
-// Scopes as discovery's cache knows them, for loading sources against a cluster: nullopt for a
-// kind it has not listed (a CRD not created yet), whose objects then load with scope_unknown.
-desired::ScopeFunc discovery_scopes(const kube::Discovery& discovery);
 
 // How the loop stands, for readiness, `--once` and tests.
 struct ControllerStatus {
@@ -193,7 +184,7 @@ class Controller : private LiveView {
   void wake(const GroupKind& group_kind);
   void worker();
   void start_workers();  // with mu_ held
-  void finish(const desired::ObjectKey& key, const Outcome& outcome);
+  void finish(const desired::ObjectKey& key, const Reconciled& done);
 
   boost::asio::io_context& io_;
   kube::Discovery& discovery_;

@@ -25,7 +25,8 @@
 #include <vector>
 
 #include "desired/desired_state.hpp"
-#include "reconcile/reconciler.hpp"
+#include "reconcile/live_view.hpp"
+#include "reconcile/outcome.hpp"
 
 namespace steward::reconcile {
 

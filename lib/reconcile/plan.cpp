@@ -1,0 +1,181 @@
+#include "reconcile/plan.hpp"
+
+#include "kube/resource.hpp"
+#include "reconcile/drift.hpp"
+
+namespace steward::reconcile {
+namespace {
+
+bool being_deleted(const rapidjson::Value& live) {
+  const auto metadata = live.FindMember("metadata");
+  return metadata != live.MemberEnd() && metadata->value.IsObject() &&
+         metadata->value.HasMember("deletionTimestamp");
+}
+
+// Whether a CustomResourceDefinition serves `version` (apiextensions v1 `versions`, or v1beta1's
+// single `version`).
+bool serves_version(const rapidjson::Value& crd, std::string_view version) {
+  if (kube::string_at(crd, {"spec", "version"}) == version) return true;
+  const auto spec = crd.FindMember("spec");
+  if (spec == crd.MemberEnd() || !spec->value.IsObject()) return false;
+  const auto versions = spec->value.FindMember("versions");
+  if (versions == spec->value.MemberEnd() || !versions->value.IsArray()) return false;
+  for (const auto& entry : versions->value.GetArray()) {
+    if (!entry.IsObject() || kube::string_at(entry, {"name"}) != version) continue;
+    const auto served = entry.FindMember("served");
+    return served == entry.MemberEnd() || !served->value.IsBool() || served->value.GetBool();
+  }
+  return false;
+}
+
+// The name of a CustomResourceDefinition in `state` that will serve `api_version` `kind` once it
+// is established, or "".
+std::string defining_crd(const desired::DesiredState& state, std::string_view api_version,
+                         std::string_view kind) {
+  const auto [group, version] = kube::split_api_version(api_version);
+  const desired::ObjectKey first{"apiextensions.k8s.io", "CustomResourceDefinition", "", ""};
+  for (auto it = state.objects().lower_bound(first);
+       it != state.objects().end() && it->first.group == first.group &&
+       it->first.kind == first.kind;
+       ++it) {
+    const rapidjson::Value& crd = *it->second->object;
+    if (kube::string_at(crd, {"spec", "group"}) == group &&
+        kube::string_at(crd, {"spec", "names", "kind"}) == kind && serves_version(crd, version)) {
+      return it->first.name;
+    }
+  }
+  return {};
+}
+
+// A desired object whose kind the API server does not serve. It waits while a CRD in the desired
+// state will serve it (steward applies CRDs first) or discovery has not answered; otherwise
+// nothing steward does will serve it, which is permanent, as `kubectl apply` refuses it at once
+// ("no matches for kind"): --once ends instead of waiting out its timeout. Someone else may still
+// install the CRD, so it waits for the kind's cache as well: reconciled once that syncs, not after
+// the slowest backoff. Every message starts with the manifest's place, so the mistake (a typo in
+// apiVersion or kind, a CRD not installed) is found where it is written.
+Action kind_not_served(const desired::DesiredState& state, const desired::DesiredObject& desired,
+                       bool not_served) {
+  const std::string_view api_version = kube::string_at(*desired.object, {"apiVersion"});
+  const std::string what = desired.location.to_string() + ": no matches for kind \"" +
+                           desired.key.kind + "\" in version \"" + std::string(api_version) +
+                           "\"";
+  if (const std::string crd = defining_crd(state, api_version, desired.key.kind); !crd.empty()) {
+    return {.step = Step::kWait,
+            .detail = what + " yet; CustomResourceDefinition " + crd +
+                      " in the desired state will serve it",
+            .waits_for_cache = true};
+  }
+  if (!not_served) {
+    return {.step = Step::kWait,
+            .detail = what + " yet (discovery has not answered)",
+            .waits_for_cache = true};
+  }
+  return {.step = Step::kFail,
+          .detail = what + ": the API server does not serve it and no CustomResourceDefinition "
+                           "in the desired state defines it (install the CRD, or correct "
+                           "apiVersion and kind)",
+          .waits_for_cache = true,
+          .error_reason = "NotFound"};
+}
+
+Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
+  const desired::DesiredObject& desired = *in.desired;
+  if (desired.scope_unknown && in.live.type->namespaced && in.key.ns.empty()) {
+    // Loaded before discovery knew the kind: its namespace is not defaulted yet, and the key
+    // would not match the live object's. Resolving the scope now that the kind is known fixes it.
+    return {.step = Step::kWait,
+            .detail = "namespace of " + in.key.to_string() + " not resolved yet",
+            .needs_reload = true};
+  }
+  const ApplyMemo& memo = *in.memo;
+  if (!in.live.object) {
+    if (policy.create_after) {
+      if (const auto awaited = policy.create_after()) {
+        return {.step = Step::kWait,
+                .detail = "created after " + awaited->to_string() + " (apply order)"};
+      }
+    }
+    return {.step = Step::kApply};
+  }
+  const Drift drift = find_drift(memo.reference(), *in.live.object);
+  if (!drift.drifted) return {};
+  const bool applied_this = applied_hash(*in.live.object) == memo.body.hash;
+  return {.step = Step::kApply,
+          .detail = applied_this ? drift.path + " " + drift.reason : "desired state changed",
+          .exists = true};
+}
+
+Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
+  if (!in.live.object) return {.detail = "absent"};
+  const rapidjson::Value& live = *in.live.object;
+  const std::string_view source = owning_source(live);
+  if (source.empty()) return {.detail = "not steward's"};
+  if (being_deleted(live)) return {.detail = "being deleted"};
+  switch (policy.may_prune ? policy.may_prune(source) : PruneVerdict::kOff) {
+    case PruneVerdict::kAllowed:
+      return {.step = Step::kPrune,
+              .uid = std::string(kube::string_at(live, {"metadata", "uid"})),
+              .resource_version = std::string(kube::string_at(live, {"metadata", "resourceVersion"}))};
+    case PruneVerdict::kOff:
+      return {.detail = "prune not allowed for source " + std::string(source)};
+    case PruneVerdict::kRefused:
+      return {.step = Step::kFail,
+              .detail = "not pruned: source " + std::string(source) +
+                        " would lose more than its pruneFraction of managed objects"};
+    case PruneVerdict::kUndecided:
+      return {.step = Step::kWait, .detail = "prune waits until every cache has synced"};
+  }
+  return {};
+}
+
+}  // namespace
+
+ApplyMemo ApplyMemo::of(desired::DesiredObjectPtr desired) {
+  ApplyMemo memo;
+  memo.body = make_apply_body(*desired);
+  memo.desired = std::move(desired);
+  return memo;
+}
+
+ApplyMemo ApplyMemo::answered(const rapidjson::Value& answer) const {
+  ApplyMemo next = *this;
+  auto projection = std::make_shared<rapidjson::Document>();
+  rapidjson::Value projected = project(*body.object, answer, projection->GetAllocator());
+  static_cast<rapidjson::Value&>(*projection).Swap(projected);
+  next.projection = std::move(projection);
+  return next;
+}
+
+const rapidjson::Value& ApplyMemo::reference() const {
+  if (projection) return *projection;
+  return *body.object;
+}
+
+std::string_view to_string(Step step) {
+  switch (step) {
+    case Step::kNothing: return "nothing";
+    case Step::kApply: return "apply";
+    case Step::kPrune: return "prune";
+    case Step::kWait: return "wait";
+    case Step::kFail: return "fail";
+  }
+  return "unknown";
+}
+
+Action plan(const PlanInput& in, const PlanPolicy& policy) {
+  if (!in.live.type) {
+    // Not served: a CRD not created yet, a kind nothing serves, or a kind that went away with its
+    // objects.
+    if (in.desired) return kind_not_served(in.state, *in.desired, in.live.not_served);
+    return {.detail = "kind not served"};
+  }
+  if (!in.live.synced) {
+    return {.step = Step::kWait,
+            .detail = "cache of " + in.live.type->qualified_resource() + " not synced",
+            .waits_for_cache = true};
+  }
+  return in.desired ? plan_desired(in, policy) : plan_not_desired(in, policy);
+}
+
+}  // namespace steward::reconcile

@@ -1,0 +1,101 @@
+#pragma once
+// plan(): the one reconcile decision. Given a key's desired object, what the cluster holds for it,
+// the memo of steward's last apply and the prune policy, it says what to do, and does nothing
+// itself: the reconciler turns the action into an API call, `steward diff` (differ.hpp) into a
+// diff. The four cases of the loop:
+//
+//   desired D, no live A           apply (server-side apply creates)
+//   D and A, A has drifted from D  apply
+//   no D, A is steward's           prune: delete with uid and resourceVersion preconditions
+//   otherwise                      nothing
+//
+// "Drifted" is the drift rule (drift.hpp) against the apply body, or, once steward has applied this
+// desired object, against the memo's projection: the live object's values at the desired paths as
+// the server answered the apply. So a value the server normalises (cpu 0.5 -> 500m) costs one
+// apply per desired change, not one per event.
+//
+// It never acts on a cache that has not finished its first list (a missing object might only be
+// missing from the cache), creates an object only once the policy says no earlier apply tier is
+// awaited (create_order.hpp), and prunes only what the policy allows: objects carrying steward's
+// label and source annotation, not being deleted, of a source the policy lets prune.
+
+#include <rapidjson/document.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "desired/desired_state.hpp"
+#include "reconcile/live_view.hpp"
+#include "reconcile/ownership.hpp"
+
+namespace steward::reconcile {
+
+// The body for one desired object and what the server made of it: the drift memo.
+struct ApplyMemo {
+  desired::DesiredObjectPtr desired;  // the object the body was made from
+  ApplyBody body;
+  std::shared_ptr<const rapidjson::Document> projection;  // set after a successful apply
+
+  // A memo for `desired`, with no projection yet.
+  static ApplyMemo of(desired::DesiredObjectPtr desired);
+  // This memo with the projection of `answer` (the server's answer to applying the body).
+  ApplyMemo answered(const rapidjson::Value& answer) const;
+  // What a live object is compared with: the projection once there is one, else the body.
+  const rapidjson::Value& reference() const;
+};
+
+// Whether steward's objects of a source that are gone from the desired state may be deleted now.
+enum class PruneVerdict {
+  kAllowed,    // prune configured, the source's last load succeeded, within its fraction
+  kOff,        // prune not configured, or the source has no good load: leave the object
+  kRefused,    // the fraction guard refused this load's prune: leave it, report an error
+  kUndecided,  // not judged yet (caches still syncing): wait and ask again
+};
+
+struct PlanPolicy {
+  // The prune verdict for a source. Unset: never prune.
+  std::function<PruneVerdict(std::string_view source)> may_prune;
+  // The earlier-tier object whose presence a create of this key waits for, or nullopt to go
+  // ahead. Unset: create at once.
+  std::function<std::optional<desired::ObjectKey>()> create_after;
+};
+
+enum class Step {
+  kNothing,  // in sync, absent, not steward's, or not allowed: `detail` says which
+  kApply,    // server-side apply of the memo's body
+  kPrune,    // delete with the preconditions below
+  kWait,     // cannot act yet: `detail` says on what
+  kFail,     // cannot act, and nothing steward does will change that: `detail` says why
+};
+std::string_view to_string(Step step);
+
+struct Action {
+  Step step = Step::kNothing;
+  // kNothing, kWait, kFail: why. kApply of an existing object: what drifted ("desired state
+  // changed" when the live object was not applied from this desired object).
+  std::string detail;
+  bool exists = false;          // kApply: a correction (true) or a create (false)
+  bool waits_for_cache = false; // kWait, kFail: on the kind's cache, which a sync ends
+  bool needs_reload = false;    // kWait: the desired object's namespace is not resolved yet
+  std::string error_reason;     // kFail: the Status reason it amounts to ("NotFound")
+  // kPrune: the preconditions, so that exactly the object decided on is deleted (409 otherwise).
+  std::string uid;
+  std::string resource_version;
+
+  bool operator==(const Action&) const = default;
+};
+
+struct PlanInput {
+  const desired::ObjectKey& key;
+  const desired::DesiredState& state;     // the snapshot `desired` comes from
+  const desired::DesiredObject* desired;  // null: the key is not desired
+  const LiveLookup& live;
+  const ApplyMemo* memo;  // the memo of `desired`; required when `desired` is set
+};
+
+Action plan(const PlanInput& input, const PlanPolicy& policy);
+
+}  // namespace steward::reconcile

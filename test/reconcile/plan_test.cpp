@@ -1,0 +1,183 @@
+// plan(), the one reconcile decision, over a table of desired/live pairs.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "reconcile/plan.hpp"
+#include "support/json.hpp"
+
+using namespace steward;
+using desired::ObjectKey;
+using reconcile::Action;
+using reconcile::ApplyMemo;
+using reconcile::LiveLookup;
+using reconcile::PlanPolicy;
+using reconcile::PruneVerdict;
+using reconcile::Step;
+
+namespace {
+
+const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
+const ObjectKey kKey{"", "ConfigMap", "team", "app"};
+
+kube::ObjectPtr object(const std::string& text) {
+  auto out = std::make_shared<kube::Object>();
+  out->Parse(text.c_str());
+  REQUIRE_FALSE(out->HasParseError());
+  return out;
+}
+
+desired::DesiredObjectPtr desired_config_map(const std::string& data, std::string source = "s") {
+  return std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+      .object = object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"},"data":)" +
+                       data + "}"),
+      .key = kKey,
+      .source = std::move(source)});
+}
+
+// The live object steward's apply of `memo` would leave, with `data` instead of the body's and
+// `extra` members added to metadata.
+kube::ObjectPtr live_from(const ApplyMemo& memo, const std::string& data = "",
+                          const std::string& extra = "") {
+  auto live = kube::copy_object(*memo.body.object, 256);
+  auto& a = live->GetAllocator();
+  (*live)["metadata"].AddMember("uid", "u-1", a).AddMember("resourceVersion", "7", a);
+  if (!data.empty()) {
+    rapidjson::Document d;
+    d.Parse(data.c_str());
+    (*live)["data"].CopyFrom(d, a);
+  }
+  if (!extra.empty()) {
+    rapidjson::Document e;
+    e.Parse(extra.c_str());
+    for (auto& m : e.GetObject()) {
+      (*live)["metadata"].AddMember(rapidjson::Value(m.name, a), rapidjson::Value(m.value, a), a);
+    }
+  }
+  return live;
+}
+
+// A live object of steward's, of source `source`, that is not desired.
+kube::ObjectPtr orphan(const std::string& source, const std::string& extra = "") {
+  return object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app","namespace":"team",)"
+                R"("uid":"u-9","resourceVersion":"42",)" +
+                extra +
+                R"("labels":{"app.kubernetes.io/managed-by":"steward"},)"
+                R"("annotations":{"steward.dev/source":")" +
+                source + R"("}}})");
+}
+
+struct Row {
+  std::string name;
+  desired::DesiredObjectPtr desired;  // null: not desired
+  LiveLookup live;
+  bool memo_answered = false;        // the memo holds the projection of the live object
+  PruneVerdict verdict = PruneVerdict::kAllowed;
+  std::optional<ObjectKey> create_after;
+  Step step;
+  std::string detail;  // expected substring ("" matches any)
+};
+
+Action run(const Row& row) {
+  desired::SourceObjects source{.name = "s"};
+  if (row.desired) source.objects.push_back(row.desired);
+  const desired::DesiredState state({source});
+  std::optional<ApplyMemo> memo;
+  if (row.desired) memo = ApplyMemo::of(row.desired);
+  if (memo && row.memo_answered && row.live.object) memo = memo->answered(*row.live.object);
+  const PlanPolicy policy{.may_prune = [&](std::string_view) { return row.verdict; },
+                          .create_after = [&] { return row.create_after; }};
+  return reconcile::plan(
+      {.key = kKey, .state = state, .desired = row.desired.get(), .live = row.live,
+       .memo = memo ? &*memo : nullptr},
+      policy);
+}
+
+}  // namespace
+
+TEST_CASE("plan: the decision for each pair of desired and live") {
+  const auto desired = desired_config_map(R"({"a":"1"})");
+  const ApplyMemo memo = ApplyMemo::of(desired);
+  const auto synced = [](kube::ObjectPtr live) {
+    return LiveLookup{.type = kConfigMaps, .synced = true, .object = std::move(live)};
+  };
+  const std::vector<Row> rows = {
+      {"desired, absent: create", desired, synced(nullptr), false, {}, {}, Step::kApply, ""},
+      {"desired, absent, an earlier tier awaited: wait", desired, synced(nullptr), false, {},
+       ObjectKey{"", "Namespace", "", "team"}, Step::kWait, "created after Namespace team"},
+      {"desired, live as applied: nothing", desired, synced(live_from(memo)), false, {}, {},
+       Step::kNothing, ""},
+      {"desired, live with others' fields: nothing", desired,
+       synced(live_from(memo, "", R"({"finalizers":["x"]})")), false, {}, {}, Step::kNothing, ""},
+      {"desired, live edited: correct, naming the field", desired,
+       synced(live_from(memo, R"({"a":"2"})")), false, {}, {}, Step::kApply, ".data.a differs"},
+      {"desired changed since the live object was applied: correct", desired_config_map(R"({"a":"3"})"),
+       synced(live_from(memo)), false, {}, {}, Step::kApply, "desired state changed"},
+      {"desired, live normalised by the server and memoised: nothing", desired,
+       synced(live_from(memo, R"({"a":"1.0"})")), true, {}, {}, Step::kNothing, ""},
+      {"desired, cache not synced: wait for it", desired,
+       LiveLookup{.type = kConfigMaps, .synced = false}, false, {}, {}, Step::kWait,
+       "cache of configmaps not synced"},
+      {"desired, kind not served, discovery silent: wait", desired, LiveLookup{}, false, {}, {},
+       Step::kWait, "discovery has not answered"},
+      {"desired, kind nothing serves: fail", desired, LiveLookup{.not_served = true}, false, {}, {},
+       Step::kFail, "the API server does not serve it"},
+      {"not desired, absent: nothing", nullptr, synced(nullptr), false, {}, {}, Step::kNothing,
+       "absent"},
+      {"not desired, steward's, prune allowed: prune", nullptr, synced(orphan("s")), false,
+       PruneVerdict::kAllowed, {}, Step::kPrune, ""},
+      {"not desired, steward's, prune off: nothing", nullptr, synced(orphan("s")), false,
+       PruneVerdict::kOff, {}, Step::kNothing, "prune not allowed for source s"},
+      {"not desired, steward's, prune refused by the fraction guard: fail", nullptr,
+       synced(orphan("s")), false, PruneVerdict::kRefused, {}, Step::kFail, "pruneFraction"},
+      {"not desired, steward's, guard undecided: wait", nullptr, synced(orphan("s")), false,
+       PruneVerdict::kUndecided, {}, Step::kWait, "every cache has synced"},
+      {"not desired, steward's, being deleted: nothing", nullptr,
+       synced(orphan("s", R"("deletionTimestamp":"2026-01-01T00:00:00Z",)")), false, {}, {},
+       Step::kNothing, "being deleted"},
+      {"not desired, not steward's: nothing", nullptr,
+       synced(object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"}})")), false,
+       {}, {}, Step::kNothing, "not steward's"},
+      {"not desired, kind not served: nothing", nullptr, LiveLookup{}, false, {}, {},
+       Step::kNothing, "kind not served"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.name);
+    const Action action = run(row);
+    CHECK(reconcile::to_string(action.step) == reconcile::to_string(row.step));
+    CHECK_THAT(action.detail, Catch::Contains(row.detail));
+  }
+}
+
+TEST_CASE("plan: a prune carries the uid and resourceVersion it was decided on") {
+  const LiveLookup live{.type = kConfigMaps, .synced = true, .object = orphan("s")};
+  const desired::DesiredState state;
+  const Action action = reconcile::plan(
+      {.key = kKey, .state = state, .desired = nullptr, .live = live, .memo = nullptr},
+      {.may_prune = [](std::string_view) { return PruneVerdict::kAllowed; }});
+  CHECK(action.step == Step::kPrune);
+  CHECK(action.uid == "u-9");
+  CHECK(action.resource_version == "42");
+}
+
+TEST_CASE("plan: a kind a CRD in the desired state will serve waits for that CRD's cache") {
+  const auto widget = std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+      .object = object(R"({"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"}})"),
+      .key = {"example.com", "Widget", "team", "w"},
+      .source = "s"});
+  const auto crd = std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+      .object = object(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
+                       R"("metadata":{"name":"widgets.example.com"},"spec":{"group":"example.com",)"
+                       R"("names":{"kind":"Widget"},"versions":[{"name":"v1","served":true}]}})"),
+      .key = {"apiextensions.k8s.io", "CustomResourceDefinition", "", "widgets.example.com"},
+      .source = "s"});
+  const desired::DesiredState state({{.name = "s", .objects = {widget, crd}}});
+  const ApplyMemo memo = ApplyMemo::of(widget);
+  const LiveLookup live{.not_served = true};
+  const Action action = reconcile::plan(
+      {.key = widget->key, .state = state, .desired = widget.get(), .live = live, .memo = &memo}, {});
+  CHECK(action.step == Step::kWait);
+  CHECK(action.waits_for_cache);
+  CHECK_THAT(action.detail, Catch::Contains("CustomResourceDefinition widgets.example.com"));
+}
