@@ -28,7 +28,9 @@ Informer::Informer(asio::io_context& io, std::unique_ptr<ListerWatcher> source,
                    InformerOptions options)
     : impl_(std::make_unique<Impl>(io)),
       options_(std::move(options)),
-      reflector_(std::move(source), store_, *this, options_.reflector) {}
+      reflector_(std::move(source), store_, *this, options_.reflector) {
+  for (const auto& [name, index] : options_.indexes) store_.add_index(name, index);
+}
 
 Informer::~Informer() = default;
 

@@ -47,6 +47,8 @@ struct InformerOptions {
   // Label for metrics, e.g. "deployments.apps".
   std::string resource;
   InformerMetrics* metrics = nullptr;
+  // Custom indexes of the store (Store::add_index), by name; the namespace index is built in.
+  std::map<std::string, Store::IndexFunc, std::less<>> indexes;
 };
 
 class Informer : public std::enable_shared_from_this<Informer>, private EventSink {

@@ -107,6 +107,7 @@ void InformerManager::start_informer_locked(Kind& entry) {
   informer_options.resync = options_.resync;
   informer_options.resource = type.qualified_resource();
   informer_options.metrics = options_.metrics;
+  informer_options.indexes = options_.indexes;
   auto source = options_.source ? options_.source(type)
                                 : std::make_unique<ClientListerWatcher>(client_, type);
   entry.informer = std::make_shared<Informer>(io_, std::move(source), informer_options);

@@ -43,6 +43,8 @@ struct InformerManagerOptions {
                                             .jitter = 0.5,
                                             .reset_after = base::Clock::duration::zero()};
   InformerMetrics* metrics = nullptr;
+  // Custom indexes every informer's store keeps (InformerOptions::indexes).
+  std::map<std::string, Store::IndexFunc, std::less<>> indexes;
   // Makes the list/watch source for a type; the default goes through the client.
   std::function<std::unique_ptr<ListerWatcher>(const kube::ResourceType&)> source;
 };

@@ -173,10 +173,14 @@ Store::Changes Store::replace(std::vector<ObjectPtr> objects) {
 
 ObjectPtr Store::get(std::string_view key) const {
   const Key parts = split(key);
+  return get(parts.ns, parts.name);
+}
+
+ObjectPtr Store::get(std::string_view ns, std::string_view name) const {
   std::shared_lock lock(mu_);
-  auto names = namespaces_.find(parts.ns);
+  auto names = namespaces_.find(ns);
   if (names == namespaces_.end()) return nullptr;
-  auto it = names->second.find(parts.name);
+  auto it = names->second.find(name);
   return it == names->second.end() ? nullptr : *it;
 }
 
@@ -207,6 +211,24 @@ std::vector<ObjectPtr> Store::by_index(std::string_view index, std::string_view 
     out.push_back(*namespaces_.find(key.ns)->second.find(key.name));
   }
   return out;
+}
+
+std::size_t Store::count(std::string_view index, std::string_view value) const {
+  std::shared_lock lock(mu_);
+  auto idx = indexes_.find(index);
+  if (idx == indexes_.end()) return 0;
+  auto objects = idx->second.objects_by_value.find(std::string(value));
+  return objects == idx->second.objects_by_value.end() ? 0 : objects->second.size();
+}
+
+void Store::visit(std::string_view index, std::string_view value,
+                  const std::function<void(const rapidjson::Value&)>& visit) const {
+  std::shared_lock lock(mu_);
+  auto idx = indexes_.find(index);
+  if (idx == indexes_.end()) return;
+  auto objects = idx->second.objects_by_value.find(std::string(value));
+  if (objects == idx->second.objects_by_value.end()) return;
+  for (const rapidjson::Value* object : objects->second) visit(*object);
 }
 
 std::size_t Store::size() const {

@@ -60,8 +60,16 @@ class Store {
   Changes replace(std::vector<ObjectPtr> objects);
 
   ObjectPtr get(std::string_view key) const;
+  // The object `name` in namespace `ns` ("" for cluster-scoped): no key string to build and split.
+  ObjectPtr get(std::string_view ns, std::string_view name) const;
   std::vector<ObjectPtr> list() const;
   std::vector<ObjectPtr> by_index(std::string_view index, std::string_view value) const;
+  // How many objects have `value` for a custom index, without copying any pointer.
+  std::size_t count(std::string_view index, std::string_view value) const;
+  // Calls visit(object) for each object with `value` for a custom index, under the read lock:
+  // `visit` must be quick and must not call back into the store.
+  void visit(std::string_view index, std::string_view value,
+             const std::function<void(const rapidjson::Value&)>& visit) const;
   std::size_t size() const;
 
  private:

@@ -32,7 +32,7 @@ struct Outcome {
   std::string detail;  // for logs: the drifted field, the error, what is awaited
   // Waiting on a desired object loaded before discovery knew its kind: its namespace must be
   // resolved again now that the kind is known.
-  bool needs_reload = false;
+  bool needs_scope = false;
   // Waiting for the kind's cache (its kind not served yet, or its first list not done): the key is
   // reconciled again when that cache syncs, not after a backoff that grew while it waited. Set on
   // the permanent error of a kind nothing serves too, for a CRD someone else installs later.

@@ -88,6 +88,12 @@ std::string_view owning_source(const Value& live) {
   return kube::string_at(live, {"metadata", "annotations", kSourceAnnotation});
 }
 
+std::vector<std::string> source_index(const Value& live) {
+  const std::string_view source = owning_source(live);
+  if (source.empty()) return {};
+  return {std::string(source)};
+}
+
 std::string_view applied_hash(const Value& live) {
   return kube::string_at(live, {"metadata", "annotations", kDesiredHashAnnotation});
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "desired/desired_object.hpp"
 #include "kube/object.hpp"
@@ -44,6 +45,11 @@ ApplyBody make_apply_body(const desired::DesiredObject& desired);
 // The source named by a live object that carries steward's label and source annotation, or empty
 // when the object is not steward's.
 std::string_view owning_source(const rapidjson::Value& live);
+
+// The informers' store index of steward's objects by owning source (informer/store.hpp): the prune
+// guard and the managed-objects gauge read one source's objects without walking every cache.
+inline constexpr std::string_view kSourceIndex = "steward.dev/source";
+std::vector<std::string> source_index(const rapidjson::Value& live);
 
 // The live object's desired-hash annotation, or empty.
 std::string_view applied_hash(const rapidjson::Value& live);

@@ -86,7 +86,7 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
     // would not match the live object's. Resolving the scope now that the kind is known fixes it.
     return {.step = Step::kWait,
             .detail = "namespace of " + in.key.to_string() + " not resolved yet",
-            .needs_reload = true};
+            .needs_scope = true};
   }
   const ApplyMemo& memo = *in.memo;
   if (!in.live.object) {

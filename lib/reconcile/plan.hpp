@@ -79,7 +79,7 @@ struct Action {
   std::string detail;
   bool exists = false;          // kApply: a correction (true) or a create (false)
   bool waits_for_cache = false; // kWait, kFail: on the kind's cache, which a sync ends
-  bool needs_reload = false;    // kWait: the desired object's namespace is not resolved yet
+  bool needs_scope = false;    // kWait: the desired object's namespace is not resolved yet
   std::string error_reason;     // kFail: the Status reason it amounts to ("NotFound")
   // kPrune: the preconditions, so that exactly the object decided on is deleted (409 otherwise).
   std::string uid;

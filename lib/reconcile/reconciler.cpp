@@ -176,7 +176,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
     case Step::kWait:
       done.outcome = {.result = Result::kWaiting,
                       .detail = action.detail,
-                      .needs_reload = action.needs_reload,
+                      .needs_scope = action.needs_scope,
                       .waits_for_cache = action.waits_for_cache};
       break;
     case Step::kFail:

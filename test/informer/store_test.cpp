@@ -94,3 +94,32 @@ TEST_CASE("the namespace index and custom indexes follow every change") {
   CHECK(store.by_index(Store::kNamespaceIndex, "").empty());
   CHECK_THROWS_AS(store.add_index(std::string(Store::kNamespaceIndex), {}), std::invalid_argument);
 }
+
+TEST_CASE("a custom index counts and visits its objects in place, and get takes namespace and name") {
+  Store store;
+  store.add_index("app", [](const rapidjson::Value& o) {
+    auto app = steward::kube::string_at(o, {"metadata", "labels", "app"});
+    return app.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(app)};
+  });
+  store.upsert(object(R"({"metadata":{"namespace":"a","name":"x","labels":{"app":"web"}}})"));
+  store.upsert(object(R"({"metadata":{"namespace":"b","name":"x","labels":{"app":"web"}}})"));
+  store.upsert(object(R"({"metadata":{"namespace":"b","name":"y","labels":{"app":"db"}}})"));
+  store.upsert(object(R"({"metadata":{"name":"node","labels":{"app":"web"}}})"));
+  CHECK(store.count("app", "web") == 3);
+  CHECK(store.count("app", "db") == 1);
+  CHECK(store.count("app", "none") == 0);
+  CHECK(store.count("no-such-index", "web") == 0);
+  std::vector<std::string> visited;
+  store.visit("app", "web", [&](const rapidjson::Value& o) { visited.push_back(object_key(o)); });
+  std::sort(visited.begin(), visited.end());
+  CHECK(visited == std::vector<std::string>{"a/x", "b/x", "node"});
+  store.remove("b/x");
+  CHECK(store.count("app", "web") == 2);
+  // The object itself, not a copy: the pointer the store holds.
+  const ObjectPtr node = store.get("", "node");
+  REQUIRE(node);
+  CHECK(node == store.get("node"));
+  CHECK(store.get("a", "x") == store.get("a/x"));
+  CHECK(store.get("b", "x") == nullptr);
+  CHECK(store.get("", "x") == nullptr);
+}
