@@ -235,7 +235,8 @@ void Reflector::store_object(kube::WatchEvent& event) {
   ObjectPtr object = ingest(std::move(event.object));
   set_version(kube::string_at(*object, {"metadata", "resourceVersion"}));
   if (event.type == kube::WatchEvent::Type::deleted) {
-    store_.remove(object_key(*object));
+    store_.remove(kube::string_at(*object, {"metadata", "namespace"}),
+                  kube::string_at(*object, {"metadata", "name"}));
     sink_.on_delete(object);  // the object as it was deleted: the newest state
     return;
   }

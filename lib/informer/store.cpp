@@ -117,8 +117,12 @@ ObjectPtr Store::upsert(ObjectPtr object) {
 
 ObjectPtr Store::remove(std::string_view key) {
   const Key parts = split(key);
+  return remove(parts.ns, parts.name);
+}
+
+ObjectPtr Store::remove(std::string_view ns, std::string_view name) {
   std::unique_lock lock(mu_);
-  ObjectPtr old = take_locked(namespaces_, parts.ns, parts.name);
+  ObjectPtr old = take_locked(namespaces_, ns, name);
   if (!old) return nullptr;
   --size_;
   index_locked(old.get(), nullptr);

@@ -49,6 +49,7 @@ class Store {
   ObjectPtr upsert(ObjectPtr object);
   // Removes; returns the object removed, or nullptr if there was none.
   ObjectPtr remove(std::string_view key);
+  ObjectPtr remove(std::string_view ns, std::string_view name);
 
   // Replaces the whole content (after a list). What changed, for the handlers:
   struct Changes {
