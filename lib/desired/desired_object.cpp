@@ -59,4 +59,6 @@ std::string canonical_json(const rapidjson::Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
+Sha256 desired_hash(const rapidjson::Value& value) { return sha256(canonical_json(value)); }
+
 }  // namespace steward::desired

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "desired/location.hpp"
+#include "desired/sha256.hpp"
 #include "kube/object.hpp"
 
 namespace steward::desired {
@@ -41,8 +42,10 @@ struct DesiredObject {
   // Discovery did not know the kind when the object was loaded (e.g. a CRD in the same source):
   // no namespace was defaulted, and whoever resolves the scope later must do it.
   bool scope_unknown = false;
-  // Hash of the object's canonical JSON (members sorted): a cheap first test for "changed".
-  std::size_t canonical_hash = 0;
+  // desired_hash(*object), computed once at load: two objects of one source are the same desired
+  // state exactly when their hashes are equal (same_desired), so a reload compares 32 bytes an
+  // object and never writes either's JSON again. Whoever makes a DesiredObject sets it.
+  Sha256 hash{};
 };
 
 using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
@@ -50,5 +53,9 @@ using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
 // `value` as compact JSON with object members sorted by name at every level, so two manifests
 // that differ only in member order compare equal.
 std::string canonical_json(const rapidjson::Value& value);
+
+// SHA-256 of canonical_json(value): what DesiredObject::hash holds. All 32 bytes are kept: they
+// cost less than a std::string of the hex, and a collision is never a concern.
+Sha256 desired_hash(const rapidjson::Value& value);
 
 }  // namespace steward::desired

@@ -33,10 +33,8 @@ const DesiredObject* DesiredState::find(const ObjectKey& key) const {
 }
 
 bool same_desired(const DesiredObject& a, const DesiredObject& b) {
-  if (&a == &b || a.object == b.object) return a.source == b.source;
   // The source is applied as an annotation, so moving an object between sources changes it.
-  if (a.source != b.source || a.canonical_hash != b.canonical_hash) return false;
-  return canonical_json(*a.object) == canonical_json(*b.object);
+  return a.source == b.source && (a.object == b.object || a.hash == b.hash);
 }
 
 DesiredDiff diff(const DesiredState& old_state, const DesiredState& new_state) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <set>
-#include <system_error>
+#include <string>
 
 namespace steward::desired {
 
@@ -10,46 +10,68 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Walker {
+class TreeWalk {
+ public:
+  explicit TreeWalk(ManifestTreeVisitor& visitor) : visitor_(visitor) {}
+
+  void walk(const fs::path& dir) {
+    std::error_code ec;
+    fs::path canonical = fs::canonical(dir, ec);
+    if (ec) return visitor_.failed(dir, ec, WalkFailure::kResolve);
+    if (!walked_.insert(std::move(canonical)).second) return;
+    visitor_.directory(dir);
+    // Listed whole before any entry is looked at: the order is the paths', not the directory's.
+    std::vector<fs::directory_entry> entries;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      entries.push_back(*it);
+    if (ec) return visitor_.failed(dir, ec, WalkFailure::kList);
+    std::sort(entries.begin(), entries.end());
+    for (const fs::directory_entry& entry : entries) visit(entry);
+  }
+
+ private:
+  void visit(const fs::directory_entry& entry) {
+    const fs::path& path = entry.path();
+    if (is_hidden_name(path.filename().string())) return;
+    std::error_code ec;
+    if (entry.is_symlink(ec)) visitor_.symlink(path);
+    const fs::file_status status = fs::status(path, ec);  // follows symlinks
+    if (ec) return visitor_.failed(path, ec, WalkFailure::kRead);
+    if (fs::is_directory(status)) {
+      walk(path);
+    } else if (fs::is_regular_file(status) && is_manifest_name(path)) {
+      visitor_.manifest(path);
+    }
+  }
+
+  ManifestTreeVisitor& visitor_;
+  std::set<fs::path> walked_;  // canonical paths of the directories walked
+};
+
+// The loader's view: the files to read, each target once, and what could not be read.
+class FileList : public ManifestTreeVisitor {
+ public:
   ManifestFiles out;
-  std::set<fs::path> seen;  // canonical paths of directories walked and files taken
+
+  void manifest(const fs::path& file) override {
+    std::error_code ec;
+    fs::path canonical = fs::canonical(file, ec);
+    if (ec) return failed(file, ec, WalkFailure::kResolve);
+    if (taken_.insert(std::move(canonical)).second) out.files.push_back(file);
+  }
+
+  void failed(const fs::path& path, const std::error_code& ec, WalkFailure what) override {
+    error(path, ec, what == WalkFailure::kList   ? "cannot list directory"
+                    : what == WalkFailure::kRead ? "cannot read"
+                                                 : "cannot resolve");
+  }
 
   void error(const fs::path& path, const std::error_code& ec, std::string_view what) {
     out.errors.push_back({{path.string(), {}}, std::string(what) + ": " + ec.message()});
   }
 
-  void walk(const fs::path& dir) {
-    std::error_code ec;
-    std::vector<fs::path> entries;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-      entries.push_back(it->path());
-    if (ec) return error(dir, ec, "cannot list directory");
-    std::sort(entries.begin(), entries.end());
-    for (const fs::path& entry : entries) {
-      if (entry.filename().string().starts_with('.')) continue;
-      const fs::file_status status = fs::status(entry, ec);  // follows symlinks
-      if (ec) {
-        error(entry, ec, "cannot read");
-        continue;
-      }
-      if (fs::is_directory(status)) {
-        if (take(entry)) walk(entry);
-      } else if (fs::is_regular_file(status) && is_manifest_name(entry)) {
-        if (take(entry)) out.files.push_back(entry);
-      }
-    }
-  }
-
-  // False if the canonical target was already taken.
-  bool take(const fs::path& path) {
-    std::error_code ec;
-    fs::path canonical = fs::canonical(path, ec);
-    if (ec) {
-      error(path, ec, "cannot resolve");
-      return false;
-    }
-    return seen.insert(std::move(canonical)).second;
-  }
+ private:
+  std::set<fs::path> taken_;  // canonical paths of the files taken
 };
 
 }  // namespace
@@ -59,21 +81,27 @@ bool is_manifest_name(const fs::path& path) {
   return extension == ".yaml" || extension == ".yml" || extension == ".json";
 }
 
+bool is_hidden_name(std::string_view name) { return name.starts_with('.'); }
+
+void walk_manifest_tree(const fs::path& dir, ManifestTreeVisitor& visitor) {
+  TreeWalk(visitor).walk(dir);
+}
+
 ManifestFiles list_manifest_files(const fs::path& source) {
-  Walker walker;
+  FileList list;
   std::error_code ec;
   const fs::file_status status = fs::status(source, ec);
   if (ec) {
-    walker.error(source, ec, "cannot read source");
+    list.error(source, ec, "cannot read source");
   } else if (fs::is_directory(status)) {
-    if (walker.take(source)) walker.walk(source);
+    walk_manifest_tree(source, list);
   } else if (fs::is_regular_file(status)) {
     // A source named as a file is read whatever its extension: the user chose it.
-    walker.out.files.push_back(source);
+    list.out.files.push_back(source);
   } else {
-    walker.out.errors.push_back({{source.string(), {}}, "source is neither a file nor a directory"});
+    list.out.errors.push_back({{source.string(), {}}, "source is neither a file nor a directory"});
   }
-  return std::move(walker.out);
+  return std::move(list.out);
 }
 
 }  // namespace steward::desired

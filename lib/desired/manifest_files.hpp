@@ -10,8 +10,13 @@
 // Skipping the dot-names and following the visible symlinks reads each file once, under the name
 // the user wrote. Symlinks are followed, and a file or directory reached twice (two links to one
 // target, or a cycle) is read once, under the first name in path order.
+//
+// These rules are walk_manifest_tree's alone: the loader (list_manifest_files) and the source
+// watcher (which directories to watch) both see a directory source through it.
 
 #include <filesystem>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "desired/location.hpp"
@@ -27,5 +32,37 @@ ManifestFiles list_manifest_files(const std::filesystem::path& source);
 
 // True for the extensions a directory source reads.
 bool is_manifest_name(const std::filesystem::path& path);
+// True for the names a directory source skips, whatever they are.
+bool is_hidden_name(std::string_view name);
+
+// What went wrong at a path of the walk; the walk goes on with the next entry.
+enum class WalkFailure {
+  kList,     // a directory could not be listed: none of its entries is visited
+  kRead,     // an entry's type could not be read (a broken symlink, an entry gone meanwhile)
+  kResolve,  // a directory's canonical path could not be worked out: it is not walked
+};
+
+// What walk_manifest_tree reports. Every path is as reached through the walk's root (symlinks
+// not resolved), so a path names what the user wrote.
+class ManifestTreeVisitor {
+ public:
+  virtual ~ManifestTreeVisitor() = default;
+  // A directory whose entries are read: once per directory, however many links reach it, before
+  // its entries.
+  virtual void directory(const std::filesystem::path& /*dir*/) {}
+  // A visible entry that is a symlink, whatever it points at (even nothing, or a directory
+  // already walked): what it points at can change without the entry changing.
+  virtual void symlink(const std::filesystem::path& /*entry*/) {}
+  // A regular file with a manifest name. Two links to one file are two calls: which one counts is
+  // the visitor's business.
+  virtual void manifest(const std::filesystem::path& /*file*/) {}
+  virtual void failed(const std::filesystem::path& /*path*/, const std::error_code& /*ec*/,
+                      WalkFailure /*what*/) {}
+};
+
+// Walks the directory `dir` recursively by the rules above: each directory's entries in path
+// order, dot-names skipped, symlinks followed, each directory once (by canonical path, so a cycle
+// ends).
+void walk_manifest_tree(const std::filesystem::path& dir, ManifestTreeVisitor& visitor);
 
 }  // namespace steward::desired

@@ -152,7 +152,7 @@ class DocumentLoader {
     desired->source = spec_.name;
     desired->location = {file_, doc_.at(pointer)};
     desired->scope_unknown = !namespaced.has_value();
-    desired->canonical_hash = std::hash<std::string>{}(canonical_json(*object));
+    desired->hash = desired_hash(*object);
     desired->object = std::move(object);
     load_.objects.push_back(std::move(desired));
   }

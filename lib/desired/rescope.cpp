@@ -23,7 +23,7 @@ DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced,
   if (set) {
     metadata.AddMember("namespace", rapidjson::Value(out->key.ns.c_str(), allocator), allocator);
   }
-  out->canonical_hash = std::hash<std::string>{}(canonical_json(*object));
+  out->hash = desired_hash(*object);
   out->object = std::move(object);
   return out;
 }

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <string_view>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -23,7 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "desired/manifest_files.hpp"
+#include "desired/watch_plan.hpp"
 
 namespace steward::desired {
 
@@ -42,12 +41,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::uint32_t kWatchMask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
                                      IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
                                      IN_MOVE_SELF | IN_ONLYDIR;
-constexpr std::uint32_t kContentEvents = IN_MODIFY | IN_CLOSE_WRITE;
-constexpr std::uint32_t kNameEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO;
-
-// Symlinks followed while working out one source's watches: the kernel's own limit for one path
-// lookup (MAXSYMLINKS), so a link cycle ends the walk instead of looping.
-constexpr int kMaxSymlinks = 40;
 // Attempts at setting up a source's watches when the tree changes between listing a directory
 // and watching it (ENOENT, ENOTDIR); the events of that change cause another attempt anyway.
 constexpr int kAttempts = 3;
@@ -55,141 +48,6 @@ constexpr int kAttempts = 3;
 // Bytes read from the inotify descriptor at once: room for ~2000 short events, so a `git checkout`
 // of a large tree is a handful of reads (and of watch recomputations), not thousands.
 constexpr std::size_t kReadBuffer = 64 * 1024;
-
-// The symlink a ConfigMap or Secret volume's atomic writer swaps to publish a new version: the
-// kubelet renames a fresh `..data_tmp` over it (k8s.io/kubernetes
-// pkg/volume/util/atomic_writer.go).
-constexpr std::string_view kAtomicWriterDataDir = "..data";
-
-// Why one source watches one directory: all of it (a directory source's tree), and/or some names
-// in it (the source path itself, a symlink on the way to it, a path that does not exist yet).
-struct Interest {
-  bool tree = false;
-  std::set<std::string> names;
-
-  void merge(const Interest& other) {
-    tree = tree || other.tree;
-    names.insert(other.names.begin(), other.names.end());
-  }
-};
-
-// What an event means for a source, in increasing order.
-enum class Relevance {
-  kNone,
-  kContent,    // a file's content changed: report the source
-  kStructure,  // names or links changed: report the source and recompute its watches
-};
-
-Relevance stronger(Relevance a, Relevance b) {
-  return static_cast<int>(a) < static_cast<int>(b) ? b : a;
-}
-
-// An event in a directory of a directory source's tree, named `name` (never empty).
-Relevance tree_relevance(const fs::path& dir, const std::string& name, std::uint32_t mask) {
-  if (name == kAtomicWriterDataDir) return Relevance::kStructure;
-  // The loader skips dot-names: editors' swap and temp files, the atomic writer's `..<timestamp>`
-  // directories and `..data_tmp`. An editor's `.web.yaml.tmp` renamed over `web.yaml` is seen as
-  // the IN_MOVED_TO of `web.yaml`.
-  if (name.starts_with('.')) return Relevance::kNone;
-  if (mask & IN_ISDIR) return Relevance::kStructure;
-  if (is_manifest_name(name)) {
-    // A new name may be a symlink whose target needs watching.
-    return (mask & kNameEvents) ? Relevance::kStructure : Relevance::kContent;
-  }
-  // Other names matter only as symlinks to directories (IN_ISDIR is not set for symlinks).
-  if (mask & (IN_CREATE | IN_MOVED_TO)) {
-    std::error_code ec;
-    return fs::is_directory(dir / name, ec) ? Relevance::kStructure : Relevance::kNone;
-  }
-  // Gone: it may have been a link to a directory, and that can no longer be asked.
-  if (mask & (IN_DELETE | IN_MOVED_FROM)) return Relevance::kStructure;
-  return Relevance::kNone;  // content or mode of a file the loader does not read
-}
-
-Relevance relevance(const fs::path& dir, const Interest& interest, const std::string& name,
-                    std::uint32_t mask) {
-  // No name: the event is about the watched directory itself (deleted, moved, chmod-ed).
-  if (name.empty()) return Relevance::kStructure;
-  Relevance result = Relevance::kNone;
-  if (interest.names.count(name)) {
-    result = (mask & kContentEvents) ? Relevance::kContent : Relevance::kStructure;
-  }
-  if (interest.tree) result = stronger(result, tree_relevance(dir, name, mask));
-  return result;
-}
-
-// The directories one source needs watched, and why: a function of the filesystem as it is now,
-// recomputed whenever an event says its structure changed.
-class WatchPlan {
- public:
-  explicit WatchPlan(const fs::path& source) {
-    follow(source);
-    std::error_code ec;
-    if (fs::is_directory(fs::status(source, ec))) walk(source);
-  }
-
-  const std::map<fs::path, Interest>& dirs() const { return dirs_; }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  void add_name(const fs::path& dir, const fs::path& name) {
-    dirs_[dir].names.insert(name.string());
-  }
-
-  // Watches the directory holding each component of `path` that is a symlink or missing, and the
-  // one holding the last component, for that name; then does the same for each symlink's target.
-  // So a change anywhere on the way is seen: a symlink swapped (`..data`, git-sync's link), a
-  // missing directory created.
-  void follow(const fs::path& path) {
-    fs::path prefix = path.root_path();
-    for (const fs::path& part : path.relative_path()) {
-      if (part.empty()) continue;  // a trailing separator
-      const fs::path next = prefix / part;
-      std::error_code ec;
-      const fs::file_status status = fs::symlink_status(next, ec);
-      if (ec || !fs::exists(status)) {
-        // Not there (yet), or not reachable: its parent says when that changes.
-        add_name(prefix, part);
-        return;
-      }
-      if (fs::is_symlink(status)) {
-        add_name(prefix, part);
-        const fs::path target = fs::read_symlink(next, ec);
-        if (!ec && links_left_-- > 0) {
-          // Relative targets are relative to the link's directory as the kernel resolves it.
-          fs::path base = fs::canonical(prefix, ec);
-          if (ec) base = prefix;
-          follow((base / target).lexically_normal());
-        }
-      }
-      prefix = next;
-    }
-    if (path.has_filename()) add_name(path.parent_path(), path.filename());
-  }
-
-  // The directories list_manifest_files reads below `dir`, each once.
-  void walk(const fs::path& dir) {
-    std::error_code ec;
-    fs::path canonical = fs::canonical(dir, ec);
-    if (ec || !walked_.insert(std::move(canonical)).second) return;
-    dirs_[dir].tree = true;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      const fs::path entry = it->path();
-      if (entry.filename().string().starts_with('.')) continue;
-      std::error_code entry_ec;
-      // A link's target can change without an event in this directory (the atomic writer's
-      // `web.yaml -> ..data/web.yaml`, or a link out of the tree).
-      if (it->is_symlink(entry_ec)) follow(entry);
-      if (it->is_directory(entry_ec)) walk(entry);  // follows symlinks, as the loader does
-    }
-    if (ec) errors_.push_back("cannot list " + dir.string() + ": " + ec.message());
-  }
-
-  std::map<fs::path, Interest> dirs_;
-  std::set<fs::path> walked_;  // canonical paths of the directories walked
-  std::vector<std::string> errors_;
-  int links_left_ = kMaxSymlinks;
-};
 
 struct Problem {
   std::string source;

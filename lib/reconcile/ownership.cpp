@@ -28,20 +28,7 @@ void set_string(Value& map, std::string_view name, std::string_view value,
 
 // SHA-256 of `text`, the first 128 bits in hex: stable across builds and machines (std::hash is
 // not), and long enough that two desired states never collide in practice.
-std::string hash_hex(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < 16 && i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
-}
+std::string hash_hex(std::string_view text) { return desired::to_hex(desired::sha256(text), 16); }
 
 }  // namespace
 

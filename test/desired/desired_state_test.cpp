@@ -82,6 +82,16 @@ TEST_CASE("moving an object to another source changes it (its source annotation 
   CHECK(strings(diff(a, b).changed) == std::vector<std::string>{"ConfigMap default/x"});
 }
 
+TEST_CASE("an object's hash is SHA-256 of its canonical JSON, taken once at load") {
+  // The known answer for "abc" (FIPS 180-2), whole and as the annotation's first 128 bits.
+  CHECK(to_hex(sha256("abc")) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(to_hex(sha256("abc"), 16) == "ba7816bf8f01cfea414140de5dae2223");
+  const SourceLoad load = load_yaml("s", "kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n");
+  REQUIRE(load.objects.size() == 1);
+  CHECK(load.objects[0]->hash == sha256(canonical_json(*load.objects[0]->object)));
+}
+
 TEST_CASE("a snapshot refuses a key defined twice") {
   CHECK_THROWS_AS(DesiredState({{"a", load_yaml("a", cm("x")).objects},
                                 {"b", load_yaml("b", cm("x")).objects}}),
