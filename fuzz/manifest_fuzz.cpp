@@ -43,7 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(key.group == kube::split_api_version(kube::string_at(doc, {"apiVersion"})).first,
           "key.group");
     check(key.ns == kube::string_at(doc, {"metadata", "namespace"}), "key.ns");
-    check(object->hash == desired::sha256(desired::canonical_json(doc)), "hash");
+    check(object->body.object != nullptr &&
+              kube::string_at(*object->body.object,
+                              {"metadata", "annotations", desired::kDesiredHashAnnotation}) ==
+                  object->body.hash &&
+              object->body.hash == desired::to_hex(object->body.digest, 16),
+          "apply body");
     check(object->location.file == "fuzz.yaml", "location");
   }
   return 0;

@@ -59,6 +59,8 @@ std::string canonical_json(const rapidjson::Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-Sha256 desired_hash(const rapidjson::Value& value) { return sha256(canonical_json(value)); }
+void make_body(DesiredObject& desired) {
+  desired.body = make_apply_body(*desired.object, desired.key.ns, desired.source);
+}
 
 }  // namespace steward::desired

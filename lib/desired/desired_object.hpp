@@ -12,7 +12,7 @@
 #include <string>
 
 #include "desired/location.hpp"
-#include "desired/sha256.hpp"
+#include "desired/apply_body.hpp"
 #include "kube/object.hpp"
 
 namespace steward::desired {
@@ -42,11 +42,15 @@ struct DesiredObject {
   // Discovery did not know the kind when the object was loaded (e.g. a CRD in the same source):
   // no namespace was defaulted, and whoever resolves the scope later must do it.
   bool scope_unknown = false;
-  // desired_hash(*object), computed once at load: two objects of one source are the same desired
-  // state exactly when their hashes are equal (same_desired), so a reload compares 32 bytes an
-  // object and never writes either's JSON again. Whoever makes a DesiredObject sets it.
-  Sha256 hash{};
+  // What steward applies for it, and the digest of that (apply_body.hpp): made once, at load
+  // (make_body), and reused by the reload diff (same_desired compares the digests), the drift memo
+  // and the desired-hash annotation, so no later step writes the object's JSON again.
+  ApplyBody body;
 };
+
+// Makes `desired.body` from its object, key and source. Whoever makes a DesiredObject calls it
+// once the rest is set.
+void make_body(DesiredObject& desired);
 
 using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
 
@@ -54,8 +58,5 @@ using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
 // that differ only in member order compare equal.
 std::string canonical_json(const rapidjson::Value& value);
 
-// SHA-256 of canonical_json(value): what DesiredObject::hash holds. All 32 bytes are kept: they
-// cost less than a std::string of the hex, and a collision is never a concern.
-Sha256 desired_hash(const rapidjson::Value& value);
 
 }  // namespace steward::desired

@@ -34,7 +34,7 @@ const DesiredObject* DesiredState::find(const ObjectKey& key) const {
 
 bool same_desired(const DesiredObject& a, const DesiredObject& b) {
   // The source is applied as an annotation, so moving an object between sources changes it.
-  return a.source == b.source && (a.object == b.object || a.hash == b.hash);
+  return a.source == b.source && (a.object == b.object || a.body.digest == b.body.digest);
 }
 
 DesiredDiff diff(const DesiredState& old_state, const DesiredState& new_state) {

@@ -152,8 +152,8 @@ class DocumentLoader {
     desired->source = spec_.name;
     desired->location = {file_, doc_.at(pointer)};
     desired->scope_unknown = !namespaced.has_value();
-    desired->hash = desired_hash(*object);
     desired->object = std::move(object);
+    make_body(*desired);
     load_.objects.push_back(std::move(desired));
   }
 

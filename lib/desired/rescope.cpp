@@ -7,7 +7,7 @@
 namespace steward::desired {
 namespace {
 
-// A copy of `desired` whose scope is now known; nullptr when it needs no change but the mark.
+// A copy of `desired` with its scope resolved, its namespace and body made again if that moved it.
 DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced,
                           const std::string& default_namespace) {
   auto out = std::make_shared<DesiredObject>(desired);
@@ -23,8 +23,8 @@ DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced,
   if (set) {
     metadata.AddMember("namespace", rapidjson::Value(out->key.ns.c_str(), allocator), allocator);
   }
-  out->hash = desired_hash(*object);
   out->object = std::move(object);
+  make_body(*out);
   return out;
 }
 

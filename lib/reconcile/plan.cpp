@@ -133,7 +133,7 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
 
 ApplyMemo ApplyMemo::of(desired::DesiredObjectPtr desired) {
   ApplyMemo memo;
-  memo.body = make_apply_body(*desired);
+  memo.body = desired->body;
   memo.desired = std::move(desired);
   return memo;
 }

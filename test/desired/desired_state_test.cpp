@@ -82,14 +82,25 @@ TEST_CASE("moving an object to another source changes it (its source annotation 
   CHECK(strings(diff(a, b).changed) == std::vector<std::string>{"ConfigMap default/x"});
 }
 
-TEST_CASE("an object's hash is SHA-256 of its canonical JSON, taken once at load") {
+TEST_CASE("an object's apply body and its digest are made once at load") {
   // The known answer for "abc" (FIPS 180-2), whole and as the annotation's first 128 bits.
   CHECK(to_hex(sha256("abc")) ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(to_hex(sha256("abc"), 16) == "ba7816bf8f01cfea414140de5dae2223");
   const SourceLoad load = load_yaml("s", "kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n");
   REQUIRE(load.objects.size() == 1);
-  CHECK(load.objects[0]->hash == sha256(canonical_json(*load.objects[0]->object)));
+  const ApplyBody& body = load.objects[0]->body;
+  REQUIRE(body.object);
+  // The digest is of the body without the hash annotation; the annotation is its first 128 bits.
+  auto without = steward::kube::copy_object(*body.object, 256);
+  (*without)["metadata"]["annotations"].RemoveMember(std::string(kDesiredHashAnnotation).c_str());
+  CHECK(body.digest == sha256(canonical_json(*without)));
+  CHECK(body.hash == to_hex(body.digest, 16));
+  CHECK(steward::kube::string_at(*body.object, {"metadata", "annotations", kDesiredHashAnnotation}) ==
+        body.hash);
+  CHECK(steward::kube::string_at(*body.object, {"metadata", "annotations", kSourceAnnotation}) == "s");
+  CHECK(steward::kube::string_at(*body.object, {"metadata", "labels", kManagedByLabel}) == "steward");
+  CHECK(steward::kube::string_at(*body.object, {"metadata", "namespace"}) == "default");
 }
 
 TEST_CASE("a snapshot refuses a key defined twice") {

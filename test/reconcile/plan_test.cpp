@@ -28,8 +28,13 @@ kube::ObjectPtr object(const std::string& text) {
   return out;
 }
 
+desired::DesiredObjectPtr sealed(desired::DesiredObject desired) {
+  desired::make_body(desired);
+  return std::make_shared<desired::DesiredObject>(std::move(desired));
+}
+
 desired::DesiredObjectPtr desired_config_map(const std::string& data, std::string source = "s") {
-  return std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+  return sealed(desired::DesiredObject{
       .object = object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"},"data":)" +
                        data + "}"),
       .key = kKey,
@@ -162,11 +167,11 @@ TEST_CASE("plan: a prune carries the uid and resourceVersion it was decided on")
 }
 
 TEST_CASE("plan: a kind a CRD in the desired state will serve waits for that CRD's cache") {
-  const auto widget = std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+  const auto widget = sealed(desired::DesiredObject{
       .object = object(R"({"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"}})"),
       .key = {"example.com", "Widget", "team", "w"},
       .source = "s"});
-  const auto crd = std::make_shared<desired::DesiredObject>(desired::DesiredObject{
+  const auto crd = sealed(desired::DesiredObject{
       .object = object(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
                        R"("metadata":{"name":"widgets.example.com"},"spec":{"group":"example.com",)"
                        R"("names":{"kind":"Widget"},"versions":[{"name":"v1","served":true}]}})"),

@@ -1,0 +1,49 @@
+#pragma once
+// The apply body: what steward sends with server-side apply for one desired object, made once when
+// the object is loaded, with the one hash every later comparison reuses.
+//
+// The body is the manifest with steward's ownership marks added and the server-owned metadata a
+// manifest copied from `kubectl get -o yaml` may carry removed (a stale resourceVersion in an
+// apply body is a precondition that fails with 409):
+//
+//   label       app.kubernetes.io/managed-by: steward     the informers' label selector, and half
+//                                                         of the prune test
+//   annotation  steward.dev/source: <source name>         which source the object came from; prune
+//                                                         only touches sources of this instance
+//   annotation  steward.dev/desired-hash: <hash>          what steward last applied: after a
+//                                                         restart (no drift memo in memory) a live
+//                                                         object carrying the hash of the current
+//                                                         desired object was applied from it, so a
+//                                                         difference is normalisation or someone
+//                                                         else's edit, not a new desired state
+//
+// The digest is SHA-256 of the body's canonical JSON (desired_object.hpp) without the hash
+// annotation: it covers the manifest, the namespace and the source, so two desired objects are the
+// same desired state exactly when their digests are equal (the reload diff and the drift memo
+// compare 32 bytes), and its first 128 bits in hex are the annotation's value.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "desired/sha256.hpp"
+#include "kube/object.hpp"
+
+namespace steward::desired {
+
+inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr std::string_view kManagedByValue = "steward";
+inline constexpr std::string_view kSourceAnnotation = "steward.dev/source";
+inline constexpr std::string_view kDesiredHashAnnotation = "steward.dev/desired-hash";
+
+struct ApplyBody {
+  std::shared_ptr<const kube::Object> object;  // what is sent with server-side apply
+  Sha256 digest{};                             // SHA-256 of its canonical JSON, without `hash`
+  std::string hash;                            // the value of the desired-hash annotation
+};
+
+// The body for `manifest` of source `source`, its namespace set to `ns` when not empty.
+ApplyBody make_apply_body(const rapidjson::Value& manifest, std::string_view ns,
+                          std::string_view source);
+
+}  // namespace steward::desired
