@@ -9,16 +9,18 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/go_duration.hpp"
 #include "fuzz_check.hpp"
 #include "manager/steward_config.hpp"
 
 using steward::fuzz::check;
+namespace base = steward::base;
 namespace manager = steward::manager;
 
 namespace {
 
-void check_round_trip(manager::Duration d) {
-  const auto again = manager::parse_duration(manager::format_duration(d));
+void check_round_trip(base::Duration d) {
+  const auto again = base::parse_duration(base::format_duration(d));
   check(again && *again == d, "parse_duration(format_duration(d)) != d");
 }
 
@@ -27,7 +29,7 @@ void check_round_trip(manager::Duration d) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (size <= 40) {
-    if (auto d = manager::parse_duration(text)) check_round_trip(*d);
+    if (auto d = base::parse_duration(text)) check_round_trip(*d);
   }
 
   const manager::ConfigLoad load = manager::parse_config(text, "steward.yaml", "/etc/steward");
@@ -42,9 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!change.to_string().empty(), "change has no text");
   const auto& r = config.reconcile;
   const auto& le = config.leader_election;
-  for (manager::Duration d : {r.resync_period, r.debounce, r.rate_limiter.base_delay,
-                              r.rate_limiter.max_delay, le.lease_duration, le.renew_deadline,
-                              le.retry_period})
+  for (base::Duration d : {r.resync_period, r.debounce, r.rate_limiter.base_delay,
+                           r.rate_limiter.max_delay, le.lease_duration, le.renew_deadline,
+                           le.retry_period})
     check_round_trip(d);
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/go_duration.hpp"
 #include "desired/object_rules.hpp"
 #include "desired/source_watcher.hpp"
 #include "informer/informer_metrics.hpp"
@@ -114,7 +115,7 @@ kube::CircuitBreaker::Observer breaker_logger(std::string server) {
       case State::open:
         kKubeLog.warn("circuit breaker open: failing fast",
                       {{"server", server}, {"from", from},
-                       {"openFor", format_duration(t.open_for)}});
+                       {"openFor", base::format_duration(t.open_for)}});
         break;
       case State::half_open:
         kKubeLog.info("circuit breaker half-open: probing", {{"server", server}});

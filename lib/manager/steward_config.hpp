@@ -24,13 +24,14 @@
 #include <string_view>
 #include <vector>
 
+#include "base/go_duration.hpp"
 #include "desired/location.hpp"
 #include "observe/log.hpp"
 
 namespace steward::manager {
 
-// Go's time.Duration resolution: every duration a Go-style string can write fits.
-using Duration = std::chrono::nanoseconds;
+// Go's time.Duration resolution (base/go_duration.hpp): every duration the file can write fits.
+using Duration = base::Duration;
 
 inline constexpr std::string_view kConfigApiVersion = "steward.dev/v1alpha1";
 inline constexpr std::string_view kConfigKind = "StewardConfig";
@@ -199,15 +200,5 @@ std::vector<ConfigChange> compare(const StewardConfig& running, const StewardCon
 
 // True when a change in `changes` is not live.
 bool needs_restart(const std::vector<ConfigChange>& changes);
-
-// Go's time.ParseDuration: an optional sign, then one or more of a decimal number (".5", "1.",
-// "10") and a unit (ns, us, µs, ms, s, m, h), as in "1h30m" or "1.5s"; "0" needs no unit.
-// Returns nullopt for anything else or a value beyond ±292 years, and says why in `why` if given.
-std::optional<Duration> parse_duration(std::string_view text, std::string* why = nullptr);
-
-// The shortest Go-style string for `d` that parse_duration reads back exactly: "0s", "500ms",
-// "1.5s", "1m30s", "10m", "1h".
-std::string format_duration(Duration d);
-
 
 }  // namespace steward::manager
