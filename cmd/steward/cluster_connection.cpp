@@ -42,11 +42,7 @@ kube::ClientOptions client_options(const manager::ClusterConfig& cluster) {
   kube::ClientOptions options;
   options.qps = cluster.qps;
   options.burst = cluster.burst;
-  const auto& breaker = cluster.circuit_breaker;
-  options.breaker = {.failure_threshold = breaker.failure_threshold,
-                     .open_for = breaker.open_for,
-                     .max_open_for = breaker.max_open_for,
-                     .successes_to_close = breaker.successes_to_close};
+  options.breaker = cluster.circuit_breaker;
   return options;
 }
 

@@ -505,7 +505,7 @@ class ConfigParser {
   void read_circuit_breaker(const Fields& cluster) {
     const Fields b = fields(cluster.get("circuitBreaker"), "cluster.circuitBreaker", cluster.mark,
                             {"failureThreshold", "openFor", "maxOpenFor", "successesToClose"});
-    CircuitBreakerConfig& cb = config_.cluster.circuit_breaker;
+    kube::CircuitBreakerOptions& cb = config_.cluster.circuit_breaker;
     read_int(b, "failureThreshold", cb.failure_threshold, 1, INT_MAX);
     read_duration(b, "openFor", cb.open_for, positive_duration);
     read_duration(b, "maxOpenFor", cb.max_open_for, positive_duration);

@@ -26,6 +26,7 @@
 
 #include "base/go_duration.hpp"
 #include "desired/location.hpp"
+#include "kube/circuit_breaker.hpp"
 #include "observe/log.hpp"
 
 namespace steward::manager {
@@ -35,16 +36,6 @@ using Duration = base::Duration;
 
 inline constexpr std::string_view kConfigApiVersion = "steward.dev/v1alpha1";
 inline constexpr std::string_view kConfigKind = "StewardConfig";
-
-// The API client's circuit breaker (kube/circuit_breaker.hpp, which says why these defaults).
-struct CircuitBreakerConfig {
-  int failure_threshold = 5;                        // failures in a row that open it
-  Duration open_for = std::chrono::seconds(1);      // fail fast this long, then probe
-  Duration max_open_for = std::chrono::seconds(30); // the period doubles per failed probe, to this
-  int successes_to_close = 2;                       // probe successes that close it
-
-  bool operator==(const CircuitBreakerConfig&) const = default;
-};
 
 struct ClusterConfig {
   // Empty: --kubeconfig, else $KUBECONFIG, else ~/.kube/config; in a pod with none of those, the
@@ -59,7 +50,9 @@ struct ClusterConfig {
   // controller that applies whole directories).
   double qps = 50;
   int burst = 100;
-  CircuitBreakerConfig circuit_breaker;
+  // The API client's own options (kube/circuit_breaker.hpp says why its defaults), so the section
+  // is handed to the client as it was read.
+  kube::CircuitBreakerOptions circuit_breaker;
 
   bool operator==(const ClusterConfig&) const = default;
 };
@@ -82,6 +75,8 @@ struct SourceConfig {
   bool operator==(const SourceConfig&) const = default;
 };
 
+// Not queue's own options: ItemExponentialOptions carries a jitter and a random seed the file does
+// not set (and a seed would make two equal configs differ), and BucketOptions is only half of it.
 struct RateLimiterConfig {
   // Per-key exponential backoff of failed reconciles: base doubling up to max (client-go's
   // DefaultControllerRateLimiter: 5 ms … 1000 s).
@@ -122,6 +117,8 @@ struct HealthConfig {
   bool operator==(const HealthConfig&) const = default;
 };
 
+// Not LeaderElectorOptions: that one holds the callbacks, clock and identity of one running
+// elector, and has no `enabled` or namespace (the daemon maps this onto it).
 struct LeaderElectionConfig {
   bool enabled = false;
   // Namespace of the Lease; empty: the pod's namespace, else "default".
