@@ -1,4 +1,4 @@
-// The daemon's config parser (runtime/steward_config.hpp): a StewardConfig file's text → one
+// The daemon's config parser (config/steward_config.hpp): a StewardConfig file's text → one
 // checked value or every error in it. The input is the text of the file.
 //
 // Beyond "no crash, leak, UB or hang": a config that parses compares equal to itself with no
@@ -10,12 +10,12 @@
 #include <string_view>
 
 #include "base/go_duration.hpp"
+#include "config/steward_config.hpp"
 #include "fuzz_check.hpp"
-#include "manager/steward_config.hpp"
 
 using steward::fuzz::check;
 namespace base = steward::base;
-namespace manager = steward::manager;
+namespace config = steward::config;
 
 namespace {
 
@@ -32,18 +32,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto d = base::parse_duration(text)) check_round_trip(*d);
   }
 
-  const manager::ConfigLoad load = manager::parse_config(text, "steward.yaml", "/etc/steward");
+  const config::ConfigLoad load = config::parse_config(text, "steward.yaml", "/etc/steward");
   check(load.ok() == load.config.has_value(), "config set exactly when there are no errors");
   for (const auto& error : load.errors) check(!error.to_string().empty(), "error has no text");
   if (!load.config) return 0;
 
-  const manager::StewardConfig& config = *load.config;
-  check(!config.sources.empty(), "a config has sources");
-  check(manager::compare(config, config).empty(), "a config differs from itself");
-  for (const auto& change : manager::compare(manager::default_config(), config))
+  const config::StewardConfig& parsed = *load.config;
+  check(!parsed.sources.empty(), "a config has sources");
+  check(config::compare(parsed, parsed).empty(), "a config differs from itself");
+  for (const auto& change : config::compare(config::default_config(), parsed))
     check(!change.to_string().empty(), "change has no text");
-  const auto& r = config.reconcile;
-  const auto& le = config.leader_election;
+  const auto& r = parsed.reconcile;
+  const auto& le = parsed.leader_election;
   for (base::Duration d : {r.resync_period, r.debounce, r.rate_limiter.base_delay,
                            r.rate_limiter.max_delay, le.lease_duration, le.renew_deadline,
                            le.retry_period})

@@ -1,4 +1,4 @@
-#include "manager/steward_config.hpp"
+#include "config/steward_config.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -25,7 +25,7 @@
 #include "desired/yaml_documents.hpp"
 #include "desired/yaml_json.hpp"
 
-namespace steward::manager {
+namespace steward::config {
 
 namespace {
 
@@ -824,4 +824,4 @@ bool needs_restart(const std::vector<ConfigChange>& changes) {
                      [](const ConfigChange& c) { return !c.live; });
 }
 
-}  // namespace steward::manager
+}  // namespace steward::config

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "config/steward_config.hpp"
 #include "kube/temp_dir.hpp"
-#include "manager/steward_config.hpp"
 
-using namespace steward::manager;
+using namespace steward::config;
 using namespace std::chrono_literals;
 using steward::test::TempDir;
 namespace fs = std::filesystem;
