@@ -3,7 +3,9 @@
 // fields.cpp and nowhere else. What used to repeat the list of fields follows from it:
 //   - the parser (parser.cpp): the names a mapping may hold (an unknown one gets a "did you mean"),
 //     how each value is read and checked, which fields are required;
-//   - compare() (compare.cpp): which fields differ, shown as the file writes them, live or not.
+//   - compare() (compare.cpp): which fields differ, shown as the file writes them, live or not;
+//   - the field tables of docs/configuration.md and the names in fuzz/steward_config.dict
+//     (field_docs.hpp), which test/config/field_docs_test.cpp holds to this table.
 // A check across fields (a maximum not below its minimum) is a Rule (rules.cpp), run once every
 // field of its section was read.
 //

@@ -1,7 +1,8 @@
 // Every field of the StewardConfig, once (field_table.hpp says what follows from this table). In
 // file order: the parser reads them in this order, compare() lists changes in it, and the docs'
-// tables show them in it. Adding a field: its member and default in steward_config.hpp, and its
-// entry here.
+// tables show them in it. Adding a field: its member and default in steward_config.hpp, its entry
+// here, and then what test/config/field_docs_test.cpp prints for docs/configuration.md and
+// fuzz/steward_config.dict.
 
 #include "config/checks.hpp"
 #include "config/field_table.hpp"

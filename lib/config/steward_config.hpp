@@ -3,8 +3,9 @@
 // `apiVersion: steward.dev/v1alpha1`) read into one value. The manager maps it onto each part's
 // Options struct; nothing else reads the file. docs/configuration.md documents every field.
 //
-// Every field is declared once, in fields.cpp (field_table.hpp says how): the parser and compare()
-// follow from that one table.
+// Every field is declared once, in fields.cpp (field_table.hpp says how): the parser, compare(),
+// the field tables of docs/configuration.md and fuzz/steward_config.dict all follow from that one
+// table, and test/config/field_docs_test.cpp fails when the docs or the dictionary drift from it.
 //
 // Reading is strict, because a setting steward silently ignores is worse than one it refuses:
 //  - apiVersion and kind must be exactly steward.dev/v1alpha1 and StewardConfig;
