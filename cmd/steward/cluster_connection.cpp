@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <optional>
 
+#include "config/steward_config.hpp"
 #include "kube/in_cluster.hpp"
 #include "kube/kubeconfig.hpp"
-#include "manager/steward_config.hpp"
 
 namespace steward::cmd {
 
@@ -31,22 +31,18 @@ void add_cluster_options(CLI::App& command, ClusterFlags& flags) {
   command.add_flag("--in-cluster", flags.in_cluster, "use the pod's service account");
 }
 
-ClusterFlags with_config(ClusterFlags flags, const manager::ClusterConfig& cluster) {
+ClusterFlags with_config(ClusterFlags flags, const config::ClusterConfig& cluster) {
   if (flags.kubeconfig.empty()) flags.kubeconfig = cluster.kubeconfig.string();
   if (flags.context.empty()) flags.context = cluster.context;
   flags.in_cluster = flags.in_cluster || cluster.in_cluster;
   return flags;
 }
 
-kube::ClientOptions client_options(const manager::ClusterConfig& cluster) {
+kube::ClientOptions client_options(const config::ClusterConfig& cluster) {
   kube::ClientOptions options;
   options.qps = cluster.qps;
   options.burst = cluster.burst;
-  const auto& breaker = cluster.circuit_breaker;
-  options.breaker = {.failure_threshold = breaker.failure_threshold,
-                     .open_for = breaker.open_for,
-                     .max_open_for = breaker.max_open_for,
-                     .successes_to_close = breaker.successes_to_close};
+  options.breaker = cluster.circuit_breaker;
   return options;
 }
 

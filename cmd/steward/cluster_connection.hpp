@@ -13,7 +13,7 @@ namespace CLI {
 class App;
 }
 
-namespace steward::manager {
+namespace steward::config {
 struct ClusterConfig;
 }
 
@@ -33,9 +33,9 @@ void add_cluster_options(CLI::App& command, ClusterFlags& flags);
 
 // `flags` with the StewardConfig's `cluster` section where a flag was not given: a flag wins, and
 // either one asking for the service account is enough.
-ClusterFlags with_config(ClusterFlags flags, const manager::ClusterConfig& cluster);
+ClusterFlags with_config(ClusterFlags flags, const config::ClusterConfig& cluster);
 
 // The API client's options from the StewardConfig's `cluster` section: throttle and breaker.
-kube::ClientOptions client_options(const manager::ClusterConfig& cluster);
+kube::ClientOptions client_options(const config::ClusterConfig& cluster);
 
 }  // namespace steward::cmd

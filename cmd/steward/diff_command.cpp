@@ -23,7 +23,7 @@
 #include "kube/client.hpp"
 #include "kube/config_error.hpp"
 #include "kube/discovery.hpp"
-#include "manager/steward_config.hpp"
+#include "config/steward_config.hpp"
 #include "reconcile/differ.hpp"
 
 namespace steward::cmd {
@@ -51,9 +51,9 @@ int print(const reconcile::DiffReport& report) {
   return report.changes.empty() ? kExitNoChanges : kExitChanges;
 }
 
-std::vector<reconcile::SourceOptions> diff_sources(const manager::StewardConfig& config) {
+std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& config) {
   std::vector<reconcile::SourceOptions> sources;
-  for (const manager::SourceConfig& source : config.sources) {
+  for (const config::SourceConfig& source : config.sources) {
     sources.push_back({.spec = {.name = source.name,
                                 .path = source.path,
                                 .default_namespace = source.default_namespace},
@@ -63,12 +63,12 @@ std::vector<reconcile::SourceOptions> diff_sources(const manager::StewardConfig&
 }
 
 int run_diff(const DiffFlags& flags) {
-  const manager::ConfigLoad load = manager::load_config_file(flags.config);
+  const config::ConfigLoad load = config::load_config_file(flags.config);
   if (!load.ok()) {
     for (const auto& error : load.errors) std::cerr << error.to_string() << "\n";
     return kExitError;
   }
-  const manager::StewardConfig& config = *load.config;
+  const config::StewardConfig& config = *load.config;
   try {
     const kube::RestConfig rest = load_rest_config(with_config(flags.cluster, config.cluster));
     asio::io_context io;

@@ -9,10 +9,10 @@
 
 #include "cluster_connection.hpp"
 #include "commands.hpp"
+#include "config/steward_config.hpp"
 #include "desired/object_rules.hpp"
 #include "kube/config_error.hpp"
 #include "manager/daemon.hpp"
-#include "manager/steward_config.hpp"
 #include "observe/log.hpp"
 
 namespace steward::cmd {
@@ -37,9 +37,9 @@ struct RunFlags {
 };
 
 // The config's leader election with the flags that override it.
-manager::LeaderElectionConfig leader_election(const manager::StewardConfig& config,
-                                              const RunFlags& flags) {
-  manager::LeaderElectionConfig election = config.leader_election;
+config::LeaderElectionConfig leader_election(const config::StewardConfig& config,
+                                             const RunFlags& flags) {
+  config::LeaderElectionConfig election = config.leader_election;
   if (flags.leader_elect) election.enabled = *flags.leader_elect;
   if (!flags.leader_election_namespace.empty()) election.ns = flags.leader_election_namespace;
   if (!flags.leader_election_id.empty()) election.lease_name = flags.leader_election_id;
@@ -47,12 +47,12 @@ manager::LeaderElectionConfig leader_election(const manager::StewardConfig& conf
 }
 
 int run(const RunFlags& flags) {
-  const manager::ConfigLoad load = manager::load_config_file(flags.config);
+  const config::ConfigLoad load = config::load_config_file(flags.config);
   if (!load.ok()) {
     for (const auto& error : load.errors) std::cerr << error.to_string() << "\n";
     return kExitFailure;
   }
-  const manager::StewardConfig& config = *load.config;
+  const config::StewardConfig& config = *load.config;
   observe::LogLevel level = config.logging.level;
   if (!flags.log_level.empty() && !observe::parse_log_level(flags.log_level, level)) {
     std::cerr << "steward: --log-level must be debug, info, warn or error\n";
@@ -61,7 +61,7 @@ int run(const RunFlags& flags) {
   observe::set_log_level(level);
   observe::set_log_format(config.logging.format);
   // The flags pass the checks the config file's fields pass.
-  const manager::LeaderElectionConfig election = leader_election(config, flags);
+  const config::LeaderElectionConfig election = leader_election(config, flags);
   if (!election.ns.empty() && !desired::is_dns1123_label(election.ns)) {
     std::cerr << "steward: --leader-election-namespace must be a DNS-1123 label\n";
     return kExitUsage;

@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "config/steward_config.hpp"
 #include "desired/builtin_scopes.hpp"
 #include "desired/desired_state_store.hpp"
 #include "desired/manifest_loader.hpp"
-#include "manager/steward_config.hpp"
 
 namespace steward::cmd {
 namespace {
@@ -49,10 +49,10 @@ std::vector<desired::SourceSpec> sources_to_load(const ValidateFlags& flags, Tal
     for (const std::string& path : flags.paths) specs.push_back({.name = path, .path = path});
     return specs;
   }
-  const manager::ConfigLoad load = manager::load_config_file(flags.config);
+  const config::ConfigLoad load = config::load_config_file(flags.config);
   tally.report(load.errors);
   if (!load.ok()) return specs;
-  for (const manager::SourceConfig& source : load.config->sources)
+  for (const config::SourceConfig& source : load.config->sources)
     specs.push_back({.name = source.name,
                      .path = source.path,
                      .default_namespace = source.default_namespace});

@@ -35,6 +35,8 @@ struct CircuitBreakerOptions {
   base::Clock::duration open_for = std::chrono::seconds(1);       // fail-fast period on opening
   base::Clock::duration max_open_for = std::chrono::seconds(30);  // longest, after failed probes
   int successes_to_close = 2;                            // probe successes that close it again
+
+  bool operator==(const CircuitBreakerOptions&) const = default;  // the StewardConfig compares it
 };
 
 class CircuitBreaker {

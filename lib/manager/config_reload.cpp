@@ -10,7 +10,7 @@ const observe::Logger kLog{"config"};
 
 }  // namespace
 
-ConfigReload::ConfigReload(ConfigReloadOptions options, StewardConfig started_with,
+ConfigReload::ConfigReload(ConfigReloadOptions options, config::StewardConfig started_with,
                            reconcile::Controller& controller, desired::SourceWatcher* watcher)
     : options_(std::move(options)),
       started_with_(started_with),
@@ -19,7 +19,7 @@ ConfigReload::ConfigReload(ConfigReloadOptions options, StewardConfig started_wi
       watcher_(watcher) {}
 
 bool ConfigReload::reload() {
-  const ConfigLoad load = load_config_file(options_.file);
+  const config::ConfigLoad load = config::load_config_file(options_.file);
   if (!load.ok()) {
     for (const auto& error : load.errors) {
       kLog.error("config not reloaded; the running one stays in force",
@@ -27,15 +27,15 @@ bool ConfigReload::reload() {
     }
     return false;
   }
-  const StewardConfig& next = *load.config;
+  const config::StewardConfig& next = *load.config;
 
-  for (const auto& change : compare(started_with_, next)) {
+  for (const auto& change : config::compare(started_with_, next)) {
     if (!change.live) {
       kLog.warn("config change needs a restart", {{"change", change.to_string()}});
     }
   }
   bool sources_changed = false;
-  for (const auto& change : compare(applied_, next)) {
+  for (const auto& change : config::compare(applied_, next)) {
     if (!change.live) continue;
     kLog.info("config change applied", {{"change", change.to_string()}});
     sources_changed = sources_changed || change.field.rfind("sources", 0) == 0;

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "config/steward_config.hpp"
 #include "reconcile/controller.hpp"
-#include "manager/steward_config.hpp"
 
 namespace steward::desired {
 class SourceWatcher;
@@ -28,12 +28,12 @@ struct ConfigReloadOptions {
   bool log_level_flag = false;  // --log-level was given: the file's logging.level is ignored
   bool dry_run_flag = false;    // --dry-run was given: dry run stays on whatever the file says
   // The controller's view of the config's sources (the same mapping as at start).
-  std::function<std::vector<reconcile::SourceOptions>(const StewardConfig&)> sources;
+  std::function<std::vector<reconcile::SourceOptions>(const config::StewardConfig&)> sources;
 };
 
 class ConfigReload {
  public:
-  ConfigReload(ConfigReloadOptions options, StewardConfig started_with,
+  ConfigReload(ConfigReloadOptions options, config::StewardConfig started_with,
                reconcile::Controller& controller, desired::SourceWatcher* watcher);
 
   // Reads the file and applies it; false when it did not load (nothing changed).
@@ -41,8 +41,8 @@ class ConfigReload {
 
  private:
   const ConfigReloadOptions options_;
-  const StewardConfig started_with_;  // what the non-live fields still are
-  StewardConfig applied_;             // what the live fields are now
+  const config::StewardConfig started_with_;  // what the non-live fields still are
+  config::StewardConfig applied_;             // what the live fields are now
   reconcile::Controller& controller_;
   desired::SourceWatcher* watcher_;  // null with --once
 };

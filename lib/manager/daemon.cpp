@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/go_duration.hpp"
 #include "desired/object_rules.hpp"
 #include "desired/source_watcher.hpp"
 #include "informer/informer_metrics.hpp"
@@ -54,7 +55,8 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-reconcile::ControllerOptions controller_options(const StewardConfig& config, bool dry_run) {
+reconcile::ControllerOptions controller_options(const config::StewardConfig& config,
+                                                bool dry_run) {
   reconcile::ControllerOptions options;
   for (const auto& source : config.sources) {
     options.sources.push_back({.spec = {.name = source.name,
@@ -77,7 +79,8 @@ reconcile::ControllerOptions controller_options(const StewardConfig& config, boo
 // deploy/base sets, so the Lease is where the pod's Role allows it even when steward is pointed at
 // a kubeconfig); else the service account's namespace in a pod, or the kubeconfig context's; else
 // "default" (rest.default_namespace already falls back to it).
-std::string lease_namespace(const LeaderElectionConfig& election, const kube::RestConfig& rest) {
+std::string lease_namespace(const config::LeaderElectionConfig& election,
+                            const kube::RestConfig& rest) {
   if (!election.ns.empty()) return election.ns;
   if (const char* pod = std::getenv("POD_NAMESPACE"); pod && desired::is_dns1123_label(pod)) {
     return pod;
@@ -93,7 +96,7 @@ std::string lease_namespace(const LeaderElectionConfig& election, const kube::Re
 // for an open period would only hold back the renewal or acquisition once the server is back. No
 // metrics: its breaker gauge would collide with the main client's for the same host.
 kube::ClientOptions election_client_options(kube::ClientOptions options,
-                                            const LeaderElectionConfig& election) {
+                                            const config::LeaderElectionConfig& election) {
   options.registry = nullptr;
   options.breaker.failure_threshold = std::numeric_limits<int>::max();
   options.retry.max_attempts = 1;
@@ -114,7 +117,7 @@ kube::CircuitBreaker::Observer breaker_logger(std::string server) {
       case State::open:
         kKubeLog.warn("circuit breaker open: failing fast",
                       {{"server", server}, {"from", from},
-                       {"openFor", format_duration(t.open_for)}});
+                       {"openFor", base::format_duration(t.open_for)}});
         break;
       case State::half_open:
         kKubeLog.info("circuit breaker half-open: probing", {{"server", server}});
@@ -277,7 +280,7 @@ Daemon::Daemon(const DaemonOptions& o)
         return options;
       }()) {
   if (election_) {
-    const LeaderElectionConfig& election = o.config.leader_election;
+    const config::LeaderElectionConfig& election = o.config.leader_election;
     election_client_.emplace(manager_.io(), o.rest, election_client_options(o.client, election));
     lease_lock_.emplace(*election_client_, lease_namespace(election, o.rest), election.lease_name);
     elector_.emplace(manager_.io(), *lease_lock_,
@@ -373,7 +376,7 @@ void Daemon::start_source_watching() {
                           .log_level_flag = o_.log_level_flag,
                           .dry_run_flag = o_.dry_run_flag,
                           .sources =
-                              [](const StewardConfig& next) {
+                              [](const config::StewardConfig& next) {
                                 return controller_options(next, false).sources;
                               }},
       o_.config, controller_, &*watcher_);

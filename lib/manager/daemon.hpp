@@ -26,14 +26,14 @@
 #include <filesystem>
 #include <string>
 
+#include "config/steward_config.hpp"
 #include "kube/client.hpp"
 #include "kube/rest_config.hpp"
-#include "manager/steward_config.hpp"
 
 namespace steward::manager {
 
 struct DaemonOptions {
-  StewardConfig config;                // loaded and checked; leader_election has the flags applied
+  config::StewardConfig config;        // loaded and checked; leader_election has the flags applied
   std::filesystem::path config_file;   // watched and re-read (config_reload.hpp)
   kube::RestConfig rest;
   kube::ClientOptions client;          // from config.cluster

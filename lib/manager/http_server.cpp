@@ -19,12 +19,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <exception>
 #include <map>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+
+#include "base/bind_address.hpp"
 
 namespace steward::manager {
 namespace asio = boost::asio;
@@ -64,37 +65,27 @@ std::string quote(std::string_view text) { return "\"" + std::string(text) + "\"
 
 // ---- the bind address --------------------------------------------------------------------------
 
-struct BindAddress {
-  std::string host;  // empty: all interfaces; IPv6 without brackets
-  std::uint16_t port = 0;
-};
-
-BindAddress parse_bind_address(const std::string& address) {
-  const auto malformed = [&](const std::string& why) {
-    return std::invalid_argument("bind address " + quote(address) + " " + why +
-                                 " (\":8080\", \"127.0.0.1:8080\", \"[::1]:8080\")");
-  };
-  const std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos) throw malformed("is not host:port");
-  const std::string_view port_text = std::string_view(address).substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port > 65535)
-    throw malformed("has no port from 0 to 65535");
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    throw malformed("needs brackets around its IPv6 host");
+// The address as base::parse_bind_address reads it; std::invalid_argument, in the server's words,
+// when it does not.
+base::BindAddress read_bind_address(const std::string& address) {
+  base::BindAddressError why;
+  if (auto bind = base::parse_bind_address(address, &why)) return *std::move(bind);
+  std::string_view problem;
+  switch (why.kind) {
+    case base::BindAddressError::Kind::kNotHostPort: problem = "is not host:port"; break;
+    case base::BindAddressError::Kind::kBadPort: problem = "has no port from 0 to 65535"; break;
+    case base::BindAddressError::Kind::kIpv6NotBracketed:
+      problem = "needs brackets around its IPv6 host";
+      break;
   }
-  return BindAddress{std::move(host), static_cast<std::uint16_t>(port)};
+  throw std::invalid_argument("bind address " + quote(address) + " " + std::string(problem) +
+                              " (\":8080\", \"127.0.0.1:8080\", \"[::1]:8080\")");
 }
 
 // Where to try listening, in order. All interfaces: IPv6 accepting IPv4 too, else IPv4 only (a
 // host or container without IPv6), as Go's net.Listen does for ":8080".
-std::vector<tcp::endpoint> listen_endpoints(const std::string& address, const BindAddress& bind,
+std::vector<tcp::endpoint> listen_endpoints(const std::string& address,
+                                            const base::BindAddress& bind,
                                             const asio::any_io_executor& executor) {
   if (bind.host.empty()) {
     return {tcp::endpoint(tcp::v6(), bind.port), tcp::endpoint(tcp::v4(), bind.port)};
@@ -294,7 +285,7 @@ struct HttpServer::Impl {
 
 std::uint16_t HttpServer::Impl::listen() {
   const std::string& address = options.bind_address;
-  const BindAddress bind = parse_bind_address(address);
+  const base::BindAddress bind = read_bind_address(address);
   boost::system::error_code ec;
   for (const tcp::endpoint& endpoint : listen_endpoints(address, bind, strand)) {
     ec = try_listen(endpoint);
@@ -453,7 +444,7 @@ void HttpServer::start() {
     throw std::logic_error("HttpServer::start called twice or after stop");
   }
   impl_->started = true;
-  if (impl_->options.bind_address == "0") return;
+  if (impl_->options.bind_address == base::kBindAddressDisabled) return;
   port_ = impl_->listen();
   asio::co_spawn(impl_->strand, Impl::accept_loop(impl_), asio::detached);
 }

@@ -3,6 +3,10 @@
 // `apiVersion: steward.dev/v1alpha1`) read into one value. The manager maps it onto each part's
 // Options struct; nothing else reads the file. docs/configuration.md documents every field.
 //
+// Every field is declared once, in fields.cpp (field_table.hpp says how): the parser, compare(),
+// the field tables of docs/configuration.md and fuzz/steward_config.dict all follow from that one
+// table, and test/config/field_docs_test.cpp fails when the docs or the dictionary drift from it.
+//
 // Reading is strict, because a setting steward silently ignores is worse than one it refuses:
 //  - apiVersion and kind must be exactly steward.dev/v1alpha1 and StewardConfig;
 //  - an unknown field anywhere is an error (a typo such as `worker:` must not leave the default in
@@ -24,26 +28,18 @@
 #include <string_view>
 #include <vector>
 
+#include "base/go_duration.hpp"
 #include "desired/location.hpp"
+#include "kube/circuit_breaker.hpp"
 #include "observe/log.hpp"
 
-namespace steward::manager {
+namespace steward::config {
 
-// Go's time.Duration resolution: every duration a Go-style string can write fits.
-using Duration = std::chrono::nanoseconds;
+// Go's time.Duration resolution (base/go_duration.hpp): every duration the file can write fits.
+using Duration = base::Duration;
 
 inline constexpr std::string_view kConfigApiVersion = "steward.dev/v1alpha1";
 inline constexpr std::string_view kConfigKind = "StewardConfig";
-
-// The API client's circuit breaker (kube/circuit_breaker.hpp, which says why these defaults).
-struct CircuitBreakerConfig {
-  int failure_threshold = 5;                        // failures in a row that open it
-  Duration open_for = std::chrono::seconds(1);      // fail fast this long, then probe
-  Duration max_open_for = std::chrono::seconds(30); // the period doubles per failed probe, to this
-  int successes_to_close = 2;                       // probe successes that close it
-
-  bool operator==(const CircuitBreakerConfig&) const = default;
-};
 
 struct ClusterConfig {
   // Empty: --kubeconfig, else $KUBECONFIG, else ~/.kube/config; in a pod with none of those, the
@@ -58,7 +54,9 @@ struct ClusterConfig {
   // controller that applies whole directories).
   double qps = 50;
   int burst = 100;
-  CircuitBreakerConfig circuit_breaker;
+  // The API client's own options (kube/circuit_breaker.hpp says why its defaults), so the section
+  // is handed to the client as it was read.
+  kube::CircuitBreakerOptions circuit_breaker;
 
   bool operator==(const ClusterConfig&) const = default;
 };
@@ -81,6 +79,8 @@ struct SourceConfig {
   bool operator==(const SourceConfig&) const = default;
 };
 
+// Not queue's own options: ItemExponentialOptions carries a jitter and a random seed the file does
+// not set (and a seed would make two equal configs differ), and BucketOptions is only half of it.
 struct RateLimiterConfig {
   // Per-key exponential backoff of failed reconciles: base doubling up to max (client-go's
   // DefaultControllerRateLimiter: 5 ms … 1000 s).
@@ -121,6 +121,8 @@ struct HealthConfig {
   bool operator==(const HealthConfig&) const = default;
 };
 
+// Not LeaderElectorOptions: that one holds the callbacks, clock and identity of one running
+// elector, and has no `enabled` or namespace (the daemon maps this onto it).
 struct LeaderElectionConfig {
   bool enabled = false;
   // Namespace of the Lease; empty: the pod's namespace, else "default".
@@ -200,14 +202,4 @@ std::vector<ConfigChange> compare(const StewardConfig& running, const StewardCon
 // True when a change in `changes` is not live.
 bool needs_restart(const std::vector<ConfigChange>& changes);
 
-// Go's time.ParseDuration: an optional sign, then one or more of a decimal number (".5", "1.",
-// "10") and a unit (ns, us, µs, ms, s, m, h), as in "1h30m" or "1.5s"; "0" needs no unit.
-// Returns nullopt for anything else or a value beyond ±292 years, and says why in `why` if given.
-std::optional<Duration> parse_duration(std::string_view text, std::string* why = nullptr);
-
-// The shortest Go-style string for `d` that parse_duration reads back exactly: "0s", "500ms",
-// "1.5s", "1m30s", "10m", "1h".
-std::string format_duration(Duration d);
-
-
-}  // namespace steward::manager
+}  // namespace steward::config

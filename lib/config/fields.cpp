@@ -1,0 +1,225 @@
+// Every field of the StewardConfig, once (field_table.hpp says what follows from this table). In
+// file order: the parser reads them in this order, compare() lists changes in it, and the docs'
+// tables show them in it. Adding a field: its member and default in steward_config.hpp, its entry
+// here, and then what test/config/field_docs_test.cpp prints for docs/configuration.md and
+// fuzz/steward_config.dict.
+
+#include "config/checks.hpp"
+#include "config/field_table.hpp"
+
+namespace steward::config {
+namespace {
+
+using C = StewardConfig;
+using S = SourceConfig;
+constexpr Apply kLive = Apply::kLive;
+constexpr Apply kRestart = Apply::kRestart;
+
+}  // namespace
+
+std::span<const Field<StewardConfig>> config_fields() {
+  static const Field<C> fields[] = {
+      {.path = "apiVersion", .value = Constant{kConfigApiVersion}},
+      {.path = "kind", .value = Constant{kConfigKind}},
+
+      {.path = "cluster.kubeconfig",
+       .value = FilePath<C>{at(&C::cluster, &ClusterConfig::kubeconfig), true},
+       .apply = kRestart,
+       .doc = "kubeconfig file. Empty: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`; "
+              "inside a pod with none of those, the pod's service account."},
+      {.path = "cluster.context",
+       .value = Text<C>{at(&C::cluster, &ClusterConfig::context)},
+       .apply = kRestart,
+       .doc = "kubeconfig context. Empty: the kubeconfig's `current-context`."},
+      {.path = "cluster.inCluster",
+       .value = Flag<C>{at(&C::cluster, &ClusterConfig::in_cluster)},
+       .apply = kRestart,
+       .doc = "always use the pod's service account. Cannot be combined with `kubeconfig` or "
+              "`context`."},
+      {.path = "cluster.qps",
+       .value = Number<C>{at(&C::cluster, &ClusterConfig::qps), positive},
+       .apply = kRestart,
+       .doc = "client-side throttle: sustained API requests per second (a number > 0)."},
+      {.path = "cluster.burst",
+       .value = Integer<C>{at(&C::cluster, &ClusterConfig::burst), 1},
+       .apply = kRestart,
+       .doc = "requests allowed at once above `qps` (an integer ≥ 1)."},
+      {.path = "cluster.circuitBreaker.failureThreshold",
+       .value = Integer<C>{at(&C::cluster, &ClusterConfig::circuit_breaker,
+                              &kube::CircuitBreakerOptions::failure_threshold),
+                           1},
+       .apply = kRestart,
+       .doc = "failures in a row (no answer, 429, 5xx; other 4xx are the request's fault) that "
+              "open the API client's circuit breaker (an integer ≥ 1)."},
+      {.path = "cluster.circuitBreaker.openFor",
+       .value = Period<C>{at(&C::cluster, &ClusterConfig::circuit_breaker,
+                             &kube::CircuitBreakerOptions::open_for),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "while open, requests fail fast for this long; then one probe is sent (half-open)."},
+      // Left out, it is the larger of its default and openFor (rules.cpp).
+      {.path = "cluster.circuitBreaker.maxOpenFor",
+       .value = Period<C>{at(&C::cluster, &ClusterConfig::circuit_breaker,
+                             &kube::CircuitBreakerOptions::max_open_for),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "after each failed probe the open period doubles, up to this (not less than "
+              "`openFor`). Equal to `openFor`: a fixed period.",
+       .default_doc = "`30s`, or `openFor` if longer"},
+      {.path = "cluster.circuitBreaker.successesToClose",
+       .value = Integer<C>{at(&C::cluster, &ClusterConfig::circuit_breaker,
+                              &kube::CircuitBreakerOptions::successes_to_close),
+                           1},
+       .apply = kRestart,
+       .doc = "probe successes in a row that close the breaker again (an integer ≥ 1)."},
+
+      // Required, at least one. Each source's fields are source_fields() below; sources are
+      // matched by name, so adding, removing and changing one is live.
+      {.path = "sources", .value = SourceList<C>{at(&C::sources)}, .apply = kLive},
+
+      {.path = "reconcile.workers",
+       .value = Integer<C>{at(&C::reconcile, &ReconcileConfig::workers), 1, 256},
+       .apply = kLive,
+       .doc = "reconcile workers, 1 to 256."},
+      {.path = "reconcile.resyncPeriod",
+       .value = Period<C>{at(&C::reconcile, &ReconcileConfig::resync_period), off_or_second},
+       .apply = kRestart,
+       .doc = "how often every cached object is re-checked against the desired state; `0` turns it "
+              "off, otherwise at least `1s`. A resync costs no API call when nothing drifted."},
+      {.path = "reconcile.dryRun",
+       .value = Flag<C>{at(&C::reconcile, &ReconcileConfig::dry_run)},
+       .apply = kLive,
+       .doc = "compute and log what would be applied or pruned; change nothing."},
+      {.path = "reconcile.debounce",
+       .value = Period<C>{at(&C::reconcile, &ReconcileConfig::debounce), not_negative},
+       .apply = kRestart,
+       .doc = "quiet time after a source's files change before the source is reloaded, so a save "
+              "or a `git pull` is read once, whole. `0` or more."},
+      {.path = "reconcile.rateLimiter.baseDelay",
+       .value = Period<C>{at(&C::reconcile, &ReconcileConfig::rate_limiter,
+                             &RateLimiterConfig::base_delay),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "first retry delay of a failed object; doubles on each failure (> 0)."},
+      {.path = "reconcile.rateLimiter.maxDelay",
+       .value = Period<C>{at(&C::reconcile, &ReconcileConfig::rate_limiter,
+                             &RateLimiterConfig::max_delay),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "cap of the per-object delay (> 0, not less than `baseDelay`); the default is "
+              "client-go's 1000 s."},
+      {.path = "reconcile.rateLimiter.qps",
+       .value = Number<C>{at(&C::reconcile, &ReconcileConfig::rate_limiter,
+                             &RateLimiterConfig::qps),
+                          positive},
+       .apply = kRestart,
+       .doc = "retries per second across all objects (token bucket, a number > 0)."},
+      {.path = "reconcile.rateLimiter.burst",
+       .value = Integer<C>{at(&C::reconcile, &ReconcileConfig::rate_limiter,
+                              &RateLimiterConfig::burst),
+                           1},
+       .apply = kRestart,
+       .doc = "retries allowed at once above `qps` (an integer ≥ 1)."},
+
+      {.path = "metrics.bindAddress",
+       .value = Text<C>{at(&C::metrics, &MetricsConfig::bind_address), bind_address},
+       .apply = kRestart,
+       .doc = "`host:port` of `/metrics` (Prometheus); `\"0\"` disables it."},
+      {.path = "health.bindAddress",
+       .value = Text<C>{at(&C::health, &HealthConfig::bind_address), bind_address},
+       .apply = kRestart,
+       .doc = "`host:port` of `/healthz` and `/readyz`; `\"0\"` disables them."},
+
+      {.path = "leaderElection.enabled",
+       .value = Flag<C>{at(&C::leader_election, &LeaderElectionConfig::enabled)},
+       .apply = kRestart,
+       .doc = "only the replica holding the Lease reconciles. Turn it on when running more than "
+              "one replica. `--leader-elect` overrides it."},
+      {.path = "leaderElection.namespace",
+       .value = Text<C>{at(&C::leader_election, &LeaderElectionConfig::ns), dns_label_or_empty},
+       .apply = kRestart,
+       .doc = "namespace of the Lease (a DNS-1123 label). Empty: `$POD_NAMESPACE` when set "
+              "(deploy/base sets it from the Downward API), else the pod's service-account "
+              "namespace in a pod, else the kubeconfig context's namespace, else `default`. "
+              "`--leader-election-namespace` overrides it."},
+      {.path = "leaderElection.leaseName",
+       .value = Text<C>{at(&C::leader_election, &LeaderElectionConfig::lease_name), dns_subdomain},
+       .apply = kRestart,
+       .doc = "name of the `coordination.k8s.io/v1` Lease (a DNS-1123 subdomain). "
+              "`--leader-election-id` overrides it."},
+      {.path = "leaderElection.leaseDuration",
+       .value = Period<C>{at(&C::leader_election, &LeaderElectionConfig::lease_duration),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "how long other replicas wait before taking over a lease that is not renewed (> 0)."},
+      {.path = "leaderElection.renewDeadline",
+       .value = Period<C>{at(&C::leader_election, &LeaderElectionConfig::renew_deadline),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "the leader steps down when it could not renew for this long; must be less than "
+              "`leaseDuration`."},
+      {.path = "leaderElection.retryPeriod",
+       .value = Period<C>{at(&C::leader_election, &LeaderElectionConfig::retry_period),
+                          positive_duration},
+       .apply = kRestart,
+       .doc = "time between attempts to acquire or renew; `1.2 × retryPeriod` must be less than "
+              "`renewDeadline`."},
+
+      {.path = "logging.level",
+       .value = choice(at(&C::logging, &LoggingConfig::level),
+                       {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}),
+       .apply = kLive,
+       .doc = "`debug`, `info`, `warn` or `error`."},
+      {.path = "logging.format",
+       .value = choice(at(&C::logging, &LoggingConfig::format),
+                       {LogFormat::kJson, LogFormat::kText}),
+       .apply = kRestart,
+       .doc = "`json` (one object per line: `ts`, `level`, `logger`, `msg`, fields) or `text` "
+              "(`TIME LEVEL [logger] msg key=value ...`, values quoted when needed). The fields "
+              "and the audit lines are the same in both (docs/operations.md, \"Logs\")."},
+  };
+  return fields;
+}
+
+std::span<const Field<SourceConfig>> source_fields() {
+  static const Field<S> fields[] = {
+      {.path = "name",
+       .value = Text<S>{at(&S::name), dns_label},
+       .apply = kLive,
+       .required = true,
+       .doc = "DNS-1123 label (lowercase letters, digits, `-`; at most 63), unique among the "
+              "sources. Written on every object steward applies (annotation `steward.dev/source`), "
+              "so renaming a source makes its objects someone else's.",
+       .default_doc = "required"},
+      {.path = "path",
+       .value = FilePath<S>{at(&S::path), false},
+       .apply = kLive,
+       .required = true,
+       .doc = "a manifest file, or a directory read recursively (`*.yaml`, `*.yml`, `*.json`; "
+              "names starting with `.` skipped). Relative: against the config file's folder.",
+       .default_doc = "required"},
+      {.path = "defaultNamespace",
+       .value = Text<S>{at(&S::default_namespace), dns_label},
+       .apply = kLive,
+       .doc = "namespace for namespaced objects written without one (a DNS-1123 label)."},
+      {.path = "prune",
+       .value = Flag<S>{at(&S::prune)},
+       .apply = kLive,
+       .doc = "delete objects this source applied once they are gone from it. A source that fails "
+              "to load prunes nothing."},
+      {.path = "pruneFraction",
+       .value = Number<S>{at(&S::prune_fraction), fraction},
+       .apply = kLive,
+       .doc = "0 < f ≤ 1: a prune that would delete more than this fraction of the source's "
+              "managed objects (steward's objects of that source in the cluster) is refused (a "
+              "directory emptied by mistake must not empty the cluster). The verdict is taken once "
+              "per load, once every cache has synced, against the cluster, so reloading the same "
+              "truncated directory or restarting on it is refused too; the refusal is logged "
+              "(`prune refused`), each object left is a failing key (`steward run --once` exits "
+              "1). A later load within the fraction lifts it. To force a large prune, raise it: "
+              "`1` allows any prune."},
+  };
+  return fields;
+}
+
+}  // namespace steward::config
