@@ -200,17 +200,17 @@ asio::awaitable<ListReply> Client::list(const ResourceType& type, std::string_vi
     co_return out;
   }
   std::string body = std::move(reply.response.body);
-  const ScannedBody scanned = scan_body(body);
+  // Each item is built by the scan itself and taken as soon as it is complete.
+  const ScannedBody scanned =
+      scan_body(body, [&](std::shared_ptr<Object> item, const ScannedBody& list) {
+        fill_type(*item, list);
+        if (options.on_item) options.on_item(item);
+        if (item) out.items.push_back(std::move(item));
+      });
   if (!scanned.error.empty()) {
+    out.items.clear();
     out.error = ApiError::transport_failure("list response is not JSON: " + scanned.error);
     co_return out;
-  }
-  out.items.reserve(scanned.items.size());
-  for (const ByteRange& range : scanned.items) {
-    auto item = parse_object(std::string_view(body).substr(range.begin, range.end - range.begin));
-    fill_type(*item, scanned);
-    if (options.on_item) options.on_item(item);
-    if (item) out.items.push_back(std::move(item));
   }
   out.resource_version = scanned.resource_version;
   out.continue_token = scanned.continue_token;

@@ -86,7 +86,8 @@ struct ListOptions {
   // Run on each item as soon as it is parsed, before the next one is; it may take the item
   // (leave it null), and the reply keeps only items left to it. A cache that keeps a transformed
   // copy lets the parsed original go at once, so the originals of a page never sit between the
-  // copies and leave the heap fragmented.
+  // copies and leave the heap fragmented. A page whose body turns out broken after some items
+  // were run gives an error reply: what on_item took from it must then be dropped.
   std::function<void(std::shared_ptr<Object>& item)> on_item;
 };
 

@@ -1,13 +1,19 @@
 #pragma once
-// JSON scanning for list and watch bodies: one pass over the text that finds where each list item
-// (or a watch event's object) starts and ends, plus the few scalars around them, without building a
-// document for the whole body. Each object is then parsed from its own byte range into its own
-// document, so a 50 MB list is never held as text and as one big tree at the same time.
+// JSON scanning for list and watch bodies: ONE pass over the text that reads the few scalars
+// around the objects (kind, apiVersion, resourceVersion, continue, a watch event's type) and builds
+// each list item, and a watch event's object, as a document of its own straight from the tokens as
+// they are read. The text is tokenised once; no document is ever built for the whole body, so a
+// 50 MB list is never held as text and as one big tree at the same time, and each item can be
+// taken (transformed, frozen, its document freed) before the next one is built.
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "kube/object.hpp"
 
 namespace steward::kube {
 
@@ -32,11 +38,22 @@ struct ScannedBody {
   std::string type;              // top-level "type" (watch events)
   std::string resource_version;  // metadata.resourceVersion
   std::string continue_token;    // metadata.continue
-  std::vector<ByteRange> items;  // each object element of the top-level "items" array
-  ByteRange object;              // the top-level "object" member (watch events), if an object
-  std::string error;             // non-empty: not valid JSON (or too deep), with the offset
+  // Where each item lies in the body: each object (or array) element of the top-level "items".
+  std::vector<ByteRange> items;
+  ByteRange object;  // where the top-level "object" member lies (watch events), if an object
+  std::shared_ptr<Object> event_object;  // that member, built as a document of its own
+  std::string error;  // non-empty: not valid JSON (or too deep), with the offset
 };
 
-ScannedBody scan_body(std::string_view json);
+// Takes each list item as soon as its closing bracket has been read, built as a document of its
+// own. `list` is the body as far as it has been scanned, and has its kind and apiVersion when the
+// body has them: an item read before both were seen is held back until the whole body has been
+// (servers write them first, so nothing is held). It may be called for items of a body that turns
+// out broken further on (the scan's `error` then says so).
+using ItemSink = std::function<void(std::shared_ptr<Object> item, const ScannedBody& list)>;
+
+// Scans `json`. Items are built only for `on_item` (without it only their ranges are recorded);
+// the top-level "object" member is always built into `event_object`.
+ScannedBody scan_body(std::string_view json, const ItemSink& on_item = {});
 
 }  // namespace steward::kube

@@ -8,14 +8,14 @@
 
 namespace steward::kube {
 
-namespace {
 // The DOM of a Kubernetes object takes somewhat more than its JSON text (16-byte values, copied
 // strings); one chunk of twice the text usually holds all of it.
-std::size_t chunk_for(std::size_t json_size) { return std::max<std::size_t>(256, 2 * json_size); }
-}  // namespace
+std::size_t object_chunk_for(std::size_t json_size) {
+  return std::max<std::size_t>(256, 2 * json_size);
+}
 
 std::shared_ptr<Object> parse_object(std::string_view json) {
-  auto object = std::make_shared<Object>(chunk_for(json.size()));
+  auto object = std::make_shared<Object>(object_chunk_for(json.size()));
   object->Parse(json.data(), json.size());
   return object;
 }
@@ -26,7 +26,7 @@ rapidjson::CrtAllocator& detail::shared_base_allocator() {
 }
 
 std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t size_hint) {
-  auto object = std::make_shared<Object>(chunk_for(size_hint));
+  auto object = std::make_shared<Object>(object_chunk_for(size_hint));
   object->CopyFrom(value, object->GetAllocator());
   return object;
 }

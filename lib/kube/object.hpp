@@ -41,6 +41,9 @@ class Object : private detail::ObjectPool, public rapidjson::Document {
 // block of a frozen copy) is the pointer's business, not the reader's.
 using ObjectPtr = std::shared_ptr<const rapidjson::Value>;
 
+// The pool chunk for an Object built from `json_size` bytes of JSON: about what it will need.
+std::size_t object_chunk_for(std::size_t json_size);
+
 // Parses `json` into a new Object whose pool fits it; check HasParseError() on the result.
 std::shared_ptr<Object> parse_object(std::string_view json);
 // A deep copy into a pool sized for it (drops memory of members removed from `value`).

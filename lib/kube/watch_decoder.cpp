@@ -25,13 +25,13 @@ WatchEvent undecodable(std::string what) {
 }  // namespace
 
 WatchEvent decode_watch_event(std::string_view line) {
-  const ScannedBody scanned = scan_body(line);
+  ScannedBody scanned = scan_body(line);
   if (!scanned.error.empty()) return undecodable(scanned.error);
   const auto type = parse_type(scanned.type);
   if (!type) return undecodable("type \"" + scanned.type + "\"");
-  if (scanned.object.empty()) return undecodable("no object");
-  auto object = parse_object(line.substr(scanned.object.begin, scanned.object.end - scanned.object.begin));
-  if (object->HasParseError()) return undecodable("object is not JSON");
+  // Built by the scan itself: the line is read once.
+  std::shared_ptr<Object> object = std::move(scanned.event_object);
+  if (!object) return undecodable("no object");
 
   WatchEvent event;
   event.type = *type;

@@ -5,7 +5,7 @@
 // in whatever pieces the connection delivers (a line may span many pieces, a piece may hold many
 // lines). Invariants:
 //  - the events do not depend on how the body was cut into pieces;
-//  - each line is decoded on its own, its object parsed from its own bytes into its own document;
+//  - each line is decoded on its own, in one pass that builds its object as a document of its own;
 //  - a line of only spaces, tabs and CRs gives no event;
 //  - a last line without a newline still counts once the body has ended (finish());
 //  - work and memory are linear in the bytes fed, however the pieces fall.

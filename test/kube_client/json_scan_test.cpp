@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "kube/json_scan.hpp"
 
@@ -51,4 +53,61 @@ TEST_CASE("a body nested deeper than kMaxJsonDepth is refused at the offset wher
   const auto scanned = scan_body(deep);
   CHECK(scanned.error == "nested deeper than 1000 levels at offset 1009");
   CHECK(scanned.items.empty());
+}
+
+namespace {
+
+struct Taken {
+  std::vector<std::string> items;  // each item as JSON
+  std::vector<std::string> kinds;  // the list's kind when each was taken
+};
+
+steward::kube::ItemSink take_into(Taken& taken) {
+  return [&taken](std::shared_ptr<steward::kube::Object> item,
+                  const steward::kube::ScannedBody& list) {
+    taken.items.push_back(steward::kube::to_json(*item));
+    taken.kinds.push_back(list.kind);
+  };
+}
+
+}  // namespace
+
+TEST_CASE("list items are built from the scan's own tokens and taken as each one ends") {
+  const std::string body = R"({"kind":"ConfigMapList","apiVersion":"v1",
+    "metadata":{"resourceVersion":"42"},
+    "items":[{"metadata":{"name":"a"},"data":{"n":[1,-2,3.5,true,null]}},
+             {"metadata":{"name":"b"}}]})";
+  Taken taken;
+  const auto scanned = scan_body(body, take_into(taken));
+  REQUIRE(scanned.error.empty());
+  CHECK(taken.items == std::vector<std::string>{
+                           R"({"metadata":{"name":"a"},"data":{"n":[1,-2,3.5,true,null]}})",
+                           R"({"metadata":{"name":"b"}})"});
+  CHECK(taken.kinds == std::vector<std::string>{"ConfigMapList", "ConfigMapList"});
+  CHECK(scanned.items.size() == 2);
+  CHECK(scanned.resource_version == "42");
+}
+
+TEST_CASE("items read before the list's kind and apiVersion are taken once the body has ended") {
+  const std::string body =
+      R"({"items":[{"a":1},{"b":2}],"kind":"ConfigMapList","apiVersion":"v1"})";
+  Taken taken;
+  const auto scanned = scan_body(body, take_into(taken));
+  REQUIRE(scanned.error.empty());
+  CHECK(taken.items == std::vector<std::string>{R"({"a":1})", R"({"b":2})"});
+  CHECK(taken.kinds == std::vector<std::string>{"ConfigMapList", "ConfigMapList"});
+
+  // A body that breaks after them gives none of the held items.
+  Taken none;
+  CHECK_FALSE(scan_body(R"({"items":[{"a":1}],"kind":)", take_into(none)).error.empty());
+  CHECK(none.items.empty());
+}
+
+TEST_CASE("a watch event's object is built by the scan, and not when the line is broken") {
+  const std::string line = R"({"type":"ADDED","object":{"kind":"ConfigMap","data":{"k":"v"}}})";
+  const auto scanned = scan_body(line);
+  REQUIRE(scanned.event_object);
+  CHECK(steward::kube::to_json(*scanned.event_object) ==
+        R"({"kind":"ConfigMap","data":{"k":"v"}})");
+  CHECK_FALSE(scan_body(line.substr(0, line.size() - 1)).event_object);
 }
