@@ -27,8 +27,8 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
   bool Uint64(std::uint64_t u) { return !building_ || building_->Uint64(u); }
   bool Double(double d) { return !building_ || building_->Double(d); }
 
-  bool StartObject() { return open() && (!building_ || building_->StartObject()); }
-  bool StartArray() { return open() && (!building_ || building_->StartArray()); }
+  bool StartObject() { return open(true) && (!building_ || building_->StartObject()); }
+  bool StartArray() { return open(false) && (!building_ || building_->StartArray()); }
   bool EndObject(rapidjson::SizeType members) {
     return (!building_ || building_->EndObject(members)) && close();
   }
@@ -59,6 +59,8 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
 
   // The parse stopped at a container past kMaxJsonDepth.
   bool too_deep() const { return too_deep_; }
+  // Why the parse was stopped at valid JSON that is no list or watch event: "" when it was not.
+  const std::string& refused() const { return refused_; }
 
   // The whole body has been read: hands over the items held back.
   void finish() {
@@ -68,18 +70,21 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
 
  private:
   // The stream has consumed the opening bracket when the handler is called.
-  bool open() {
+  bool open(bool object) {
     if (depth_ >= kMaxJsonDepth) {
       too_deep_ = true;
       return false;  // stops the parser before it recurses any deeper
     }
     const std::size_t begin = stream_.Tell() - 1;
+    const bool is_item = depth_ == 2 && top_key_ == "items" && in_items_array();
     if (depth_ == 1 && top_key_ == "object") {
+      object_is_object_ = object;
       object_depth_ = depth_ + 1;
       out_.object.begin = begin;
       // The object is the rest of the line but its closing brace: a pool that fits it.
       building_ = std::make_shared<Object>(object_chunk_for(json_.size() - begin));
-    } else if (depth_ == 2 && top_key_ == "items" && in_items_array()) {
+    } else if (is_item) {
+      object_is_object_ = object;
       item_depth_ = depth_ + 1;
       item_begin_ = begin;
       // Items of a list are alike: a pool the size the previous one needed.
@@ -94,6 +99,14 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
   }
 
   bool close() {
+    // An item or a watch event's object that is an array would reach the caches as a "Kubernetes
+    // object" without metadata: refused once it has been read (so a body too deep is reported as
+    // that), for lists and watches alike.
+    if ((depth_ == item_depth_ || depth_ == object_depth_) && !object_is_object_) {
+      refused_ = depth_ == item_depth_ ? "a list item that is not an object"
+                                       : "an event object that is not an object";
+      return false;
+    }
     if (depth_ == item_depth_) {
       out_.items.push_back({item_begin_, stream_.Tell()});
       last_item_bytes_ = stream_.Tell() - item_begin_;
@@ -142,6 +155,8 @@ class Scanner : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Scanner> 
   std::shared_ptr<Object> building_;  // the item or object the tokens go to, if any
   std::vector<std::shared_ptr<Object>> held_;  // items read before the list's kind and apiVersion
   bool too_deep_ = false;
+  bool object_is_object_ = true;  // the current item or event object opened with '{'
+  std::string refused_;
 };
 
 }  // namespace
@@ -154,9 +169,10 @@ ScannedBody scan_body(std::string_view json, const ItemSink& on_item) {
   rapidjson::Reader reader;
   const auto result = reader.Parse(stream, scanner);
   if (result.IsError()) {
-    const std::string what = scanner.too_deep()
-                                 ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
-                                 : rapidjson::GetParseError_En(result.Code());
+    const std::string what =
+        scanner.too_deep()            ? "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"
+        : !scanner.refused().empty() ? scanner.refused()
+                                      : std::string(rapidjson::GetParseError_En(result.Code()));
     out.error = what + " at offset " + std::to_string(result.Offset());
     out.event_object.reset();
   } else {

@@ -5,8 +5,11 @@
 #include <vector>
 
 #include "kube/json_scan.hpp"
+#include "kube/watch_decoder.hpp"
 
+using steward::kube::decode_watch_event;
 using steward::kube::scan_body;
+using steward::kube::WatchEvent;
 
 TEST_CASE("a list body yields each item's bytes and the list metadata") {
   const std::string body = R"({"kind":"ConfigMapList","apiVersion":"v1",
@@ -110,4 +113,16 @@ TEST_CASE("a watch event's object is built by the scan, and not when the line is
   CHECK(steward::kube::to_json(*scanned.event_object) ==
         R"({"kind":"ConfigMap","data":{"k":"v"}})");
   CHECK_FALSE(scan_body(line.substr(0, line.size() - 1)).event_object);
+}
+
+TEST_CASE("a list item or a watch event's object that is not a JSON object is an error") {
+  const auto list = scan_body(R"({"kind":"ConfigMapList","apiVersion":"v1","items":[{"a":1},[1,2]]})");
+  CHECK_THAT(list.error, Catch::StartsWith("a list item that is not an object at offset"));
+  const auto event = scan_body(R"({"type":"ADDED","object":[{"metadata":{}}]})");
+  CHECK_THAT(event.error, Catch::StartsWith("an event object that is not an object at offset"));
+  // Scalars are not containers, but no more an object: the decoder finds no object.
+  CHECK(decode_watch_event(R"({"type":"ADDED","object":7})").type == WatchEvent::Type::error);
+  CHECK(decode_watch_event(R"({"type":"ADDED","object":[7]})").type == WatchEvent::Type::error);
+  // Arrays inside an item are its own business.
+  CHECK(scan_body(R"({"items":[{"a":[1,[2]]}]})").error.empty());
 }
