@@ -108,6 +108,7 @@ void InformerManager::start_informer_locked(Kind& entry) {
   informer_options.resource = type.qualified_resource();
   informer_options.metrics = options_.metrics;
   informer_options.indexes = options_.indexes;
+  informer_options.reflector.transform = options_.transform;
   auto source = options_.source ? options_.source(type)
                                 : std::make_unique<ClientListerWatcher>(client_, type);
   entry.informer = std::make_shared<Informer>(io_, std::move(source), informer_options);

@@ -43,6 +43,8 @@ struct InformerManagerOptions {
                                             .jitter = 0.5,
                                             .reset_after = base::Clock::duration::zero()};
   InformerMetrics* metrics = nullptr;
+  // What every object goes through before it is cached (ReflectorOptions::transform).
+  std::function<void(kube::Object&)> transform = default_transform;
   // Custom indexes every informer's store keeps (InformerOptions::indexes).
   std::map<std::string, Store::IndexFunc, std::less<>> indexes;
   // Makes the list/watch source for a type; the default goes through the client.

@@ -6,8 +6,9 @@
 namespace steward::reconcile {
 namespace {
 
-informer::InformerManagerOptions with_source_index(informer::InformerManagerOptions options) {
+informer::InformerManagerOptions for_steward_caches(informer::InformerManagerOptions options) {
   options.indexes.emplace(std::string(kSourceIndex), source_index);
+  options.transform = keep_ownership_facts;
   return options;
 }
 
@@ -16,7 +17,7 @@ informer::InformerManagerOptions with_source_index(informer::InformerManagerOpti
 KindSet::KindSet(boost::asio::io_context& io, kube::Client& client, kube::Discovery& discovery,
                  informer::InformerManagerOptions options, Enqueue enqueue)
     : discovery_(discovery),
-      informers_(io, client, discovery, with_source_index(std::move(options))),
+      informers_(io, client, discovery, for_steward_caches(std::move(options))),
       enqueue_(std::move(enqueue)) {}
 
 void KindSet::update(const desired::DesiredState& state) {

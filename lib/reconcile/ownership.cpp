@@ -1,5 +1,6 @@
 #include "reconcile/ownership.hpp"
 
+#include "informer/reflector.hpp"
 #include "kube/resource.hpp"
 
 namespace steward::reconcile {
@@ -15,6 +16,59 @@ std::vector<std::string> source_index(const Value& live) {
   const std::string_view source = owning_source(live);
   if (source.empty()) return {};
   return {std::string(source)};
+}
+
+namespace {
+
+const Value* member(const Value& object, std::string_view name) {
+  if (!object.IsObject()) return nullptr;
+  const auto found = object.FindMember(Value(rapidjson::StringRef(name.data(), name.size())));
+  return found == object.MemberEnd() ? nullptr : &found->value;
+}
+
+bool is_apply_by(const Value& entry, std::string_view manager) {
+  return kube::string_at(entry, {"manager"}) == manager &&
+         kube::string_at(entry, {"operation"}) == "Apply";
+}
+
+}  // namespace
+
+bool applied_by(const Value& live, std::string_view manager) {
+  const Value* metadata = member(live, "metadata");
+  const Value* managed = metadata ? member(*metadata, "managedFields") : nullptr;
+  if (managed == nullptr || !managed->IsArray()) return false;
+  for (const Value& entry : managed->GetArray()) {
+    if (is_apply_by(entry, manager)) return true;
+  }
+  return false;
+}
+
+std::string controller_of(const Value& live) {
+  const Value* metadata = member(live, "metadata");
+  const Value* owners = metadata ? member(*metadata, "ownerReferences") : nullptr;
+  if (owners == nullptr || !owners->IsArray()) return {};
+  for (const Value& owner : owners->GetArray()) {
+    const Value* controller = member(owner, "controller");
+    if (controller != nullptr && controller->IsBool() && controller->GetBool()) {
+      return std::string(kube::string_at(owner, {"kind"})) + " " +
+             std::string(kube::string_at(owner, {"name"}));
+    }
+  }
+  return {};
+}
+
+void keep_ownership_facts(kube::Object& object) {
+  const bool steward_applied = applied_by(object, kFieldManager);
+  informer::default_transform(object);
+  if (!steward_applied) return;
+  auto& allocator = object.GetAllocator();
+  Value entry(rapidjson::kObjectType);
+  entry.AddMember("manager", Value(rapidjson::StringRef(kFieldManager.data(), kFieldManager.size())),
+                  allocator);
+  entry.AddMember("operation", "Apply", allocator);
+  Value managed(rapidjson::kArrayType);
+  managed.PushBack(entry, allocator);
+  object["metadata"].AddMember("managedFields", managed, allocator);
 }
 
 std::string_view applied_hash(const Value& live) {

@@ -18,6 +18,8 @@ using desired::kDesiredHashAnnotation;
 using desired::kManagedByLabel;
 using desired::kManagedByValue;
 using desired::kSourceAnnotation;
+// The field manager of steward's applies.
+inline constexpr std::string_view kFieldManager = "steward";
 // The informers' selector: only objects steward manages are cached.
 inline constexpr std::string_view kOwnershipSelector = "app.kubernetes.io/managed-by=steward";
 
@@ -29,6 +31,20 @@ std::string_view owning_source(const rapidjson::Value& live);
 // guard and the managed-objects gauge read one source's objects without walking every cache.
 inline constexpr std::string_view kSourceIndex = "steward.dev/source";
 std::vector<std::string> source_index(const rapidjson::Value& live);
+
+// Whether the server recorded an apply by field manager `manager` on the live object: an entry of
+// its managedFields with that manager and operation Apply. Only the server writes managedFields,
+// so a label and annotation copied onto someone else's object do not make it steward's.
+bool applied_by(const rapidjson::Value& live, std::string_view manager);
+
+// "Kind name" of the ownerReference with `controller: true` of the live object, or "": an object a
+// controller made (it may have copied its parent's labels) is that controller's to delete.
+std::string controller_of(const rapidjson::Value& live);
+
+// The informers' transform for steward's caches: informer::default_transform, except that of
+// managedFields it keeps the entries of steward's applies, each reduced to its manager and
+// operation, which is all applied_by reads (the fields sets are most of managedFields' bytes).
+void keep_ownership_facts(kube::Object& object);
 
 // The live object's desired-hash annotation, or empty.
 std::string_view applied_hash(const rapidjson::Value& live);

@@ -112,6 +112,13 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   const std::string_view source = owning_source(live);
   if (source.empty()) return {.detail = "not steward's"};
   if (being_deleted(live)) return {.detail = "being deleted"};
+  if (!applied_by(live, policy.field_manager)) {
+    return {.detail = "carries steward's marks, but managedFields has no Apply by field manager " +
+                      std::string(policy.field_manager) + ": not steward's to prune"};
+  }
+  if (const std::string owner = controller_of(live); !owner.empty()) {
+    return {.detail = "controlled by " + owner + ": not steward's to prune"};
+  }
   switch (policy.may_prune ? policy.may_prune(source) : PruneVerdict::kOff) {
     case PruneVerdict::kAllowed:
       return {.step = Step::kPrune,

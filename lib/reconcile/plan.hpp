@@ -16,8 +16,11 @@
 //
 // It never acts on a cache that has not finished its first list (a missing object might only be
 // missing from the cache), creates an object only once the policy says no earlier apply tier is
-// awaited (create_order.hpp), and prunes only what the policy allows: objects carrying steward's
-// label and source annotation, not being deleted, of a source the policy lets prune.
+// awaited (create_order.hpp), and prunes only what steward made and the policy allows: objects
+// carrying steward's label and source annotation, with an Apply entry of steward's field manager in
+// managedFields (which only the server writes, so copied marks are not enough), not controlled by
+// another object (an ownerReference with controller: true), not being deleted, of a source the
+// policy lets prune.
 
 #include <rapidjson/document.h>
 
@@ -56,6 +59,8 @@ enum class PruneVerdict {
 };
 
 struct PlanPolicy {
+  // The field manager of steward's applies, whose Apply entry marks what it made.
+  std::string_view field_manager = kFieldManager;
   // The prune verdict for a source. Unset: never prune.
   std::function<PruneVerdict(std::string_view source)> may_prune;
   // The earlier-tier object whose presence a create of this key waits for, or nullopt to go

@@ -164,7 +164,8 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
 
   const Action action = plan(
       {.key = key, .state = *snapshot, .desired = desired.get(), .live = live, .memo = memo.get()},
-      {.may_prune = options_.may_prune,
+      {.field_manager = options_.field_manager,
+       .may_prune = options_.may_prune,
        .create_after = [&] { return order_->awaited(snapshot, key, live_); }});
 
   Reconciled done;

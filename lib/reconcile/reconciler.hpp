@@ -44,7 +44,7 @@ class ReconcileMetrics;
 struct ReconcilerOptions {
   // The prune policy per source. Unset: never prune.
   std::function<PruneVerdict(std::string_view source)> may_prune;
-  std::string field_manager = "steward";
+  std::string field_manager = std::string(kFieldManager);
   prometheus::Registry* registry = nullptr;
   // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry
   // run they are only logged).

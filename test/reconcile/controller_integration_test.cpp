@@ -392,13 +392,13 @@ TEST_CASE("a kind nothing serves fails permanently at its file and line while th
   write_file(env.manifests / "typo.yaml",
              "# a typo in apiVersion\napiVersion: nowhere.example.com/v1\nkind: Widget\n"
              "metadata: {name: w}\n");
-  // An object of the source that its manifests no longer hold: the prune guard must not wait for
-  // a cache of the kind that is not served.
+  // An object of the source (applied by field manager steward, as steward applies) that its
+  // manifests no longer hold: the prune guard must not wait for a cache of the kind not served.
   REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
       json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"orphan",)"
            R"("labels":{"app.kubernetes.io/managed-by":"steward"},)"
            R"("annotations":{"steward.dev/source":")" + env.ns + R"("}}})"),
-      kube::ApplyOptions{.field_manager = "earlier", .force = true})).ok());
+      kube::ApplyOptions{.field_manager = "steward", .force = true})).ok());
   REQUIRE(env.get(kConfigMaps, env.ns, "orphan") != nullptr);
   env.start(true);
   // Stuck, not waiting: `steward run --once` ends on this instead of its timeout.

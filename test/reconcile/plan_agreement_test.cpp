@@ -138,7 +138,8 @@ TEST_CASE("steward diff and a dry-run reconcile agree on a table of desired and 
   // What steward applied earlier.
   write_file(env.pruned_dir / "a.yaml", config_map("same", "1") + config_map("drifted", "1") +
                                             config_map("extra", "1") + config_map("changed", "1") +
-                                            config_map("gone", "1") + config_map("dying", "1"));
+                                            config_map("gone", "1") + config_map("dying", "1") +
+                                            config_map("owned", "1"));
   write_file(env.kept_dir / "a.yaml", config_map("kept", "1") + config_map("gone-kept", "1"));
   for (const auto& [key, result] : env.reconcile_all(false)) {
     INFO(key.to_string());
@@ -152,6 +153,14 @@ TEST_CASE("steward diff and a dry-run reconcile agree on a table of desired and 
                                 R"("foreign","labels":{"app.kubernetes.io/managed-by":"steward"},)"
                                 R"("annotations":{"steward.dev/source":"elsewhere"}}})");
   env.apply_as("finalizer", "{" + meta + R"("dying","finalizers":["example.com/hold"]}})");
+  // steward's marks copied onto an object steward never applied, of a source that prunes.
+  env.apply_as("copier", "{" + meta +
+                             R"("copied","labels":{"app.kubernetes.io/managed-by":"steward"},)"
+                             R"("annotations":{"steward.dev/source":"pruned"}}})");
+  // An object steward applied that another object has since taken control of.
+  env.apply_as("adopter", "{" + meta +
+                              R"("owned","ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap",)"
+                              R"("name":"same","uid":"0000","controller":true}]}})");
   REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "dying", {})).ok());
   write_file(env.pruned_dir / "a.yaml", config_map("same", "1") + config_map("drifted", "1") +
                                             config_map("extra", "1") + config_map("changed", "3") +
@@ -161,7 +170,7 @@ TEST_CASE("steward diff and a dry-run reconcile agree on a table of desired and 
   const std::map<std::string, bool> expected = {
       {"create", true},  {"same", false},  {"drifted", true},   {"extra", false},
       {"changed", true}, {"gone", true},   {"gone-kept", false}, {"foreign", false},
-      {"dying", false},  {"kept", false}};
+      {"dying", false},  {"kept", false},  {"copied", false},    {"owned", false}};
 
   reconcile::Differ differ(env.client, env.discovery, env.sources);
   const reconcile::DiffReport report = env.loop.sync(differ.run());

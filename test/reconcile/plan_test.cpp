@@ -63,8 +63,13 @@ kube::ObjectPtr live_from(const ApplyMemo& memo, const std::string& data = "",
   return live;
 }
 
-// A live object of steward's, of source `source`, that is not desired.
-kube::ObjectPtr orphan(const std::string& source, const std::string& extra = "") {
+constexpr const char* kStewardApplied =
+    R"("managedFields":[{"manager":"kubectl","operation":"Update"},)"
+    R"({"manager":"steward","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{}}],)";
+
+// A live object of steward's, of source `source`, that is not desired: steward's marks, and
+// `extra` metadata (by default the server's record of steward's apply).
+kube::ObjectPtr orphan(const std::string& source, const std::string& extra = kStewardApplied) {
   return object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app","namespace":"team",)"
                 R"("uid":"u-9","resourceVersion":"42",)" +
                 extra +
@@ -139,8 +144,22 @@ TEST_CASE("plan: the decision for each pair of desired and live") {
       {"not desired, steward's, guard undecided: wait", nullptr, synced(orphan("s")), false,
        PruneVerdict::kUndecided, {}, Step::kWait, "every cache has synced"},
       {"not desired, steward's, being deleted: nothing", nullptr,
-       synced(orphan("s", R"("deletionTimestamp":"2026-01-01T00:00:00Z",)")), false, {}, {},
-       Step::kNothing, "being deleted"},
+       synced(orphan("s", std::string(kStewardApplied) + R"("deletionTimestamp":"2026-01-01T00:00:00Z",)")),
+       false, {}, {}, Step::kNothing, "being deleted"},
+      {"not desired, steward's marks copied, no Apply by steward: nothing", nullptr,
+       synced(orphan("s", R"("managedFields":[{"manager":"kubectl","operation":"Apply"},)"
+                          R"({"manager":"steward","operation":"Update"}],)")),
+       false, {}, {}, Step::kNothing, "no Apply by field manager steward"},
+      {"not desired, steward's marks, no managedFields at all: nothing", nullptr,
+       synced(orphan("s", "")), false, {}, {}, Step::kNothing, "not steward's to prune"},
+      {"not desired, steward's, but controlled by another object: nothing", nullptr,
+       synced(orphan("s", std::string(kStewardApplied) +
+                              R"("ownerReferences":[{"kind":"Job","name":"j","uid":"u","controller":true}],)")),
+       false, {}, {}, Step::kNothing, "controlled by Job j"},
+      {"not desired, steward's, with an owner that is not its controller: prune", nullptr,
+       synced(orphan("s", std::string(kStewardApplied) +
+                              R"("ownerReferences":[{"kind":"Job","name":"j","uid":"u"}],)")),
+       false, {}, {}, Step::kPrune, ""},
       {"not desired, not steward's: nothing", nullptr,
        synced(object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app"}})")), false,
        {}, {}, Step::kNothing, "not steward's"},
