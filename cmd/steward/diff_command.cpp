@@ -57,7 +57,8 @@ std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& 
     sources.push_back({.spec = {.name = source.name,
                                 .path = source.path,
                                 .default_namespace = source.default_namespace},
-                       .prune = source.prune});
+                       .prune = source.prune,
+                       .adopt = source.adopt});
   }
   return sources;
 }

@@ -218,6 +218,16 @@ std::span<const Field<SourceConfig>> source_fields() {
               "(`prune refused`), each object left is a failing key (`steward run --once` exits "
               "1). A later load within the fraction lifts it. To force a large prune, raise it: "
               "`1` allows any prune."},
+      {.path = "adopt",
+       .value = choice(at(&S::adopt), {reconcile::Adopt::kIfNoConflict, reconcile::Adopt::kAlways,
+                                       reconcile::Adopt::kNever}),
+       .apply = kLive,
+       .doc = "an object that exists without steward's marks (someone else made it): "
+              "`IfNoConflict` applies it without force, and a field another manager owns with a "
+              "different value is a conflict that leaves the object alone (a permanent error "
+              "naming the managers and fields, a Warning Event; `steward run --once` exits 1); "
+              "`Always` forces, taking those fields over; `Never` takes over nothing. Once an "
+              "object carries steward's marks it is applied with force."},
   };
   return fields;
 }

@@ -32,6 +32,7 @@
 #include "desired/location.hpp"
 #include "kube/circuit_breaker.hpp"
 #include "observe/log.hpp"
+#include "reconcile/adopt.hpp"
 
 namespace steward::config {
 
@@ -75,6 +76,8 @@ struct SourceConfig {
   // 0 < f <= 1: a prune that would delete more than this fraction of the source's managed objects
   // is refused (a directory emptied by mistake must not empty the cluster).
   double prune_fraction = 0.5;
+  // Taking over an object that exists without steward's marks (reconcile/adopt.hpp).
+  reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;
 
   bool operator==(const SourceConfig&) const = default;
 };

@@ -63,7 +63,8 @@ reconcile::ControllerOptions controller_options(const config::StewardConfig& con
                                         .path = source.path,
                                         .default_namespace = source.default_namespace},
                                .prune = source.prune,
-                               .prune_fraction = source.prune_fraction});
+                               .prune_fraction = source.prune_fraction,
+                               .adopt = source.adopt});
   }
   options.workers = config.reconcile.workers;
   options.dry_run = dry_run || config.reconcile.dry_run;

@@ -52,6 +52,10 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                       .may_prune = [this](std::string_view source) {
                         return prune_guard_.verdict(source);
                       },
+                      .adopt = [this](std::string_view source) {
+                        const auto found = sources_.find(source);
+                        return found ? found->adopt : Adopt::kIfNoConflict;
+                      },
                       .registry = options_.registry,
                       .events = &events_}),
       runner_(io,

@@ -73,7 +73,8 @@ class Differ::Run {
       }
       live.object = std::move(reply.object);
     }
-    const Action action = plan({key, state, desired.get(), live, &memo}, {});
+    const PlanPolicy policy{.adopt = [this](std::string_view source) { return adopt(source); }};
+    const Action action = plan({key, state, desired.get(), live, &memo}, policy);
     if (!live.type || (action.step == Step::kApply && !action.exists)) {
       // Not there, or its kind is not served yet (a CRD not created): it would be created.
       show(key, ObjectChange::Kind::kCreate,
@@ -89,6 +90,7 @@ class Differ::Run {
     const std::string ns = live.type->namespaced ? key.ns : std::string();
     kube::ApplyOptions dry_run;
     dry_run.dry_run = true;
+    dry_run.force = action.force;
     const kube::ObjectReply answer =
         co_await d_.client_.apply(*live.type, ns, *memo.body.object, dry_run);
     if (!answer.ok()) {
@@ -96,7 +98,7 @@ class Differ::Run {
       co_return;
     }
     const ApplyMemo answered = memo.answered(*answer.object);
-    if (plan({key, state, desired.get(), live, &answered}, {}).step == Step::kNothing) {
+    if (plan({key, state, desired.get(), live, &answered}, policy).step == Step::kNothing) {
       co_return;  // the server only normalised values
     }
     rapidjson::Document scratch;
@@ -151,6 +153,13 @@ class Differ::Run {
   }
 
   void fail(std::string message) { report_.errors.push_back(std::move(message)); }
+
+  Adopt adopt(std::string_view source) const {
+    for (const auto& s : d_.sources_) {
+      if (s.spec.name == source) return s.adopt;
+    }
+    return Adopt::kIfNoConflict;
+  }
 
   Differ& d_;
   DiffReport report_;

@@ -96,10 +96,34 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
                 .detail = "created after " + awaited->to_string() + " (apply order)"};
       }
     }
-    return {.step = Step::kApply};
+    // Not in the cache, which holds only objects with steward's label: it may still exist,
+    // without them. A create is a possible adoption.
+    const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
+    return {.step = Step::kApply,
+            .force = adopt == Adopt::kAlways,
+            .must_not_exist = adopt == Adopt::kNever};
   }
   const Drift drift = find_drift(memo.reference(), *in.live.object);
   if (!drift.drifted) return {};
+  if (owning_source(*in.live.object).empty()) {
+    // Someone else's object, or one made before steward: taken over only as the source says.
+    switch (policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict) {
+      case Adopt::kNever:
+        return {.step = Step::kFail,
+                .detail = desired.location.to_string() + ": " + in.key.to_string() +
+                          " exists without steward's marks, and source " + desired.source +
+                          " has adopt: Never"};
+      case Adopt::kIfNoConflict:
+        return {.step = Step::kApply,
+                .detail = "adopting an object that exists without steward's marks",
+                .exists = true,
+                .force = false};
+      case Adopt::kAlways:
+        return {.step = Step::kApply,
+                .detail = "adopting an object that exists without steward's marks (forced)",
+                .exists = true};
+    }
+  }
   const bool applied_this = applied_hash(*in.live.object) == memo.body.hash;
   return {.step = Step::kApply,
           .detail = applied_this ? drift.path + " " + drift.reason : "desired state changed",

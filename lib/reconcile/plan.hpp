@@ -31,6 +31,7 @@
 #include <string_view>
 
 #include "desired/desired_state.hpp"
+#include "reconcile/adopt.hpp"
 #include "reconcile/live_view.hpp"
 #include "reconcile/ownership.hpp"
 
@@ -63,6 +64,10 @@ struct PlanPolicy {
   std::string_view field_manager = kFieldManager;
   // The prune verdict for a source. Unset: never prune.
   std::function<PruneVerdict(std::string_view source)> may_prune;
+  // How an object that exists without steward's marks is taken over. Unset: kIfNoConflict. The
+  // caches hold only objects with steward's label, so a create may meet such an object too: it
+  // is sent without force unless the source says kAlways.
+  std::function<Adopt(std::string_view source)> adopt;
   // The earlier-tier object whose presence a create of this key waits for, or nullopt to go
   // ahead. Unset: create at once.
   std::function<std::optional<desired::ObjectKey>()> create_after;
@@ -83,6 +88,12 @@ struct Action {
   // changed" when the live object was not applied from this desired object).
   std::string detail;
   bool exists = false;          // kApply: a correction (true) or a create (false)
+  // kApply: with force (steward's fields are steward's). Without, the first apply of an object
+  // that exists without steward's marks (adoption): a conflict leaves it to its owner.
+  bool force = true;
+  // kApply of an object the cache does not hold (the caches hold only objects with steward's
+  // label, so it may exist unmarked): make sure it does not before applying (adopt: Never).
+  bool must_not_exist = false;
   bool waits_for_cache = false; // kWait, kFail: on the kind's cache, which a sync ends
   bool needs_scope = false;    // kWait: the desired object's namespace is not resolved yet
   std::string error_reason;     // kFail: the Status reason it amounts to ("NotFound")

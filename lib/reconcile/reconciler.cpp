@@ -166,6 +166,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       {.key = key, .state = *snapshot, .desired = desired.get(), .live = live, .memo = memo.get()},
       {.field_manager = options_.field_manager,
        .may_prune = options_.may_prune,
+       .adopt = options_.adopt,
        .create_after = [&] { return order_->awaited(snapshot, key, live_); }});
 
   Reconciled done;
@@ -188,7 +189,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       break;
     case Step::kApply:
       if (action.exists && metrics_) metrics_->drift_detected(resource);
-      done = co_await apply(key, *live.type, *memo, action.exists, reconcile_id);
+      done = co_await apply(key, *live.type, *memo, action, reconcile_id);
       if (action.exists && done.telemetry.object.uid.empty()) {
         done.telemetry.object.uid = std::string(kube::string_at(*live.object, {"metadata", "uid"}));
       }
@@ -213,14 +214,29 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
 
 boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& key,
                                                      const kube::ResourceType& type,
-                                                     const ApplyMemo& memo, bool exists,
+                                                     const ApplyMemo& memo, const Action& action,
                                                      std::string_view reconcile_id) {
+  const bool exists = action.exists;
   kube::ApplyOptions apply_options;
   apply_options.field_manager = options_.field_manager;
-  apply_options.force = true;
+  apply_options.force = action.force;
   apply_options.dry_run = dry_run_.load();
   if (!writes_enabled_.load()) co_return not_leading();
   const std::string ns = type.namespaced ? key.ns : std::string();
+  if (action.must_not_exist) {
+    // adopt: Never. Server-side apply cannot say "create only", so a GET first (creates are
+    // rare); one that exists with steward's marks is only not in the cache yet.
+    const kube::ObjectReply existing = co_await client_.get(type, ns, key.name);
+    if (!existing.ok() && !existing.error->is_not_found()) {
+      co_return error_outcome(*existing.error, "get");
+    }
+    if (existing.ok() && owning_source(*existing.object).empty()) {
+      co_return Reconciled{{Result::kPermanentError,
+                            memo.desired->location.to_string() + ": " + key.to_string() +
+                                " exists without steward's marks, and source " +
+                                memo.desired->source + " has adopt: Never"}};
+    }
+  }
   const kube::ObjectReply reply =
       co_await client_.apply(type, ns, *memo.body.object, apply_options);
   audit_write("apply", exists ? "correct" : "create", type, ns, key.name, apply_options.dry_run,
@@ -230,8 +246,18 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
                          reply.ok() ? std::string(kube::string_at(*reply.object, {"metadata", "uid"}))
                                     : std::string()};
   if (!reply.ok()) {
-    co_return called(error_outcome(*reply.error, "apply"), "apply", std::move(object),
-                     apply_options.dry_run);
+    Reconciled failed = error_outcome(*reply.error, "apply");
+    if (!apply_options.force && reply.error->is_conflict()) {
+      // Another manager owns fields this manifest sets with other values: the object is theirs
+      // until someone resolves it (or the source says adopt: Always). Retrying sooner than the
+      // slowest backoff would change nothing.
+      failed.outcome.result = Result::kPermanentError;
+      failed.outcome.retry_in.reset();
+      failed.outcome.detail = "not adopted: it exists without steward's marks and " +
+                              failed.outcome.detail +
+                              " (resolve the conflict, or set adopt: Always on the source)";
+    }
+    co_return called(std::move(failed), "apply", std::move(object), apply_options.dry_run);
   }
   if (!apply_options.dry_run) {
     remember(key, std::make_shared<const ApplyMemo>(memo.answered(*reply.object)));

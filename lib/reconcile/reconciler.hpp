@@ -44,6 +44,8 @@ class ReconcileMetrics;
 struct ReconcilerOptions {
   // The prune policy per source. Unset: never prune.
   std::function<PruneVerdict(std::string_view source)> may_prune;
+  // How each source takes over objects that exist without steward's marks. Unset: kIfNoConflict.
+  std::function<Adopt(std::string_view source)> adopt;
   std::string field_manager = std::string(kFieldManager);
   prometheus::Registry* registry = nullptr;
   // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry
@@ -86,7 +88,7 @@ class Reconciler {
 
   boost::asio::awaitable<Reconciled> apply(const desired::ObjectKey& key,
                                            const kube::ResourceType& type, const ApplyMemo& memo,
-                                           bool exists, std::string_view reconcile_id);
+                                           const Action& action, std::string_view reconcile_id);
   boost::asio::awaitable<Reconciled> prune(const desired::ObjectKey& key,
                                            const kube::ResourceType& type,
                                            const rapidjson::Value& live, const Action& action,

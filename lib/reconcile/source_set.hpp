@@ -19,6 +19,7 @@
 #include "desired/desired_state_store.hpp"
 #include "desired/manifest_loader.hpp"
 #include "kube/discovery.hpp"
+#include "reconcile/adopt.hpp"
 
 namespace steward::reconcile {
 
@@ -28,6 +29,7 @@ struct SourceOptions {
   desired::SourceSpec spec;
   bool prune = false;
   double prune_fraction = 0.5;
+  Adopt adopt = Adopt::kIfNoConflict;
 };
 
 // Scopes as discovery's cache knows them, for loading sources against a cluster: nullopt for a

@@ -739,7 +739,8 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     REQUIRE(changes.size() == 4);
     CHECK(changes[0] == ConfigChange{"sources[apps]",
                                      "{name: apps, path: \"/srv/apps\", defaultNamespace: "
-                                     "\"default\", prune: false, pruneFraction: 0.5}",
+                                     "\"default\", prune: false, pruneFraction: 0.5, "
+                                     "adopt: IfNoConflict}",
                                      "", true});
     CHECK(changes[1] == ConfigChange{"sources[infra].path", "\"/srv/infra\"", "\"/srv/infra2\"",
                                      true});

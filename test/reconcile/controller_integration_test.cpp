@@ -60,6 +60,7 @@ struct LoopEnv {
   kube::Discovery discovery;
   prometheus::Registry registry;
   queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
+  reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;  // the source's, for the next start()
   // Between discovery attempts for a kind not served yet, for the next start().
   base::BackoffOptions unknown_kind_backoff = reconcile::ControllerOptions{}.unknown_kind_backoff;
   std::unique_ptr<reconcile::Controller> controller;
@@ -92,7 +93,8 @@ struct LoopEnv {
     options.sources.push_back({.spec = {.name = ns, .path = manifests,
                                         .default_namespace = ns},
                                .prune = prune,
-                               .prune_fraction = prune_fraction});
+                               .prune_fraction = prune_fraction,
+                               .adopt = adopt});
     options.dry_run = dry_run;
     options.resync = resync;
     options.backoff = backoff;
@@ -813,4 +815,54 @@ TEST_CASE("a reconcile the open circuit breaker refused is retried when it probe
   }));
   CHECK(eventually([&] { return env.data("settings", "color") == "blue"; }));
   CHECK(env.converged());
+}
+
+TEST_CASE("an existing object without steward's marks is adopted only without a conflict, or when told") {
+  LoopEnv env;
+  // Made by someone else with server-side apply: their manager owns data.color ("red").
+  const auto made_by_kubectl = [&](const std::string& name, const std::string& color) {
+    REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
+        json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+             R"("},"data":{"color":")" + color + R"("}})"),
+        kube::ApplyOptions{.field_manager = "kubectl", .force = false})).ok());
+  };
+  made_by_kubectl("theirs", "red");
+  made_by_kubectl("agreed", "blue");  // the same value steward's manifest sets: no conflict
+  write_file(env.manifests / "a.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs}\ndata: {color: blue}\n---\n"
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: agreed}\ndata: {color: blue}\n");
+  env.start();
+  // adopt: IfNoConflict. The conflicting one is left as it is, as a permanent error naming the
+  // manager and the field; the other is adopted (it now carries steward's marks).
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  REQUIRE(status.failures.size() == 1);
+  CHECK_THAT(status.failures[0], Catch::Contains("ConfigMap " + env.ns + "/theirs") &&
+                                     Catch::Contains("not adopted") &&
+                                     Catch::Contains("kubectl") && Catch::Contains(".data.color"));
+  CHECK(env.data("theirs", "color") == "red");
+  const auto agreed = env.get(kConfigMaps, env.ns, "agreed");
+  REQUIRE(agreed);
+  CHECK(reconcile::owning_source(*agreed) == env.ns);
+  CHECK(env.events("theirs", "ApplyFailed").size() == 1);
+  env.controller->stop();
+
+  // adopt: Always takes the field over.
+  env.adopt = reconcile::Adopt::kAlways;
+  env.start();
+  REQUIRE(env.converged());
+  CHECK(env.data("theirs", "color") == "blue");
+  env.controller->stop();
+
+  // adopt: Never refuses any existing object without the marks.
+  made_by_kubectl("another", "blue");
+  write_file(env.manifests / "b.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: another}\ndata: {color: blue}\n");
+  env.adopt = reconcile::Adopt::kNever;
+  env.start();
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto never = env.controller->status();
+  REQUIRE(never.failures.size() == 1);
+  CHECK_THAT(never.failures[0], Catch::Contains("another") && Catch::Contains("adopt: Never"));
+  CHECK(reconcile::owning_source(*env.get(kConfigMaps, env.ns, "another")).empty());
 }

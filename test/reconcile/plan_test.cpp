@@ -205,3 +205,49 @@ TEST_CASE("plan: a kind a CRD in the desired state will serve waits for that CRD
   CHECK(action.waits_for_cache);
   CHECK_THAT(action.detail, Catch::Contains("CustomResourceDefinition widgets.example.com"));
 }
+
+TEST_CASE("plan: an object that exists without steward's marks is adopted as its source says") {
+  const auto desired = desired_config_map(R"({"a":"1"})");
+  const ApplyMemo memo = ApplyMemo::of(desired);
+  const LiveLookup live{
+      .type = kConfigMaps,
+      .synced = true,
+      .object = object(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app",)"
+                       R"("namespace":"team","uid":"u-1"},"data":{"a":"2"}})")};
+  const desired::DesiredState state({{.name = "s", .objects = {desired}}});
+  const auto decide = [&](reconcile::Adopt adopt) {
+    return reconcile::plan(
+        {.key = kKey, .state = state, .desired = desired.get(), .live = live, .memo = &memo},
+        {.adopt = [adopt](std::string_view) { return adopt; }});
+  };
+  const Action careful = decide(reconcile::Adopt::kIfNoConflict);
+  CHECK(careful.step == Step::kApply);
+  CHECK(careful.exists);
+  CHECK_FALSE(careful.force);
+  const Action forced = decide(reconcile::Adopt::kAlways);
+  CHECK(forced.step == Step::kApply);
+  CHECK(forced.force);
+  const Action never = decide(reconcile::Adopt::kNever);
+  CHECK(never.step == Step::kFail);
+  CHECK_THAT(never.detail, Catch::Contains("exists without steward's marks") &&
+                               Catch::Contains("adopt: Never"));
+  // Not in the cache (which holds only objects with steward's label): a create, which may meet an
+  // unmarked object, so it too goes without force unless the source says Always.
+  const LiveLookup absent{.type = kConfigMaps, .synced = true};
+  const auto create = [&](reconcile::Adopt adopt) {
+    return reconcile::plan(
+        {.key = kKey, .state = state, .desired = desired.get(), .live = absent, .memo = &memo},
+        {.adopt = [adopt](std::string_view) { return adopt; }});
+  };
+  CHECK_FALSE(create(reconcile::Adopt::kIfNoConflict).force);
+  CHECK_FALSE(create(reconcile::Adopt::kIfNoConflict).must_not_exist);
+  CHECK(create(reconcile::Adopt::kAlways).force);
+  CHECK(create(reconcile::Adopt::kNever).must_not_exist);
+  // Once it carries steward's marks, it is steward's: applied with force whatever the source says.
+  const LiveLookup marked{.type = kConfigMaps, .synced = true, .object = live_from(memo, R"({"a":"2"})")};
+  const Action owned = reconcile::plan(
+      {.key = kKey, .state = state, .desired = desired.get(), .live = marked, .memo = &memo},
+      {.adopt = [](std::string_view) { return reconcile::Adopt::kNever; }});
+  CHECK(owned.step == Step::kApply);
+  CHECK(owned.force);
+}
