@@ -137,16 +137,7 @@ class DocumentLoader {
     if (load_.errors.size() != errors_before) return;
 
     auto object = pointer.empty() ? doc_.json : kube::copy_object(value, 1024);
-    if (edit != NamespaceEdit::kNone) {
-      auto& alloc = object->GetAllocator();
-      auto& meta = (*object)["metadata"];
-      meta.RemoveMember("namespace");
-      if (edit == NamespaceEdit::kSet)
-        meta.AddMember("namespace",
-                       rapidjson::Value(ns.data(), static_cast<rapidjson::SizeType>(ns.size()),
-                                        alloc),
-                       alloc);
-    }
+    if (edit != NamespaceEdit::kNone) set_namespace(*object, ns);
     auto desired = std::make_shared<DesiredObject>();
     desired->key = ObjectKey{group, *kind, ns, *name};
     desired->source = spec_.name;
@@ -164,6 +155,8 @@ class DocumentLoader {
   SourceLoad& load_;
 };
 
+}  // namespace
+
 void check_duplicates(SourceLoad& load) {
   std::map<ObjectKey, const Location*> first;
   for (const auto& object : load.objects) {
@@ -174,6 +167,20 @@ void check_duplicates(SourceLoad& load) {
                                                    ")"});
   }
 }
+
+void set_namespace(kube::Object& object, std::string_view ns) {
+  auto& allocator = object.GetAllocator();
+  auto& metadata = object["metadata"];
+  metadata.RemoveMember("namespace");
+  if (!ns.empty()) {
+    metadata.AddMember(
+        "namespace",
+        rapidjson::Value(ns.data(), static_cast<rapidjson::SizeType>(ns.size()), allocator),
+        allocator);
+  }
+}
+
+namespace {
 
 std::string too_large(std::uintmax_t bytes, std::uintmax_t limit) {
   return "file is " + std::to_string(bytes) + " bytes; steward reads manifest files of at most " +

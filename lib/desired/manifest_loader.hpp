@@ -79,4 +79,11 @@ SourceLoad load_source(const SourceSpec& spec, const LoaderOptions& options = {}
 void load_text(std::string_view text, const std::string& file, const SourceSpec& spec,
                const LoaderOptions& options, SourceLoad& load);
 
+// An error for each object of `load` whose key an earlier one has, naming both places.
+void check_duplicates(SourceLoad& load);
+
+// Writes `ns` as the object's metadata.namespace, or removes it when `ns` is empty: how the scope
+// rules above edit an object (desired/rescope.hpp edits later ones the same way).
+void set_namespace(kube::Object& object, std::string_view ns);
+
 }  // namespace steward::desired

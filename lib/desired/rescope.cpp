@@ -1,7 +1,5 @@
 #include "desired/rescope.hpp"
 
-#include <map>
-
 #include "kube/resource.hpp"
 
 namespace steward::desired {
@@ -16,13 +14,8 @@ DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced,
   const bool remove = !namespaced && !desired.key.ns.empty();
   if (!set && !remove) return out;
   auto object = kube::copy_object(*desired.object, 1024);
-  auto& allocator = object->GetAllocator();
-  auto& metadata = (*object)["metadata"];
-  metadata.RemoveMember("namespace");
   out->key.ns = set ? default_namespace : std::string();
-  if (set) {
-    metadata.AddMember("namespace", rapidjson::Value(out->key.ns.c_str(), allocator), allocator);
-  }
+  set_namespace(*object, out->key.ns);
   out->object = std::move(object);
   make_body(*out);
   return out;
@@ -48,16 +41,8 @@ std::optional<SourceLoad> rescope(const SourceObjects& source, const SourceSpec&
     load.objects.push_back(resolved(*object, *namespaced, spec.default_namespace));
   }
   if (!changed) return std::nullopt;
-  std::map<ObjectKey, const Location*> first;
-  for (const auto& object : load.objects) {
-    auto [at, inserted] = first.emplace(object->key, &object->location);
-    if (!inserted) {
-      load.errors.push_back({object->location, "duplicate object " + object->key.to_string() +
-                                                   " (also defined at " + at->second->to_string() +
-                                                   ")"});
-    }
-  }
-  if (!load.errors.empty()) load.objects.clear();
+  check_duplicates(load);
+  if (!load.ok()) load.objects.clear();  // all or nothing, as a load
   return load;
 }
 
