@@ -16,6 +16,7 @@
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
+#include "support/files.hpp"
 #include "support/metrics.hpp"
 #include "support/stdout_capture.hpp"
 #include "support/testapi_admin.hpp"
@@ -34,12 +35,6 @@ const kube::ResourceType kEvents{"events.k8s.io", "v1", "events", "Event", true}
 const kube::ResourceType kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                                "CustomResourceDefinition", false};
 
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  const fs::path temp = path.string() + ".tmp";
-  std::ofstream(temp) << text;
-  fs::rename(temp, path);  // whole files only, as an editor's save or a ConfigMap update
-}
 
 // A namespace per test: against a real kube-apiserver (STEWARD_REAL_APISERVER_KUBECONFIG) every
 // test of the run shares one server.

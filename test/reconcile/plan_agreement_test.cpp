@@ -16,6 +16,7 @@
 #include "reconcile/differ.hpp"
 #include "reconcile/reconciler.hpp"
 #include "support/async.hpp"
+#include "support/files.hpp"
 #include "support/testapi_process.hpp"
 
 using namespace steward;
@@ -28,10 +29,6 @@ namespace {
 const kube::ResourceType kConfigMaps{"", "v1", "configmaps", "ConfigMap", true};
 const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false};
 
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
 
 std::string config_map(const std::string& name, const std::string& value) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + "}\ndata: {a: \"" + value +
