@@ -8,14 +8,22 @@
 namespace steward::config {
 namespace {
 
+// The table of the fields outside any section ("instance").
+constexpr std::string_view kTopLevel = "top-level";
+
 // The sections of each table, in the page's order. A field of a section no table names is missing
 // from the page, which test/config/field_docs_test.cpp reports.
 const std::vector<std::vector<std::string_view>>& page_tables() {
   static const std::vector<std::vector<std::string_view>> tables = {
-      {"cluster"},        {"sources"}, {"reconcile"}, {"metrics", "health"},
+      {kTopLevel}, {"cluster"},        {"sources"}, {"reconcile"}, {"metrics", "health"},
       {"leaderElection"}, {"logging"},
   };
   return tables;
+}
+
+bool in_section(std::string_view path, std::string_view section) {
+  if (section == kTopLevel) return path.find('.') == std::string_view::npos;
+  return path.starts_with(section) && path.substr(section.size(), 1) == ".";
 }
 
 template <typename Root>
@@ -43,10 +51,9 @@ std::string table_of(const std::vector<std::string_view>& sections) {
   for (const Field<StewardConfig>& field : config_fields()) {
     const std::string_view path = field.path;
     for (std::string_view section : sections) {
-      if (!has_own_row(field.value) || !path.starts_with(section) ||
-          path.substr(section.size(), 1) != ".")
-        continue;
-      out += row(field, sections.size() == 1 ? path.substr(section.size() + 1) : path, defaults);
+      if (!has_own_row(field.value) || !in_section(path, section)) continue;
+      const bool short_name = sections.size() == 1 && section != kTopLevel;
+      out += row(field, short_name ? path.substr(section.size() + 1) : path, defaults);
     }
   }
   return out;

@@ -21,6 +21,13 @@ std::span<const Field<StewardConfig>> config_fields() {
   static const Field<C> fields[] = {
       {.path = "apiVersion", .value = Constant{kConfigApiVersion}},
       {.path = "kind", .value = Constant{kConfigKind}},
+      {.path = "instance",
+       .value = Text<C>{at(&C::instance), dns_label},
+       .apply = kRestart,
+       .doc = "names this install (a DNS-1123 label). Each source's inventory is the Secret "
+              "`steward-<instance>-<source>` in steward's namespace, and every object it applies "
+              "is labelled with that inventory's id, so two installs in one cluster must have "
+              "different instances; each then leaves the other's objects alone."},
 
       {.path = "cluster.kubeconfig",
        .value = FilePath<C>{at(&C::cluster, &ClusterConfig::kubeconfig), true},

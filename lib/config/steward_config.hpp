@@ -151,6 +151,10 @@ struct LoggingConfig {
 };
 
 struct StewardConfig {
+  // Names this install in the cluster: its sources' inventories (ApplySet parents
+  // `steward-<instance>-<source>`) and so the ids its objects carry. Two installs in one cluster
+  // need different instances, or they share sources of the same name.
+  std::string instance = "steward";
   ClusterConfig cluster;
   std::vector<SourceConfig> sources;  // a file must list at least one
   ReconcileConfig reconcile;
