@@ -24,6 +24,7 @@
 #include "kube/config_error.hpp"
 #include "kube/discovery.hpp"
 #include "config/steward_config.hpp"
+#include "manager/daemon.hpp"
 #include "reconcile/differ.hpp"
 
 namespace steward::cmd {
@@ -51,7 +52,9 @@ int print(const reconcile::DiffReport& report) {
   return report.changes.empty() ? kExitNoChanges : kExitChanges;
 }
 
-std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& config) {
+// As `steward run` makes them: members of the instance's inventories in steward's namespace.
+std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& config,
+                                                   const kube::RestConfig& rest) {
   std::vector<reconcile::SourceOptions> sources;
   for (const config::SourceConfig& source : config.sources) {
     sources.push_back({.spec = {.name = source.name,
@@ -59,6 +62,8 @@ std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& 
                                 .default_namespace = source.default_namespace},
                        .prune = source.prune,
                        .adopt = source.adopt});
+    reconcile::join_inventory(sources.back(), config.instance,
+                              manager::steward_namespace(config.leader_election, rest));
   }
   return sources;
 }
@@ -75,7 +80,7 @@ int run_diff(const DiffFlags& flags) {
     asio::io_context io;
     kube::Client client(io, rest, client_options(config.cluster));
     kube::Discovery discovery(client);
-    reconcile::Differ differ(client, discovery, diff_sources(config));
+    reconcile::Differ differ(client, discovery, diff_sources(config, rest));
     reconcile::DiffReport report;
     asio::co_spawn(io, differ.run(),
                    [&report](std::exception_ptr error, reconcile::DiffReport done) {

@@ -35,7 +35,7 @@ Value& mapping(Value& parent, std::string_view name, kube::Object::AllocatorType
 }  // namespace
 
 ApplyBody make_apply_body(const rapidjson::Value& manifest, std::string_view ns,
-                          std::string_view source) {
+                          std::string_view source, std::string_view applyset) {
   auto body = kube::copy_object(manifest, 1024);
   auto& allocator = body->GetAllocator();
   if (!body->IsObject()) body->SetObject();
@@ -46,7 +46,9 @@ ApplyBody make_apply_body(const rapidjson::Value& manifest, std::string_view ns,
     metadata.RemoveMember(server_owned);
   }
   if (!ns.empty()) set_string(metadata, "namespace", ns, allocator);
-  set_string(mapping(metadata, "labels", allocator), kManagedByLabel, kManagedByValue, allocator);
+  Value& labels = mapping(metadata, "labels", allocator);
+  set_string(labels, kManagedByLabel, kManagedByValue, allocator);
+  if (!applyset.empty()) set_string(labels, kPartOfLabel, applyset, allocator);
   Value& annotations = mapping(metadata, "annotations", allocator);
   set_string(annotations, kSourceAnnotation, source, allocator);
   annotations.RemoveMember(Value(rapidjson::StringRef(kDesiredHashAnnotation.data(),

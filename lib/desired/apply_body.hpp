@@ -6,10 +6,13 @@
 // manifest copied from `kubectl get -o yaml` may carry removed (a stale resourceVersion in an
 // apply body is a precondition that fails with 409):
 //
-//   label       app.kubernetes.io/managed-by: steward     the informers' label selector, and half
-//                                                         of the prune test
-//   annotation  steward.dev/source: <source name>         which source the object came from; prune
-//                                                         only touches sources of this instance
+//   label       app.kubernetes.io/managed-by: steward     the informers' label selector
+//   label       applyset.kubernetes.io/part-of: <id>      the source's ApplySet (applyset.hpp): the
+//                                                         inventory this object is a member of;
+//                                                         prune only touches its own set's members
+//   annotation  steward.dev/source: <source name>         which source the object came from (for
+//                                                         people, and for objects applied before
+//                                                         ApplySets, which have no part-of label)
 //   annotation  steward.dev/desired-hash: <hash>          what steward last applied: after a
 //                                                         restart (no drift memo in memory) a live
 //                                                         object carrying the hash of the current
@@ -26,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "desired/applyset.hpp"
 #include "desired/sha256.hpp"
 #include "kube/object.hpp"
 
@@ -42,8 +46,9 @@ struct ApplyBody {
   std::string hash;                            // the value of the desired-hash annotation
 };
 
-// The body for `manifest` of source `source`, its namespace set to `ns` when not empty.
+// The body for `manifest` of source `source`, its namespace set to `ns` when not empty, labelled
+// as a member of ApplySet `applyset` when that is not empty.
 ApplyBody make_apply_body(const rapidjson::Value& manifest, std::string_view ns,
-                          std::string_view source);
+                          std::string_view source, std::string_view applyset);
 
 }  // namespace steward::desired

@@ -59,8 +59,8 @@ std::string canonical_json(const rapidjson::Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-void make_body(DesiredObject& desired) {
-  desired.body = make_apply_body(*desired.object, desired.key.ns, desired.source);
+void make_body(DesiredObject& desired, std::string_view applyset) {
+  desired.body = make_apply_body(*desired.object, desired.key.ns, desired.source, applyset);
 }
 
 }  // namespace steward::desired

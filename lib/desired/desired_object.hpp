@@ -48,9 +48,10 @@ struct DesiredObject {
   ApplyBody body;
 };
 
-// Makes `desired.body` from its object, key and source. Whoever makes a DesiredObject calls it
-// once the rest is set.
-void make_body(DesiredObject& desired);
+// Makes `desired.body` from its object, key and source, labelled as a member of ApplySet
+// `applyset` (its source's; none when empty). Whoever makes a DesiredObject calls it once the rest
+// is set.
+void make_body(DesiredObject& desired, std::string_view applyset);
 
 using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;
 

@@ -144,7 +144,7 @@ class DocumentLoader {
     desired->location = {file_, doc_.at(pointer)};
     desired->scope_unknown = !namespaced.has_value();
     desired->object = std::move(object);
-    make_body(*desired);
+    make_body(*desired, spec_.applyset);
     load_.objects.push_back(std::move(desired));
   }
 

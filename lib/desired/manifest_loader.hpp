@@ -46,6 +46,9 @@ struct SourceSpec {
   // Namespace for namespaced objects written without one; "default", as kubectl uses with no
   // context namespace.
   std::string default_namespace = "default";
+  // The id of the source's ApplySet (applyset.hpp), which every object's apply body is labelled
+  // with; empty: no label (a load that applies nothing, such as `steward validate`).
+  std::string applyset;
 };
 
 struct LoaderOptions {

@@ -6,18 +6,17 @@ namespace steward::desired {
 namespace {
 
 // A copy of `desired` with its scope resolved, its namespace and body made again if that moved it.
-DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced,
-                          const std::string& default_namespace) {
+DesiredObjectPtr resolved(const DesiredObject& desired, bool namespaced, const SourceSpec& spec) {
   auto out = std::make_shared<DesiredObject>(desired);
   out->scope_unknown = false;
   const bool set = namespaced && desired.key.ns.empty();
   const bool remove = !namespaced && !desired.key.ns.empty();
   if (!set && !remove) return out;
   auto object = kube::copy_object(*desired.object, 1024);
-  out->key.ns = set ? default_namespace : std::string();
+  out->key.ns = set ? spec.default_namespace : std::string();
   set_namespace(*object, out->key.ns);
   out->object = std::move(object);
-  make_body(*out);
+  make_body(*out, spec.applyset);
   return out;
 }
 
@@ -38,7 +37,7 @@ std::optional<SourceLoad> rescope(const SourceObjects& source, const SourceSpec&
       continue;
     }
     changed = true;
-    load.objects.push_back(resolved(*object, *namespaced, spec.default_namespace));
+    load.objects.push_back(resolved(*object, *namespaced, spec));
   }
   if (!changed) return std::nullopt;
   check_duplicates(load);

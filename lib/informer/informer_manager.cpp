@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,7 +38,9 @@ InformerManager::SubscriptionId InformerManager::subscribe(const std::string& ap
     entry.handler_ids[id] = entry.informer->add_handlers(std::move(handlers));
   } else if (!entry.resolving && !stopped_) {
     entry.resolving = true;
-    asio::co_spawn(io_, resolve(key), asio::detached);
+    // Posted, not spawned here: on an I/O thread co_spawn starts the coroutine at once, and
+    // resolve() takes mu_, which this thread holds.
+    asio::post(io_, [this, key] { asio::co_spawn(io_, resolve(key), asio::detached); });
   }
   return id;
 }

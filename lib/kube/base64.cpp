@@ -54,4 +54,23 @@ std::optional<std::string> decode_base64(std::string_view text) {
   return out;
 }
 
+std::string encode_base64url(std::string_view bytes) {
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::uint32_t bits = 0;
+  int nbits = 0;
+  for (char c : bytes) {
+    bits = (bits << 8) | static_cast<unsigned char>(c);
+    nbits += 8;
+    while (nbits >= 6) {
+      nbits -= 6;
+      out.push_back(alphabet[(bits >> nbits) & 0x3F]);
+    }
+  }
+  if (nbits > 0) out.push_back(alphabet[(bits << (6 - nbits)) & 0x3F]);
+  return out;
+}
+
 }  // namespace steward::kube

@@ -1,5 +1,6 @@
 #pragma once
-// Standard (RFC 4648, "+/" alphabet, padded) base64, as kubeconfig's *-data fields use it.
+// Base64 (RFC 4648): the standard alphabet ("+/", padded) that kubeconfig's *-data fields use, and
+// the URL-safe one ("-_", unpadded) of ApplySet ids.
 
 #include <optional>
 #include <string>
@@ -11,5 +12,9 @@ namespace steward::kube {
 // (a long value may be wrapped across lines in YAML); the rest must be a multiple of 4 characters,
 // with at most two '=' and only at the very end.
 std::optional<std::string> decode_base64(std::string_view text);
+
+// `bytes` in the URL-safe alphabet without padding (RFC 4648 section 5; Go's
+// base64.RawURLEncoding).
+std::string encode_base64url(std::string_view bytes);
 
 }  // namespace steward::kube

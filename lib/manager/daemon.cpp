@@ -76,18 +76,6 @@ reconcile::ControllerOptions controller_options(const config::StewardConfig& con
   return options;
 }
 
-// The Lease's namespace: the configured one; else POD_NAMESPACE (the Downward API variable
-// deploy/base sets, so the Lease is where the pod's Role allows it even when steward is pointed at
-// a kubeconfig); else the service account's namespace in a pod, or the kubeconfig context's; else
-// "default" (rest.default_namespace already falls back to it).
-std::string lease_namespace(const config::LeaderElectionConfig& election,
-                            const kube::RestConfig& rest) {
-  if (!election.ns.empty()) return election.ns;
-  if (const char* pod = std::getenv("POD_NAMESPACE"); pod && desired::is_dns1123_label(pod)) {
-    return pod;
-  }
-  return rest.default_namespace;
-}
 
 // Lease requests get a client of their own, as controller-runtime gives them: a burst of applies
 // must not hold a renewal back in the shared throttle. Each request is bounded by the renew
@@ -278,12 +266,17 @@ Daemon::Daemon(const DaemonOptions& o)
         options.registry = registry_.get();
         options.informer_metrics = &informer_metrics_;
         options.wait_for_leadership = o.config.leader_election.enabled;
+        options.inventory = reconcile::InventoryOptions{
+            .instance = o.config.instance,
+            .ns = steward_namespace(o.config.leader_election, o.rest),
+            .tooling = "steward/v" + std::string(observe::build_info().version)};
         return options;
       }()) {
   if (election_) {
     const config::LeaderElectionConfig& election = o.config.leader_election;
     election_client_.emplace(manager_.io(), o.rest, election_client_options(o.client, election));
-    lease_lock_.emplace(*election_client_, lease_namespace(election, o.rest), election.lease_name);
+    lease_lock_.emplace(*election_client_, steward_namespace(election, o.rest),
+                        election.lease_name);
     elector_.emplace(manager_.io(), *lease_lock_,
                      LeaderElectorOptions{
                          .lease_name = election.lease_name,
@@ -448,6 +441,17 @@ void Daemon::add_checks() {
 }
 
 }  // namespace
+
+// POD_NAMESPACE: the Downward API variable deploy/base sets, so the Lease and the inventories are
+// where the pod's Role allows them even when steward is pointed at a kubeconfig.
+std::string steward_namespace(const config::LeaderElectionConfig& election,
+                              const kube::RestConfig& rest) {
+  if (!election.ns.empty()) return election.ns;
+  if (const char* pod = std::getenv("POD_NAMESPACE"); pod && desired::is_dns1123_label(pod)) {
+    return pod;
+  }
+  return rest.default_namespace;
+}
 
 int run_daemon(const DaemonOptions& options) {
   try {

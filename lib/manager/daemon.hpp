@@ -50,4 +50,10 @@ struct DaemonOptions {
 // (0 success; 1 failure, --once not in sync, a lost Lease, or a part that could not start).
 int run_daemon(const DaemonOptions& options);
 
+// steward's own namespace, where its Lease and its sources' inventories are: leaderElection's
+// namespace when set; else $POD_NAMESPACE; else the service account's namespace in a pod, or the
+// kubeconfig context's; else "default".
+std::string steward_namespace(const config::LeaderElectionConfig& election,
+                              const kube::RestConfig& rest);
+
 }  // namespace steward::manager

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "desired/apply_order.hpp"
+#include "desired/applyset.hpp"
 #include "observe/log.hpp"
 #include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
@@ -36,7 +37,7 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
       metrics_(options_.registry ? std::make_unique<ReconcileMetrics>(*options_.registry)
                                  : nullptr),
       events_(io, std::make_shared<ClientEventSink>(client), event_options(options_)),
-      sources_(discovery, options_.sources, metrics_.get()),
+      sources_(discovery, with_inventory(options_.sources), metrics_.get()),
       kinds_(io, client, discovery,
              informer::InformerManagerOptions{
                  .label_selector = std::string(kOwnershipSelector),
@@ -47,6 +48,12 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                  .metrics = options_.informer_metrics},
              [this](const desired::ObjectKey& key) { runner_.add(key); }),
       prune_guard_(sources_, kinds_),
+      inventory_(options_.inventory
+                     ? std::make_unique<Inventory>(io, client, *options_.inventory)
+                     : nullptr),
+      keeper_(inventory_ ? std::make_unique<InventoryKeeper>(io, *inventory_, sources_, kinds_,
+                                                             discovery)
+                         : nullptr),
       reconciler_(client, kinds_, [this] { return sources_.current(); },
                   ReconcilerOptions{
                       .may_prune = [this](std::string_view source) {
@@ -56,6 +63,17 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                         const auto found = sources_.find(source);
                         return found ? found->adopt : Adopt::kIfNoConflict;
                       },
+                      .source_of_member = [this](std::string_view member) {
+                        return sources_.source_of_member(member);
+                      },
+                      .cover = options_.inventory
+                                   ? [this](const desired::DesiredObject& desired,
+                                            const kube::ResourceType& type) {
+                                       return keeper_->cover(desired, type);
+                                     }
+                                   : std::function<boost::asio::awaitable<Inventory::Result>(
+                                         const desired::DesiredObject&,
+                                         const kube::ResourceType&)>(),
                       .registry = options_.registry,
                       .events = &events_}),
       runner_(io,
@@ -76,8 +94,21 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
   sources_.set_listener([this](const std::string& source, const desired::StoreUpdate& update) {
     on_update(source, update);
   });
-  reconciler_.set_dry_run(options_.dry_run);
+  set_dry_run(options_.dry_run);
   reconciler_.set_writes_enabled(!options_.wait_for_leadership);
+  if (keeper_) keeper_->set_writes_enabled(!options_.wait_for_leadership);
+}
+
+std::vector<SourceOptions> Controller::with_inventory(std::vector<SourceOptions> sources) const {
+  if (!options_.inventory) return sources;
+  const InventoryOptions& inventory = *options_.inventory;
+  for (auto& source : sources) join_inventory(source, inventory.instance, inventory.ns);
+  return sources;
+}
+
+void Controller::set_dry_run(bool dry_run) {
+  reconciler_.set_dry_run(dry_run);
+  if (keeper_) keeper_->set_dry_run(dry_run);
 }
 
 Controller::~Controller() { stop(); }
@@ -90,6 +121,9 @@ bool Controller::start() {
   if (refreshed) {
     kDesiredLog.warn("discovery failed; loading without it", {{"error", refreshed->to_string()}});
   }
+  // Before the first load queues any key: the kinds the inventories list are watched with the
+  // desired ones from the start.
+  if (keeper_) keeper_->start();
   const bool all_loaded = sources_.reload_all();
   if (!options_.wait_for_leadership) runner_.start();
   return all_loaded;
@@ -97,6 +131,7 @@ bool Controller::start() {
 
 void Controller::set_leading(bool leading) {
   reconciler_.set_writes_enabled(leading);
+  if (keeper_) keeper_->set_writes_enabled(leading);
   if (leading) runner_.start();
 }
 
@@ -120,6 +155,8 @@ void Controller::on_update(const std::string& source, const desired::StoreUpdate
   for (const auto& key : update.diff.changed) runner_.add(key);
   for (const auto& key : update.diff.removed) runner_.add(key);
   for (const auto& key : retry) runner_.add(key);
+  // A kind may have left the desired state with nothing of it in the cluster.
+  if (keeper_) keeper_->tidy();
 }
 
 void Controller::after_reconcile(const desired::ObjectKey& key, const Reconciled& done) {
@@ -130,6 +167,11 @@ void Controller::after_reconcile(const desired::ObjectKey& key, const Reconciled
   }
   // A pruned kind may have no objects of steward's left to watch for.
   if (done.outcome.result == Result::kPruned) kinds_.update(*sources_.current());
+  // An object that left the desired state is gone, or going: its inventory may list less now.
+  if (keeper_ && (done.outcome.result == Result::kPruned ||
+                  (done.outcome.result == Result::kInSync && !sources_.current()->find(key)))) {
+    keeper_->tidy();
+  }
 }
 
 void Controller::update_metrics() {
@@ -137,7 +179,9 @@ void Controller::update_metrics() {
   kinds_.informers().update_health_metrics();
   if (!metrics_) return;
   std::vector<std::string> ours;
-  for (const auto& source : *sources_.all()) ours.push_back(source.spec.name);
+  for (const auto& source : *sources_.all()) {
+    for (auto& key : member_keys(source)) ours.push_back(std::move(key));
+  }
   metrics_->managed_objects(kinds_.count_by_resource(ours));
 }
 
@@ -166,6 +210,7 @@ ControllerStatus Controller::status() const {
 void Controller::stop() {
   if (stopped_.exchange(true)) return;
   runner_.stop();
+  if (keeper_) keeper_->stop();
   if (!events_.drain(kEventDrainTimeout)) {
     kLog.warn("stopping with Kubernetes Event writes still in flight");
   }

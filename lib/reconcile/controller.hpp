@@ -31,6 +31,8 @@
 #include "informer/informer_manager.hpp"
 #include "queue/rate_limiting_queue.hpp"
 #include "reconcile/event_recorder.hpp"
+#include "reconcile/inventory.hpp"
+#include "reconcile/inventory_keeper.hpp"
 #include "reconcile/kind_set.hpp"
 #include "reconcile/prune_guard.hpp"
 #include "reconcile/reconciler.hpp"
@@ -60,6 +62,10 @@ struct ControllerOptions {
   EventRecorderOptions events{};
   // Leader election: start() starts no workers and writes are off until set_leading(true).
   bool wait_for_leadership = false;
+  // Each source's inventory (inventory.hpp): the sources' ApplySet ids are set from it, and the
+  // parents are read at start, widened before applies and narrowed after prunes. Unset: no
+  // inventory and no part-of label (objects are members by their legacy marks).
+  std::optional<InventoryOptions> inventory;
 };
 
 // How the loop stands, for readiness, `--once` and tests.
@@ -110,10 +116,12 @@ class Controller {
   // are loaded and changed ones (path, default namespace, prune, fraction) reloaded. A source that
   // is gone leaves the desired state, and its objects stay in the cluster untouched: no source of
   // this instance owns them any more, so they are never pruned.
-  void update_sources(std::vector<SourceOptions> sources) { sources_.update(std::move(sources)); }
+  void update_sources(std::vector<SourceOptions> sources) {
+    sources_.update(with_inventory(std::move(sources)));
+  }
   // Grows the worker pool at once; shrinking lets surplus workers finish their current key first.
   void set_workers(int workers) { runner_.set_workers(workers); }
-  void set_dry_run(bool dry_run) { reconciler_.set_dry_run(dry_run); }
+  void set_dry_run(bool dry_run);
   // Leader election: true starts the workers (once) and allows writes; false refuses every write
   // from now on. Any thread; quick.
   void set_leading(bool leading);
@@ -141,6 +149,8 @@ class Controller {
   // keys queued.
   void on_update(const std::string& source, const desired::StoreUpdate& update);
   void after_reconcile(const desired::ObjectKey& key, const Reconciled& done);
+  // `sources` with their ApplySet ids and legacy claim set from the inventory's instance.
+  std::vector<SourceOptions> with_inventory(std::vector<SourceOptions> sources) const;
 
   boost::asio::io_context& io_;
   kube::Discovery& discovery_;
@@ -150,6 +160,8 @@ class Controller {
   SourceSet sources_;
   KindSet kinds_;
   PruneGuard prune_guard_;
+  std::unique_ptr<Inventory> inventory_;       // null without options.inventory
+  std::unique_ptr<InventoryKeeper> keeper_;    // likewise
   Reconciler reconciler_;
   Runner runner_;
   std::atomic<bool> stopped_{false};

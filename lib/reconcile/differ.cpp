@@ -73,7 +73,10 @@ class Differ::Run {
       }
       live.object = std::move(reply.object);
     }
-    const PlanPolicy policy{.adopt = [this](std::string_view source) { return adopt(source); }};
+    const PlanPolicy policy{.adopt = [this](std::string_view source) { return adopt(source); },
+                            .source_of_member = [this](std::string_view member) {
+                              return source_of_member(d_.sources_, member);
+                            }};
     const Action action = plan({key, state, desired.get(), live, &memo}, policy);
     if (!live.type || (action.step == Step::kApply && !action.exists)) {
       // Not there, or its kind is not served yet (a CRD not created): it would be created.
@@ -116,9 +119,14 @@ class Differ::Run {
       if (source.prune) pruned_sources.insert(source.spec.name);
     }
     if (pruned_sources.empty()) co_return;
-    const PlanPolicy policy{.may_prune = [&](std::string_view source) {
-      return pruned_sources.contains(source) ? PruneVerdict::kAllowed : PruneVerdict::kOff;
-    }};
+    const PlanPolicy policy{.may_prune =
+                                [&](std::string_view source) {
+                                  return pruned_sources.contains(source) ? PruneVerdict::kAllowed
+                                                                         : PruneVerdict::kOff;
+                                },
+                            .source_of_member = [this](std::string_view member) {
+                              return source_of_member(d_.sources_, member);
+                            }};
     std::set<std::pair<std::string, std::string>> listed;  // (group, kind)
     std::map<desired::ObjectKey, std::shared_ptr<kube::Object>> removed;
     for (const auto& [api_version, kind] : state.types()) {

@@ -7,7 +7,7 @@ namespace steward::reconcile {
 namespace {
 
 informer::InformerManagerOptions for_steward_caches(informer::InformerManagerOptions options) {
-  options.indexes.emplace(std::string(kSourceIndex), source_index);
+  options.indexes.emplace(std::string(kMemberIndex), member_index);
   options.transform = keep_ownership_facts;
   return options;
 }
@@ -20,10 +20,26 @@ KindSet::KindSet(boost::asio::io_context& io, kube::Client& client, kube::Discov
       informers_(io, client, discovery, for_steward_caches(std::move(options))),
       enqueue_(std::move(enqueue)) {}
 
+void KindSet::set_listed(std::set<desired::DesiredState::TypeRef> listed,
+                         const desired::DesiredState& state) {
+  {
+    std::lock_guard lock(mu_);
+    listed_ = std::move(listed);
+  }
+  update(state);
+}
+
+bool KindSet::synced(const std::string& api_version, const std::string& kind) const {
+  const auto informer = informers_.informer(api_version, kind);
+  return informer && informer->has_synced();
+}
+
 void KindSet::update(const desired::DesiredState& state) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
-  for (const auto& [api_version, kind] : state.types()) {
+  std::set<desired::DesiredState::TypeRef> wanted = state.types();
+  wanted.insert(listed_.begin(), listed_.end());
+  for (const auto& [api_version, kind] : wanted) {
     auto [it, added] = watched_.try_emplace(
         {std::string(kube::split_api_version(api_version).first), kind});
     if (!added) continue;
@@ -44,7 +60,7 @@ void KindSet::update(const desired::DesiredState& state) {
     const std::string& kind = it->first.second;
     const std::string& api_version = it->second.api_version;
     const auto informer = informers_.informer(api_version, kind);
-    if (state.types().count({api_version, kind}) != 0 ||
+    if (wanted.count({api_version, kind}) != 0 ||
         (informer && (!informer->has_synced() || informer->store().size() > 0))) {
       ++it;
       continue;
@@ -121,20 +137,20 @@ void KindSet::for_each_cache(
   }
 }
 
-void KindSet::visit_source(std::string_view source,
-                           const std::function<void(const rapidjson::Value&)>& visit) const {
+void KindSet::visit_members(const std::vector<std::string>& members,
+                            const std::function<void(const rapidjson::Value&)>& visit) const {
   for_each_cache([&](const kube::ResourceType&, const informer::Informer& informer) {
-    informer.store().visit(kSourceIndex, source, visit);
+    for (const auto& key : members) informer.store().visit(kMemberIndex, key, visit);
   });
 }
 
 std::map<std::string, double> KindSet::count_by_resource(
-    const std::vector<std::string>& sources) const {
+    const std::vector<std::string>& members) const {
   std::map<std::string, double> counts;
   for_each_cache([&](const kube::ResourceType& type, const informer::Informer& informer) {
     double& count = counts[type.qualified_resource()];
-    for (const auto& source : sources) {
-      count += static_cast<double>(informer.store().count(kSourceIndex, source));
+    for (const auto& key : members) {
+      count += static_cast<double>(informer.store().count(kMemberIndex, key));
     }
   });
   return counts;

@@ -11,7 +11,7 @@
 // would otherwise be created minutes after the sync, and hundreds of waiting keys would drain the
 // queue's token bucket for every other retry.
 //
-// The caches index steward's objects by owning source (ownership.hpp, kSourceIndex), so the prune
+// The caches index steward's objects by inventory (ownership.hpp, kMemberIndex), so the prune
 // guard and the managed-objects gauge read one source's objects without walking every cache.
 // Thread-safe.
 
@@ -39,20 +39,28 @@ class KindSet final : public LiveView {
   KindSet(boost::asio::io_context& io, kube::Client& client, kube::Discovery& discovery,
           informer::InformerManagerOptions options, Enqueue enqueue);
 
-  // Watches every kind of `state`; releases kinds no longer desired whose caches hold nothing.
+  // Watches every kind of `state` and every listed kind; releases the others whose caches hold
+  // nothing.
   void update(const desired::DesiredState& state);
+  // The kinds the sources' inventories list (inventory_keeper.hpp), watched whether desired or
+  // not, as (apiVersion, kind); then update(state).
+  void set_listed(std::set<desired::DesiredState::TypeRef> listed,
+                  const desired::DesiredState& state);
+  // Whether the kind has an informer whose cache has synced.
+  bool synced(const std::string& api_version, const std::string& kind) const;
   LiveLookup find(const desired::ObjectKey& key) const override;
   // Enqueues `key` again once its kind's cache has synced (at once if it has already).
   void park(const desired::ObjectKey& key);
 
   // Every kind with an informer has synced. A kind not served has none, and is not waited for.
   bool served_synced() const;
-  // Calls visit(object) for every cached object of steward's whose owning source is `source`.
-  void visit_source(std::string_view source,
-                    const std::function<void(const rapidjson::Value&)>& visit) const;
-  // Cached objects of steward's of any of `sources`, by resource ("deployments.apps"); 0 for a
-  // watched kind with none.
-  std::map<std::string, double> count_by_resource(const std::vector<std::string>& sources) const;
+  // Calls visit(object) for every cached object of steward's whose member key (ownership.hpp) is
+  // one of `members`.
+  void visit_members(const std::vector<std::string>& members,
+                     const std::function<void(const rapidjson::Value&)>& visit) const;
+  // Cached objects of steward's whose member key is one of `members`, by resource
+  // ("deployments.apps"); 0 for a watched kind with none.
+  std::map<std::string, double> count_by_resource(const std::vector<std::string>& members) const;
 
   informer::InformerManager& informers() { return informers_; }
   const informer::InformerManager& informers() const { return informers_; }
@@ -80,6 +88,7 @@ class KindSet final : public LiveView {
   };
   std::map<GroupKind, Watched> watched_;
   std::map<GroupKind, std::set<desired::ObjectKey>> parked_;  // keys waiting for the kind's cache
+  std::set<desired::DesiredState::TypeRef> listed_;  // set_listed()
   bool stopped_ = false;
 };
 

@@ -12,10 +12,23 @@ std::string_view owning_source(const Value& live) {
   return kube::string_at(live, {"metadata", "annotations", kSourceAnnotation});
 }
 
-std::vector<std::string> source_index(const Value& live) {
+std::string legacy_member_key(std::string_view source) {
+  std::string key(kSourceAnnotation);
+  key.append("=").append(source);
+  return key;
+}
+
+std::string member_key(const Value& live) {
   const std::string_view source = owning_source(live);
   if (source.empty()) return {};
-  return {std::string(source)};
+  const std::string_view applyset = kube::string_at(live, {"metadata", "labels", kPartOfLabel});
+  return applyset.empty() ? legacy_member_key(source) : std::string(applyset);
+}
+
+std::vector<std::string> member_index(const Value& live) {
+  std::string key = member_key(live);
+  if (key.empty()) return {};
+  return {std::move(key)};
 }
 
 namespace {

@@ -1,7 +1,13 @@
 #pragma once
 // Ownership: how steward recognises its own objects in the cluster. The marks it writes on every
-// object it applies (a label and two annotations) are part of the apply body made at load
+// object it applies (two labels and two annotations) are part of the apply body made at load
 // (desired/apply_body.hpp, which says what each is for); this is the reading side.
+//
+// An object is a member of one source's inventory (its ApplySet, desired/applyset.hpp): the one
+// its part-of label names. An object steward applied before ApplySets has steward's label and
+// source annotation but no part-of label; it counts as a member of that source's set in the
+// instance that claims such objects (the default instance, which is what that steward was), and
+// its next apply labels it.
 
 #include <string>
 #include <string_view>
@@ -17,6 +23,7 @@ using desired::ApplyBody;
 using desired::kDesiredHashAnnotation;
 using desired::kManagedByLabel;
 using desired::kManagedByValue;
+using desired::kPartOfLabel;
 using desired::kSourceAnnotation;
 // The field manager of steward's applies.
 inline constexpr std::string_view kFieldManager = "steward";
@@ -27,10 +34,17 @@ inline constexpr std::string_view kOwnershipSelector = "app.kubernetes.io/manage
 // when the object is not steward's.
 std::string_view owning_source(const rapidjson::Value& live);
 
-// The informers' store index of steward's objects by owning source (informer/store.hpp): the prune
-// guard and the managed-objects gauge read one source's objects without walking every cache.
-inline constexpr std::string_view kSourceIndex = "steward.dev/source";
-std::vector<std::string> source_index(const rapidjson::Value& live);
+// The inventory a live object of steward's is a member of: its part-of label's value (an ApplySet
+// id), or for one with steward's marks and no part-of label, legacy_member_key(its source). Empty
+// for an object without steward's marks.
+std::string member_key(const rapidjson::Value& live);
+// The member key of objects of `source` applied before ApplySets: "steward.dev/source=<source>".
+std::string legacy_member_key(std::string_view source);
+
+// The informers' store index of steward's objects by member key (informer/store.hpp): the prune
+// guard and the managed-objects gauge read one inventory's objects without walking every cache.
+inline constexpr std::string_view kMemberIndex = "applyset.kubernetes.io/part-of";
+std::vector<std::string> member_index(const rapidjson::Value& live);
 
 // Whether the server recorded an apply by field manager `manager` on the live object: an entry of
 // its managedFields with that manager and operation Apply. Only the server writes managedFields,

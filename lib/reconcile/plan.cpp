@@ -79,6 +79,16 @@ Action kind_not_served(const desired::DesiredState& state, const desired::Desire
           .error_reason = "NotFound"};
 }
 
+// The source of this instance whose inventory `live` is a member of, if any.
+std::optional<std::string> member_of(const rapidjson::Value& live, const PlanPolicy& policy) {
+  const std::string member = member_key(live);
+  if (member.empty()) return std::nullopt;
+  if (policy.source_of_member) return policy.source_of_member(member);
+  const std::string_view source = owning_source(live);
+  if (member == legacy_member_key(source)) return std::string(source);
+  return std::nullopt;
+}
+
 Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   const desired::DesiredObject& desired = *in.desired;
   if (desired.scope_unknown && in.live.type->namespaced && in.key.ns.empty()) {
@@ -105,9 +115,28 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   }
   const Drift drift = find_drift(memo.reference(), *in.live.object);
   if (!drift.drifted) return {};
-  if (owning_source(*in.live.object).empty()) {
+  const rapidjson::Value& live = *in.live.object;
+  const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
+  if (!owning_source(live).empty() && !member_of(live, policy)) {
+    // Another steward instance's object (they share the field manager, so an apply without force
+    // would not even conflict), or a member of another tool's ApplySet.
+    const std::string other(kube::string_at(live, {"metadata", "labels", kPartOfLabel}));
+    const std::string whose = other.empty() ? "is a steward object of no ApplySet of this instance"
+                                            : "is a member of ApplySet " + other +
+                                                  " (another steward instance's or tool's)";
+    if (adopt != Adopt::kAlways) {
+      return {.step = Step::kFail,
+              .detail = desired.location.to_string() + ": " + in.key.to_string() + " " + whose +
+                        ": not taken over (adopt: Always on source " + desired.source +
+                        " takes it)"};
+    }
+    return {.step = Step::kApply,
+            .detail = "adopting an object that " + whose + " (forced)",
+            .exists = true};
+  }
+  if (owning_source(live).empty()) {
     // Someone else's object, or one made before steward: taken over only as the source says.
-    switch (policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict) {
+    switch (adopt) {
       case Adopt::kNever:
         return {.step = Step::kFail,
                 .detail = desired.location.to_string() + ": " + in.key.to_string() +
@@ -133,8 +162,13 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
 Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (!in.live.object) return {.detail = "absent"};
   const rapidjson::Value& live = *in.live.object;
-  const std::string_view source = owning_source(live);
-  if (source.empty()) return {.detail = "not steward's"};
+  if (owning_source(live).empty()) return {.detail = "not steward's"};
+  const std::optional<std::string> member = member_of(live, policy);
+  if (!member) {
+    return {.detail = "a member of inventory " + member_key(live) +
+                      ", which is no source's of this instance: not steward's to prune"};
+  }
+  const std::string& source = *member;
   if (being_deleted(live)) return {.detail = "being deleted"};
   if (!applied_by(live, policy.field_manager)) {
     return {.detail = "carries steward's marks, but managedFields has no Apply by field manager " +
@@ -149,10 +183,10 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
               .uid = std::string(kube::string_at(live, {"metadata", "uid"})),
               .resource_version = std::string(kube::string_at(live, {"metadata", "resourceVersion"}))};
     case PruneVerdict::kOff:
-      return {.detail = "prune not allowed for source " + std::string(source)};
+      return {.detail = "prune not allowed for source " + source};
     case PruneVerdict::kRefused:
       return {.step = Step::kFail,
-              .detail = "not pruned: source " + std::string(source) +
+              .detail = "not pruned: source " + source +
                         " would lose more than its pruneFraction of managed objects"};
     case PruneVerdict::kUndecided:
       return {.step = Step::kWait, .detail = "prune waits until every cache has synced"};

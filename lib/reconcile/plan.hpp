@@ -16,11 +16,13 @@
 //
 // It never acts on a cache that has not finished its first list (a missing object might only be
 // missing from the cache), creates an object only once the policy says no earlier apply tier is
-// awaited (create_order.hpp), and prunes only what steward made and the policy allows: objects
-// carrying steward's label and source annotation, with an Apply entry of steward's field manager in
-// managedFields (which only the server writes, so copied marks are not enough), not controlled by
-// another object (an ownerReference with controller: true), not being deleted, of a source the
-// policy lets prune.
+// awaited (create_order.hpp), and prunes only what steward made and the policy allows: members of
+// one of this instance's inventories (the part-of label, ownership.hpp), with an Apply entry of
+// steward's field manager in managedFields (which only the server writes, so copied marks are not
+// enough), not controlled by another object (an ownerReference with controller: true), not being
+// deleted, of a source the policy lets prune. A desired object that exists as a member of another
+// inventory (another steward instance's, or another tool's ApplySet) is taken over only with
+// adopt: Always.
 
 #include <rapidjson/document.h>
 
@@ -68,6 +70,10 @@ struct PlanPolicy {
   // caches hold only objects with steward's label, so a create may meet such an object too: it
   // is sent without force unless the source says kAlways.
   std::function<Adopt(std::string_view source)> adopt;
+  // The source of this instance whose inventory a live object with member key `member`
+  // (ownership.hpp) belongs to, or nullopt when it is not one of this instance's. Unset: only
+  // legacy keys (objects without a part-of label) belong, to the source they name.
+  std::function<std::optional<std::string>(std::string_view member)> source_of_member;
   // The earlier-tier object whose presence a create of this key waits for, or nullopt to go
   // ahead. Unset: create at once.
   std::function<std::optional<desired::ObjectKey>()> create_after;

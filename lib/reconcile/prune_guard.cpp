@@ -47,7 +47,7 @@ bool PruneGuard::within_fraction(const SourceOptions& source) const {
   const auto snapshot = sources_.current();
   std::size_t managed = 0;
   std::size_t orphaned = 0;
-  kinds_.visit_source(source.spec.name, [&](const rapidjson::Value& object) {
+  kinds_.visit_members(member_keys(source), [&](const rapidjson::Value& object) {
     ++managed;
     if (snapshot->find(key_of(object)) == nullptr) ++orphaned;
   });

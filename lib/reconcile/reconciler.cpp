@@ -167,6 +167,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       {.field_manager = options_.field_manager,
        .may_prune = options_.may_prune,
        .adopt = options_.adopt,
+       .source_of_member = options_.source_of_member,
        .create_after = [&] { return order_->awaited(snapshot, key, live_); }});
 
   Reconciled done;
@@ -223,6 +224,17 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
   apply_options.dry_run = dry_run_.load();
   if (!writes_enabled_.load()) co_return not_leading();
   const std::string ns = type.namespaced ? key.ns : std::string();
+  if (options_.cover) {
+    // Superset first: the inventory lists the kind and namespace before an object of them exists,
+    // so a crash right after the apply still leaves it findable.
+    if (const Inventory::Result failed = co_await options_.cover(*memo.desired, type)) {
+      errors_.fetch_add(1);
+      Reconciled done{{failed->permanent ? Result::kPermanentError : Result::kTransientError,
+                       "not applied: " + failed->message}};
+      done.telemetry.error_reason = "InventoryNotWritten";
+      co_return done;
+    }
+  }
   if (action.must_not_exist) {
     // adopt: Never. Server-side apply cannot say "create only", so a GET first (creates are
     // rare); one that exists with steward's marks is only not in the cache yet.

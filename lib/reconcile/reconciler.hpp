@@ -27,6 +27,7 @@
 #include "desired/desired_state.hpp"
 #include "kube/client.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/inventory.hpp"
 #include "reconcile/live_view.hpp"
 #include "reconcile/outcome.hpp"
 #include "reconcile/plan.hpp"
@@ -46,6 +47,13 @@ struct ReconcilerOptions {
   std::function<PruneVerdict(std::string_view source)> may_prune;
   // How each source takes over objects that exist without steward's marks. Unset: kIfNoConflict.
   std::function<Adopt(std::string_view source)> adopt;
+  // Which source's inventory a member key is (PlanPolicy::source_of_member).
+  std::function<std::optional<std::string>(std::string_view member)> source_of_member;
+  // Before each apply: the source's inventory lists the object's kind and namespace
+  // (inventory_keeper.hpp); a failure is the apply's. Unset: no inventory.
+  std::function<boost::asio::awaitable<Inventory::Result>(const desired::DesiredObject& desired,
+                                                         const kube::ResourceType& type)>
+      cover;
   std::string field_manager = std::string(kFieldManager);
   prometheus::Registry* registry = nullptr;
   // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry

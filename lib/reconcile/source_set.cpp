@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "desired/applyset.hpp"
 #include "desired/rescope.hpp"
+#include "reconcile/ownership.hpp"
 #include "observe/log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
@@ -56,6 +58,31 @@ std::optional<SourceOptions> SourceSet::find(std::string_view name) const {
     if (s.spec.name == name) return s;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> source_of_member(const std::vector<SourceOptions>& sources,
+                                            std::string_view member) {
+  for (const auto& s : sources) {
+    if ((!s.spec.applyset.empty() && member == s.spec.applyset) ||
+        (s.claims_unlabelled && member == legacy_member_key(s.spec.name))) {
+      return s.spec.name;
+    }
+  }
+  return std::nullopt;
+}
+
+void join_inventory(SourceOptions& source, std::string_view instance, std::string_view ns) {
+  source.spec.applyset =
+      desired::applyset_id(desired::applyset_parent_name(instance, source.spec.name), ns);
+  // What a steward before inventories applied is the default instance's: it was one.
+  source.claims_unlabelled = instance == desired::kDefaultInstance;
+}
+
+std::vector<std::string> member_keys(const SourceOptions& source) {
+  std::vector<std::string> keys;
+  if (!source.spec.applyset.empty()) keys.push_back(source.spec.applyset);
+  if (source.claims_unlabelled) keys.push_back(legacy_member_key(source.spec.name));
+  return keys;
 }
 
 desired::StoreUpdate SourceSet::reload(const std::string& name) {

@@ -30,7 +30,23 @@ struct SourceOptions {
   bool prune = false;
   double prune_fraction = 0.5;
   Adopt adopt = Adopt::kIfNoConflict;
+  // Objects with steward's marks and no part-of label (applied by a steward before ApplySets) are
+  // members of this source's inventory (ownership.hpp). The default instance claims them; any
+  // other leaves them to it.
+  bool claims_unlabelled = true;
 };
+
+// Makes `source` one of steward instance `instance`'s, whose inventories are in namespace `ns`:
+// its ApplySet id, and whether it claims objects with no part-of label (the default instance does).
+void join_inventory(SourceOptions& source, std::string_view instance, std::string_view ns);
+
+// The member keys (ownership.hpp) of `source`'s objects: its ApplySet id, and the legacy key when
+// it claims unlabelled objects.
+std::vector<std::string> member_keys(const SourceOptions& source);
+// The one of `sources` whose inventory member key `member` (ownership.hpp) is, or nullopt: the
+// object is another instance's, another tool's, or of a source this instance does not have.
+std::optional<std::string> source_of_member(const std::vector<SourceOptions>& sources,
+                                            std::string_view member);
 
 // Scopes as discovery's cache knows them, for loading sources against a cluster: nullopt for a
 // kind it has not listed (a CRD not created yet), whose objects then load with scope_unknown.
@@ -67,6 +83,10 @@ class SourceSet {
 
   std::shared_ptr<const std::vector<SourceOptions>> all() const;
   std::optional<SourceOptions> find(std::string_view name) const;
+  // source_of_member() above, over the sources in force.
+  std::optional<std::string> source_of_member(std::string_view member) const {
+    return reconcile::source_of_member(*all(), member);
+  }
   std::shared_ptr<const desired::DesiredState> current() const { return store_.current(); }
   std::optional<desired::SourceStatus> status(const std::string& name) const {
     return store_.status(name);

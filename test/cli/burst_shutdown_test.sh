@@ -2,8 +2,8 @@
 # SIGTERM in the middle of a burst: steward run --leader-elect creates 300 ConfigMaps through a
 # client throttle that makes it take several seconds, and gets SIGTERM part-way. It exits 0 within
 # --graceful-shutdown-timeout, releases its Lease, and leaves no object half-applied or wrong: each
-# ConfigMap that exists has exactly its desired data and labels plus steward's ownership label and
-# source annotation. Then steward run --once creates the rest and exits 0.
+# ConfigMap that exists has exactly its desired data and labels plus steward's ownership labels
+# (managed-by, and part-of its source's inventory) and source annotation. Then steward run --once creates the rest and exits 0.
 # Usage: burst_shutdown_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1
@@ -29,13 +29,16 @@ holder() {  # spec.holderIdentity of Lease default/steward, <absent>, or "" when
 # steward's marks; prints how many there are, or the first wrong one (and fails).
 check_objects() {
   api GET /api/v1/namespaces/default/configmaps | /usr/bin/python3 -c '
-import json, sys
+import json, re, sys
 items = [o for o in json.load(sys.stdin)["items"] if o["metadata"]["name"].startswith("b")]
 for o in items:
     m = o["metadata"]
     n = m["name"][1:]
     want_labels = {"tier": "burst", "app.kubernetes.io/managed-by": "steward"}
-    if o.get("data") != {"index": n, "color": "blue"} or m.get("labels") != want_labels or \
+    labels = dict(m.get("labels", {}))
+    part_of = labels.pop("applyset.kubernetes.io/part-of", "")
+    if o.get("data") != {"index": n, "color": "blue"} or labels != want_labels or \
+       not re.fullmatch(r"applyset-[A-Za-z0-9_-]{43}-v1", part_of) or \
        m.get("annotations", {}).get("steward.dev/source") != "s" or \
        any(not k.startswith("steward.dev/") for k in m.get("annotations", {})):
         print("wrong object:", json.dumps(o))

@@ -15,11 +15,11 @@ other=pw2-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 other_encoded=$(printf %s "$other" | base64)
 
 api() { curl -sS -H "Authorization: Bearer $token" "$@"; }
-secret_data() { api "$server/api/v1/namespaces/default/secrets/db" | grep -o '"password":"[^"]*"' | cut -d'"' -f4; }
+secret_data() { api "$server/api/v1/namespaces/default/secrets/db-$format" | grep -o '"password":"[^"]*"' | cut -d'"' -f4; }
 secret_is() { [ "$(secret_data)" = "$1" ]; }
 
 secret_yaml() {  # secret_yaml ENCODED-PASSWORD
-  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ntype: Opaque\ndata:\n  password: %s\n' "$1"
+  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db-%s}\ntype: Opaque\ndata:\n  password: %s\n' "$format" "$1"
 }
 
 for format in json text; do
@@ -33,20 +33,20 @@ for format in json text; do
   wait_for 60 secret_is "$encoded" || fail "$format: the Secret was not created"
   # Someone else changes the password: steward puts its own back.
   api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
-    "$server/api/v1/namespaces/default/secrets/db" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
+    "$server/api/v1/namespaces/default/secrets/db-$format" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
   wait_for 60 secret_is "$encoded" || fail "$format: the drift was not corrected"
   # A broken edit whose bad line carries a secret value.
-  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db}\ndata:\n  password: [%s\n' "$other_encoded" \
+  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db-%s}\ndata:\n  password: [%s\n' "$format" "$other_encoded" \
     >"$dir/$format/secret.yaml.tmp"
   mv "$dir/$format/secret.yaml.tmp" "$dir/$format/secret.yaml"
   wait_for 60 grep -q 'secret.yaml:' "$dir/$format.log" || fail "$format: the broken edit was not reported"
   # The leak check below reads the audit lines too: those of the Secret's writes must be there.
   if [ "$format" = text ]; then
     grep -q ' INFO  ' "$dir/$format.log" || fail "text format: no INFO line: $(head -n 3 "$dir/$format.log")"
-    audited=' \[reconcile\] audit verb=apply action=correct resource=secrets namespace=default name=db '
+    audited=' \[reconcile\] audit verb=apply action=correct resource=secrets namespace=default name=db-text '
   else
     grep -q '^{"ts":' "$dir/$format.log" || fail "json format: not JSON lines"
-    audited='"logger":"reconcile","msg":"audit","verb":"apply","action":"correct","resource":"secrets","namespace":"default","name":"db",'
+    audited='"logger":"reconcile","msg":"audit","verb":"apply","action":"correct","resource":"secrets","namespace":"default","name":"db-json",'
   fi
   grep -q -- "$audited" "$dir/$format.log" || fail "$format: the Secret's correction was not audited"
   ports=$(sed -n 's/.*"serving".*"metrics":"\([0-9]*\)","probes":"\([0-9]*\)".*/\1 \2/p; s/.* serving metrics=\([0-9]*\) probes=\([0-9]*\).*/\1 \2/p' "$dir/$format.log" | head -n 1)

@@ -117,7 +117,7 @@ docker_user=$(sed -n 's/^USER[[:space:]]\+\([0-9]\+\).*/\1/p' "$repo/Dockerfile"
 # The Lease the config names is the one the Role grants, in the Deployment's namespace.
 lease=$(field "$tmp/steward.yaml" '{{.leaderElection.leaseName}}')
 role=$base/role-leader-election.yaml
-[ "$(field "$role" '{{range .rules}}{{range .resourceNames}}{{.}} {{end}}{{end}}')" = "$lease " ] ||
+[ "$(field "$role" '{{range .rules}}{{if eq (index .resources 0) "leases"}}{{range .resourceNames}}{{.}} {{end}}{{end}}{{end}}')" = "$lease " ] ||
   fail "role-leader-election does not name Lease $lease"
 [ "$(field "$role" '{{.metadata.namespace}}')" = "$(field "$dep" '{{.metadata.namespace}}')" ] ||
   fail "the leader-election Role is not in the Deployment's namespace"
@@ -149,7 +149,8 @@ for file in "$tmp"/manifests/*; do
   group=${api%/*}
   [ "$group" = "$api" ] && group=""
   resource=$(tr '[:upper:]' '[:lower:]' <<<"$kind")s
-  verbs=$(awk -v r="$group/$resource" '$1 == r {print $2}' <<<"$rules")
+  # Across rules: a Namespace's delete is a rule of its own, limited by name.
+  verbs=$(awk -v r="$group/$resource" '$1 == r {printf "%s", $2}' <<<"$rules")
   for verb in get list watch create patch delete; do
     [[ ",$verbs" == *",$verb,"* ]] || fail "ClusterRole lacks $verb on $group/$resource ($kind in $(basename "$file"))"
   done
@@ -159,6 +160,20 @@ for group in "" events.k8s.io; do
   for verb in create patch update; do
     [[ ",$verbs" == *",$verb,"* ]] || fail "ClusterRole lacks $verb on $group/events"
   done
+done
+# Deleting a Namespace deletes whatever is in it: never granted for every Namespace.
+unnamed=$(field "$base/clusterrole.yaml" '{{range $rule := .rules}}{{if not $rule.resourceNames}}{{range $r := $rule.resources}}{{$r}} {{range $rule.verbs}}{{.}},{{end}}{{"\n"}}{{end}}{{end}}{{end}}')
+awk '$1 == "namespaces" && $2 ~ /(^|,)delete,/ {found=1} END {exit !found}' <<<"$unnamed" &&
+  fail "clusterrole.yaml grants delete on every Namespace"
+# Each source's inventory Secret (steward-<instance>-<source>) may be read and applied in
+# steward's namespace, by name.
+instance=$(field "$tmp/steward.yaml" '{{or .instance "steward"}}')
+secrets=$(field "$role" '{{range .rules}}{{range .resources}}{{if eq . "secrets"}}x{{end}}{{end}}{{end}}')
+[ -n "$secrets" ] || fail "role-leader-election grants nothing on the inventory Secrets"
+for source in $(field "$tmp/steward.yaml" '{{range .sources}}{{.name}} {{end}}'); do
+  name="steward-$instance-$source"
+  named=$(field "$role" '{{range .rules}}{{range .resourceNames}}{{.}} {{end}}{{end}}')
+  [[ " $named" == *" $name "* ]] || fail "role-leader-election does not name inventory Secret $name"
 done
 # Nothing cluster-wide beyond that: no wildcards, no secrets.
 grep -v '^\s*#' "$base/clusterrole.yaml" | grep -Eq '\*|secrets' &&

@@ -26,3 +26,14 @@ TEST_CASE("base64 rejects bad length, misplaced padding and foreign characters")
   CHECK_FALSE(decode_base64("YW-j"));      // URL-safe alphabet is not kubeconfig's
   CHECK_FALSE(decode_base64("not base64!"));
 }
+
+TEST_CASE("base64url encodes every length without padding, in the URL-safe alphabet") {
+  using steward::kube::encode_base64url;
+  CHECK(encode_base64url("") == "");
+  CHECK(encode_base64url("a") == "YQ");
+  CHECK(encode_base64url("ab") == "YWI");
+  CHECK(encode_base64url("abc") == "YWJj");
+  // '+' and '/' of the standard alphabet are '-' and '_' here.
+  CHECK(encode_base64url("\xfb\xff\xbf") == "-_-_");
+  CHECK(encode_base64url("\xff\xfe\xfd\xfc") == "__79_A");
+}

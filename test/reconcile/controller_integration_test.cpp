@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "desired/applyset.hpp"
 #include "desired/yaml_json.hpp"
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
@@ -44,6 +45,7 @@ std::string fresh_namespace() {
 }
 
 const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false};
+const kube::ResourceType kSecrets{"", "v1", "secrets", "Secret", true};
 
 struct LoopEnv {
   TestApiServer server;
@@ -56,6 +58,9 @@ struct LoopEnv {
   prometheus::Registry registry;
   queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;  // the source's, for the next start()
+  // The steward instance whose inventories (in the test's namespace) the next start() keeps;
+  // none: no inventory, objects get steward's legacy marks only.
+  std::optional<std::string> instance;
   // Between discovery attempts for a kind not served yet, for the next start().
   base::BackoffOptions unknown_kind_backoff = reconcile::ControllerOptions{}.unknown_kind_backoff;
   std::unique_ptr<reconcile::Controller> controller;
@@ -95,6 +100,10 @@ struct LoopEnv {
     options.backoff = backoff;
     options.unknown_kind_backoff = unknown_kind_backoff;
     options.registry = &registry;
+    if (instance) {
+      options.inventory = reconcile::InventoryOptions{
+          .instance = *instance, .ns = ns, .tooling = "steward/v0.0.0-test"};
+    }
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
     controller->start();
   }
@@ -132,6 +141,13 @@ struct LoopEnv {
   }
   double metric(const std::string& name, const std::map<std::string, std::string>& labels) {
     return metric_value(registry, name, labels).value_or(0);
+  }
+  // The inventory Secret of `instance`'s source (the test's one source), or null.
+  std::shared_ptr<kube::Object> parent(const std::string& of_instance) {
+    return get(kSecrets, ns, desired::applyset_parent_name(of_instance, ns));
+  }
+  std::string applyset_id(const std::string& of_instance) const {
+    return desired::applyset_id(desired::applyset_parent_name(of_instance, ns), ns);
   }
   // steward-testapi only: the faults to inject, and the write requests it has answered, in order.
   void faults(const std::string& body) { REQUIRE(loop.sync(post_faults(other, body)).ok()); }
@@ -860,4 +876,175 @@ TEST_CASE("an existing object without steward's marks is adopted only without a 
   REQUIRE(never.failures.size() == 1);
   CHECK_THAT(never.failures[0], Catch::Contains("another") && Catch::Contains("adopt: Never"));
   CHECK(reconcile::owning_source(*env.get(kConfigMaps, env.ns, "another")).empty());
+}
+
+namespace {
+
+std::string label(const kube::Object& object, std::string_view name) {
+  return std::string(kube::string_at(object, {"metadata", "labels", name}));
+}
+std::string annotation(const kube::Object& object, std::string_view name) {
+  return std::string(kube::string_at(object, {"metadata", "annotations", name}));
+}
+
+const char* kSecretYaml = R"(apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {user: app}
+)";
+
+}  // namespace
+
+TEST_CASE("inventory: the parent lists the source's kinds, its members carry its id, and a kind "
+          "removed from the manifests is pruned after a restart") {
+  LoopEnv env;
+  env.instance = "steward";
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  write_file(env.manifests / "secret.yaml", kSecretYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+
+  const std::string id = env.applyset_id("steward");
+  const auto parent = env.parent("steward");
+  REQUIRE(parent);
+  CHECK(label(*parent, desired::kApplySetIdLabel) == id);
+  CHECK(annotation(*parent, desired::kToolingAnnotation) == "steward/v0.0.0-test");
+  CHECK(annotation(*parent, desired::kContainsGroupKindsAnnotation) == "ConfigMap,Secret");
+  CHECK(annotation(*parent, desired::kAdditionalNamespacesAnnotation).empty());
+  for (const auto& [type, name] : {std::pair{kConfigMaps, "settings"}, {kSecrets, "creds"}}) {
+    const auto member = env.get(type, env.ns, name);
+    REQUIRE(member);
+    CHECK(label(*member, desired::kPartOfLabel) == id);
+  }
+  env.controller->stop();
+
+  // The Secret leaves the manifests while steward is down: after the restart no manifest names the
+  // kind, and only the parent says to watch it.
+  fs::remove(env.manifests / "secret.yaml");
+  env.start(true);
+  REQUIRE(eventually([&] { return env.get(kSecrets, env.ns, "creds") == nullptr; }));
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "blue");
+  // Narrowed only once the Secret was gone.
+  REQUIRE(eventually([&] {
+    const auto now = env.parent("steward");
+    return now && annotation(*now, desired::kContainsGroupKindsAnnotation) == "ConfigMap";
+  }));
+}
+
+TEST_CASE("inventory: two instances with the same source name leave each other's objects alone") {
+  LoopEnv env;
+  // Instance a applies `settings`.
+  env.instance = "a";
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  env.controller->stop();
+
+  // Instance b, same source name, prune on: its manifests hold another object, and `settings`
+  // (a's) is neither pruned nor taken over.
+  env.instance = "b";
+  fs::remove(env.manifests / "cm.yaml");
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  REQUIRE(env.get(kConfigMaps, env.ns, "keep"));
+  const auto settings = env.get(kConfigMaps, env.ns, "settings");
+  REQUIRE(settings);
+  CHECK(label(*settings, desired::kPartOfLabel) == env.applyset_id("a"));
+  env.controller->stop();
+
+  // b's manifests name a's object too: a permanent error, and the object stays a's.
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  REQUIRE(status.failures.size() == 1);
+  CHECK_THAT(status.failures[0], Catch::Contains("settings") &&
+                                     Catch::Contains("member of ApplySet " + env.applyset_id("a")) &&
+                                     Catch::Contains("adopt: Always"));
+  CHECK(label(*env.get(kConfigMaps, env.ns, "settings"), desired::kPartOfLabel) ==
+        env.applyset_id("a"));
+  env.controller->stop();
+
+  // And a, back with only `settings`, does not prune b's `keep`.
+  env.instance = "a";
+  fs::remove(env.manifests / "keep.yaml");
+  env.start(true);
+  REQUIRE(env.converged());
+  CHECK(env.get(kConfigMaps, env.ns, "keep"));
+  CHECK(env.get(kConfigMaps, env.ns, "settings"));
+}
+
+TEST_CASE("inventory: objects a steward before inventories applied join the default instance's "
+          "set on its first run, and its leftovers are pruned") {
+  LoopEnv env;
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);  // no inventory: steward's marks without a part-of label
+  REQUIRE(env.converged());
+  REQUIRE(label(*env.get(kConfigMaps, env.ns, "keep"), desired::kPartOfLabel).empty());
+  env.controller->stop();
+
+  // Another instance leaves them alone: they are not its own.
+  env.instance = "other";
+  fs::remove(env.manifests / "keep.yaml");
+  write_file(env.manifests / "cm.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata: {name: unrelated}
+data: {a: "1"}
+)");
+  env.start(true);
+  REQUIRE(env.converged());
+  CHECK(env.get(kConfigMaps, env.ns, "keep"));
+  CHECK(label(*env.get(kConfigMaps, env.ns, "settings"), desired::kPartOfLabel).empty());
+  env.controller->stop();
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "unrelated")).ok());
+
+  // The default instance takes them in: `settings`, still desired, is labelled; `keep`, gone from
+  // the manifests, is pruned.
+  env.instance = "steward";
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  REQUIRE(eventually([&] { return env.get(kConfigMaps, env.ns, "keep") == nullptr; }));
+  CHECK(label(*env.get(kConfigMaps, env.ns, "settings"), desired::kPartOfLabel) ==
+        env.applyset_id("steward"));
+}
+
+TEST_CASE("inventory: the parent lists a new namespace before the first object in it is created",
+          "[testapi]") {
+  LoopEnv env;
+  env.instance = "steward";
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  const std::string second = fresh_namespace();
+  REQUIRE(env.loop.sync(env.other.create(kNamespaces, "",
+      json(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" + second + R"("}})"))).ok());
+  write_file(env.manifests / "there.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: there, "
+                                           "namespace: " + second + "}\ndata: {a: \"1\"}\n");
+  env.controller->reload_all();
+  REQUIRE(eventually([&] { return env.get(kConfigMaps, second, "there") != nullptr; }));
+  REQUIRE(env.converged());
+  const auto parent = env.parent("steward");
+  REQUIRE(parent);
+  CHECK(annotation(*parent, desired::kAdditionalNamespacesAnnotation) == second);
+
+  // In the server's write log, the parent's widening comes before the create it covers.
+  const std::string parent_path = "/api/v1/namespaces/" + env.ns + "/secrets/" +
+                                  desired::applyset_parent_name("steward", env.ns);
+  const std::string object_path = "/api/v1/namespaces/" + second + "/configmaps/there";
+  std::optional<std::size_t> widened, created;
+  const auto writes = env.writes();
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].path == parent_path) widened = i;  // the last one before the create
+    if (writes[i].path == object_path) {
+      created = i;
+      break;
+    }
+  }
+  REQUIRE(widened);
+  REQUIRE(created);
+  CHECK(*widened < *created);
 }

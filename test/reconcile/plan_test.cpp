@@ -29,7 +29,7 @@ kube::ObjectPtr object(const std::string& text) {
 }
 
 desired::DesiredObjectPtr sealed(desired::DesiredObject desired) {
-  desired::make_body(desired);
+  desired::make_body(desired, "");
   return std::make_shared<desired::DesiredObject>(std::move(desired));
 }
 
@@ -250,4 +250,69 @@ TEST_CASE("plan: an object that exists without steward's marks is adopted as its
       {.adopt = [](std::string_view) { return reconcile::Adopt::kNever; }});
   CHECK(owned.step == Step::kApply);
   CHECK(owned.force);
+}
+
+TEST_CASE("plan: only members of this instance's inventories are pruned or corrected") {
+  const std::string ours = "applyset-ours-v1";
+  const std::string theirs = "applyset-theirs-v1";
+  // This instance has source s, whose id is `ours`, and claims unlabelled objects of s.
+  const auto member_of = [&](std::string_view member) -> std::optional<std::string> {
+    if (member == ours || member == reconcile::legacy_member_key("s")) return "s";
+    return std::nullopt;
+  };
+  const auto labelled = [](const std::string& id) {
+    return std::string(kStewardApplied) + R"("labels":{"app.kubernetes.io/managed-by":"steward",)" +
+           R"("applyset.kubernetes.io/part-of":")" + id + R"("},)";
+  };
+  // orphan() adds its own labels after `extra`: a second "labels" member, which RapidJSON's
+  // FindMember answers with the first, so the part-of label above is the one read.
+  const auto decide = [&](const desired::DesiredObjectPtr& desired, kube::ObjectPtr live,
+                          reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict) {
+    desired::SourceObjects source{.name = "s"};
+    if (desired) source.objects.push_back(desired);
+    const desired::DesiredState state({source});
+    std::optional<ApplyMemo> memo;
+    if (desired) memo = ApplyMemo::of(desired);
+    const LiveLookup lookup{.type = kConfigMaps, .synced = true, .object = std::move(live)};
+    return reconcile::plan(
+        {.key = kKey, .state = state, .desired = desired.get(), .live = lookup,
+         .memo = memo ? &*memo : nullptr},
+        {.may_prune = [](std::string_view) { return PruneVerdict::kAllowed; },
+         .adopt = [&](std::string_view) { return adopt; },
+         .source_of_member = member_of});
+  };
+
+  SECTION("a member of this source's set is pruned") {
+    CHECK(decide(nullptr, orphan("s", labelled(ours))).step == Step::kPrune);
+  }
+  SECTION("an object of steward's applied before inventories is this source's, and pruned") {
+    CHECK(decide(nullptr, orphan("s")).step == Step::kPrune);
+  }
+  SECTION("a member of another set with the same source name is left alone") {
+    const Action action = decide(nullptr, orphan("s", labelled(theirs)));
+    CHECK(action.step == Step::kNothing);
+    CHECK_THAT(action.detail, Catch::Contains(theirs) && Catch::Contains("not steward's to prune"));
+  }
+  SECTION("an unlabelled object of a source this instance does not claim is left alone") {
+    CHECK(decide(nullptr, orphan("t")).step == Step::kNothing);
+  }
+  SECTION("a desired object that is a member of another set is not taken over") {
+    const auto desired = desired_config_map(R"({"a":"1"})");
+    const Action action = decide(desired, orphan("s", labelled(theirs)));
+    CHECK(action.step == Step::kFail);
+    CHECK_THAT(action.detail, Catch::Contains("member of ApplySet " + theirs) &&
+                                  Catch::Contains("adopt: Always"));
+  }
+  SECTION("... unless the source says adopt: Always, which forces") {
+    const auto desired = desired_config_map(R"({"a":"1"})");
+    const Action action = decide(desired, orphan("s", labelled(theirs)), reconcile::Adopt::kAlways);
+    CHECK(action.step == Step::kApply);
+    CHECK(action.force);
+  }
+  SECTION("a desired object of this instance's set is corrected as always") {
+    const auto desired = desired_config_map(R"({"a":"1"})");
+    const Action action = decide(desired, orphan("s", labelled(ours)));
+    CHECK(action.step == Step::kApply);
+    CHECK(action.force);
+  }
 }
