@@ -11,6 +11,18 @@
 namespace steward::reconcile {
 namespace {
 
+// Steward's objects (its marks and its Apply: what it prunes) among those `visit_all` visits. An
+// object with copied marks alone is never pruned, and a prune that waited for it would wait for
+// ever.
+std::size_t stewards_among(const std::function<void(const LiveView::Visit&)>& visit_all,
+                           std::string_view field_manager) {
+  std::size_t count = 0;
+  visit_all([&](const rapidjson::Value& object) {
+    if (!owning_source(object).empty() && applied_by(object, field_manager)) ++count;
+  });
+  return count;
+}
+
 // Leadership was lost (or never held): the write is not sent, and the key waits with backoff.
 Reconciled not_leading() { return {{Result::kWaiting, "not the leader: writes are off"}}; }
 
@@ -167,7 +179,19 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       {.field_manager = options_.field_manager,
        .may_prune = options_.may_prune,
        .adopt = options_.adopt,
-       .create_after = [&] { return order_->awaited(snapshot, key, live_); }});
+       .create_after = [&] { return order_->awaited(snapshot, key, live_); },
+       .objects_in_namespace =
+           [&](std::string_view ns) {
+             return stewards_among(
+                 [&](const LiveView::Visit& visit) { live_.visit_namespace(ns, visit); },
+                 options_.field_manager);
+           },
+       .objects_of_kind =
+           [&](std::string_view group, std::string_view kind) {
+             return stewards_among(
+                 [&](const LiveView::Visit& visit) { live_.visit_kind(group, kind, visit); },
+                 options_.field_manager);
+           }});
 
   Reconciled done;
   switch (action.step) {
