@@ -26,7 +26,8 @@
 // and a CustomResourceDefinition only once steward's objects of the kind it defines are gone
 // (`PlanPolicy::objects_in_namespace`, `objects_of_kind`), so that nothing is deleted before what
 // it holds or defines. Until then the prune waits. Everything else is pruned at once, which puts
-// Namespaces and CRDs last.
+// Namespaces and CRDs last. What else a Namespace holds is not plan()'s to know: the reconciler
+// checks its contents (namespace_contents.hpp) just before deleting it.
 
 #include <rapidjson/document.h>
 

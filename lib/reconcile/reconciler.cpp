@@ -2,14 +2,20 @@
 
 #include <chrono>
 
+#include "kube/discovery.hpp"
 #include "observe/audit.hpp"
 #include "reconcile/create_order.hpp"
 #include "reconcile/event_recorder.hpp"
+#include "reconcile/namespace_contents.hpp"
 #include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
 namespace {
+
+// The Status-like reason of a prune steward would not do (a Namespace that holds what steward did
+// not make): the label of steward_reconcile_errors_total, and the reason of its Warning Event.
+constexpr std::string_view kPruneBlocked = "PruneBlocked";
 
 // Steward's objects (its marks and its Apply: what it prunes) among those `visit_all` visits. An
 // object with copied marks alone is never pruned, and a prune that waited for it would wait for
@@ -76,7 +82,9 @@ std::optional<EventRecord> event_for(const Reconciled& done) {
     case Result::kTransientError:
     case Result::kPermanentError:
       event.type = EventType::kWarning;
-      event.reason = call.call == "prune" ? "PruneFailed" : "ApplyFailed";
+      event.reason = call.call != "prune"                ? "ApplyFailed"
+                     : call.error_reason == kPruneBlocked ? "PruneBlocked"
+                                                          : "PruneFailed";
       event.note = outcome.detail;
       break;
     case Result::kInSync:
@@ -304,6 +312,14 @@ boost::asio::awaitable<Reconciled> Reconciler::prune(const desired::ObjectKey& k
   delete_options.resource_version = action.resource_version;
   delete_options.dry_run = dry_run_.load();
   if (!writes_enabled_.load()) co_return not_leading();
+  if (key.group.empty() && key.kind == "Namespace" && !prunes_with_contents(live)) {
+    if (std::optional<Reconciled> kept = co_await keep_namespace(key, reconcile_id)) {
+      co_return called(*std::move(kept), "prune",
+                       {std::string(kube::string_at(live, {"apiVersion"})), key.kind, "",
+                        key.name, delete_options.uid},
+                       delete_options.dry_run);
+    }
+  }
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
   audit_write("delete", "prune", type, ns, key.name, delete_options.dry_run,
@@ -320,6 +336,29 @@ boost::asio::awaitable<Reconciled> Reconciler::prune(const desired::ObjectKey& k
   }
   co_return called({{Result::kPruned, delete_options.dry_run ? "dry run" : ""}}, "prune",
                    std::move(object), delete_options.dry_run);
+}
+
+boost::asio::awaitable<std::optional<Reconciled>> Reconciler::keep_namespace(
+    const desired::ObjectKey& key, std::string_view reconcile_id) {
+  if (options_.discovery == nullptr) {
+    co_return Reconciled{{Result::kPermanentError,
+                          "Namespace " + key.name + " kept: no discovery to check its contents"}};
+  }
+  // Read afresh: a kind installed since the last read (someone's CRD) may have objects in it.
+  if (const auto error = co_await options_.discovery->refresh()) {
+    co_return error_outcome(*error, "discovery before pruning Namespace " + key.name);
+  }
+  const NamespaceContents contents =
+      co_await check_namespace_contents(client_, resources_to_check(options_.discovery->resources()),
+                                        key.name, options_.field_manager);
+  if (contents.empty()) co_return std::nullopt;
+  // The contents may go: retried at the slowest backoff, as a permanent error is.
+  Reconciled kept{{Result::kPermanentError, contents.describe(key.name)}};
+  kept.telemetry.error_reason = std::string(kPruneBlocked);
+  reconcile_logger(key, "namespaces", reconcile_id)
+      .warn("prune blocked", {{"reason", "namespace-not-empty"}, {"detail", kept.outcome.detail}});
+  if (metrics_) metrics_->prune_blocked("namespace-not-empty");
+  co_return kept;
 }
 
 Reconciled Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {
