@@ -228,6 +228,13 @@ std::size_t Store::count(std::string_view index, std::string_view value) const {
 void Store::visit(std::string_view index, std::string_view value,
                   const std::function<void(const rapidjson::Value&)>& visit) const {
   std::shared_lock lock(mu_);
+  if (index == kNamespaceIndex) {
+    // Cluster-scoped objects have no namespace to be found by.
+    auto names = value.empty() ? namespaces_.end() : namespaces_.find(value);
+    if (names == namespaces_.end()) return;
+    for (const auto& object : names->second) visit(*object);
+    return;
+  }
   auto idx = indexes_.find(index);
   if (idx == indexes_.end()) return;
   auto objects = idx->second.objects_by_value.find(std::string(value));

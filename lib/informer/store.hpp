@@ -67,7 +67,8 @@ class Store {
   std::vector<ObjectPtr> by_index(std::string_view index, std::string_view value) const;
   // How many objects have `value` for a custom index, without copying any pointer.
   std::size_t count(std::string_view index, std::string_view value) const;
-  // Calls visit(object) for each object with `value` for a custom index, under the read lock:
+  // Calls visit(object) for each object with `value` for an index (kNamespaceIndex included),
+  // under the read lock:
   // `visit` must be quick and must not call back into the store.
   void visit(std::string_view index, std::string_view value,
              const std::function<void(const rapidjson::Value&)>& visit) const;

@@ -51,6 +51,15 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
     auto namespaced = entry.FindMember("namespaced");
     type.namespaced = namespaced != entry.MemberEnd() && namespaced->value.IsBool() &&
                       namespaced->value.GetBool();
+    if (auto verbs = entry.FindMember("verbs");
+        verbs != entry.MemberEnd() && verbs->value.IsArray()) {
+      type.listable = false;
+      for (const auto& verb : verbs->value.GetArray()) {
+        if (verb.IsString() && std::string_view(verb.GetString(), verb.GetStringLength()) == "list") {
+          type.listable = true;
+        }
+      }
+    }
     table.emplace(std::pair{type.api_version(), type.kind}, std::move(type));
   }
   co_return std::nullopt;

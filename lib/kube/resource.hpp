@@ -16,6 +16,10 @@ struct ResourceType {
   std::string resource;  // plural, lower case: "deployments"
   std::string kind;      // "Deployment"
   bool namespaced = true;
+  // Discovery's `verbs` include "list" (true when a discovery document names no verbs: then a
+  // list is tried rather than the kind passed over). bindings and localsubjectaccessreviews, for
+  // two, can only be created.
+  bool listable = true;
 
   // "v1" or "apps/v1": the apiVersion of objects of this type.
   std::string api_version() const;

@@ -144,6 +144,27 @@ void KindSet::visit_members(const std::vector<std::string>& members,
   });
 }
 
+void KindSet::visit_namespace(std::string_view ns, const Visit& visit) const {
+  if (ns.empty()) return;  // cluster-scoped objects are in no namespace
+  for_each_cache([&](const kube::ResourceType& type, const informer::Informer& informer) {
+    if (type.namespaced) informer.store().visit(informer::Store::kNamespaceIndex, ns, visit);
+  });
+}
+
+void KindSet::visit_kind(std::string_view group, std::string_view kind,
+                         const Visit& visit) const {
+  std::string api_version;
+  {
+    std::lock_guard lock(mu_);
+    const auto watched = watched_.find(GroupKind{group, kind});
+    if (watched == watched_.end()) return;  // not watched: steward has none in its caches
+    api_version = watched->second.api_version;
+  }
+  const auto informer = informers_.informer(api_version, std::string(kind));
+  if (!informer) return;
+  for (const auto& object : informer->store().list()) visit(*object);
+}
+
 std::map<std::string, double> KindSet::count_by_resource(
     const std::vector<std::string>& members) const {
   std::map<std::string, double> counts;

@@ -58,6 +58,11 @@ class KindSet final : public LiveView {
   // one of `members`.
   void visit_members(const std::vector<std::string>& members,
                      const std::function<void(const rapidjson::Value&)>& visit) const;
+  // Every cached object in namespace `ns` (under each cache's read lock: `visit` must be quick
+  // and must not call back into the kind set), or of `group` `kind` (none when it is not watched).
+  void visit_namespace(std::string_view ns, const Visit& visit) const override;
+  void visit_kind(std::string_view group, std::string_view kind,
+                  const Visit& visit) const override;
   // Cached objects of steward's whose member key is one of `members`, by resource
   // ("deployments.apps"); 0 for a watched kind with none.
   std::map<std::string, double> count_by_resource(const std::vector<std::string>& members) const;

@@ -159,6 +159,35 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
           .exists = true};
 }
 
+// A Namespace or a CustomResourceDefinition that steward's objects still depend on: waits for
+// them to be gone, or nullopt. Deleting a Namespace or a CRD deletes what it holds or defines, in
+// an order nobody chose, and a custom resource's finalizer may need its CRD to still be served;
+// steward deletes its own objects first, each with its own checks (issue 17).
+std::optional<Action> wait_for_dependents(const PlanInput& in, const PlanPolicy& policy) {
+  const auto waiting = [](std::string detail) {
+    return Action{.step = Step::kWait, .detail = std::move(detail)};
+  };
+  if (in.key.group.empty() && in.key.kind == "Namespace" && policy.objects_in_namespace) {
+    if (const std::size_t n = policy.objects_in_namespace(in.key.name); n > 0) {
+      return waiting("prune of Namespace " + in.key.name + " waits until steward's " +
+                     std::to_string(n) + " object" + (n == 1 ? "" : "s") + " in it " +
+                     (n == 1 ? "is" : "are") + " gone");
+    }
+  }
+  if (in.key.group == "apiextensions.k8s.io" && in.key.kind == "CustomResourceDefinition" &&
+      policy.objects_of_kind) {
+    const rapidjson::Value& crd = *in.live.object;
+    const std::string_view group = kube::string_at(crd, {"spec", "group"});
+    const std::string_view kind = kube::string_at(crd, {"spec", "names", "kind"});
+    if (const std::size_t n = policy.objects_of_kind(group, kind); n > 0) {
+      return waiting("prune of CustomResourceDefinition " + in.key.name +
+                     " waits until its custom resources are gone (steward's " + std::to_string(n) +
+                     " " + std::string(kind) + " in " + std::string(group) + ")");
+    }
+  }
+  return std::nullopt;
+}
+
 Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (!in.live.object) return {.detail = "absent"};
   const rapidjson::Value& live = *in.live.object;
@@ -179,6 +208,7 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   }
   switch (policy.may_prune ? policy.may_prune(source) : PruneVerdict::kOff) {
     case PruneVerdict::kAllowed:
+      if (auto wait = wait_for_dependents(in, policy)) return *std::move(wait);
       return {.step = Step::kPrune,
               .uid = std::string(kube::string_at(live, {"metadata", "uid"})),
               .resource_version = std::string(kube::string_at(live, {"metadata", "resourceVersion"}))};

@@ -23,6 +23,13 @@
 // deleted, of a source the policy lets prune. A desired object that exists as a member of another
 // inventory (another steward instance's, or another tool's ApplySet) is taken over only with
 // adopt: Always.
+//
+// Prunes go in a safe order (issue 17): a Namespace only once steward's objects in it are gone,
+// and a CustomResourceDefinition only once steward's objects of the kind it defines are gone
+// (`PlanPolicy::objects_in_namespace`, `objects_of_kind`), so that nothing is deleted before what
+// it holds or defines. Until then the prune waits. Everything else is pruned at once, which puts
+// Namespaces and CRDs last. What else a Namespace holds is not plan()'s to know: the reconciler
+// checks its contents (namespace_contents.hpp) just before deleting it.
 
 #include <rapidjson/document.h>
 
@@ -77,6 +84,12 @@ struct PlanPolicy {
   // The earlier-tier object whose presence a create of this key waits for, or nullopt to go
   // ahead. Unset: create at once.
   std::function<std::optional<desired::ObjectKey>()> create_after;
+  // Steward's objects still in namespace `ns`, which a prune of that Namespace waits for. Unset:
+  // none, the Namespace is pruned at once.
+  std::function<std::size_t(std::string_view ns)> objects_in_namespace;
+  // Steward's objects of `kind` in `group` still there, which a prune of the
+  // CustomResourceDefinition that defines them waits for. Unset: none.
+  std::function<std::size_t(std::string_view group, std::string_view kind)> objects_of_kind;
 };
 
 enum class Step {

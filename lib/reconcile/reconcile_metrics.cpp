@@ -33,6 +33,9 @@ ReconcileMetrics::ReconcileMetrics(prometheus::Registry& registry)
       pruned_(counter_family(registry, "steward_pruned_total",
                              "Objects deleted because they left the desired state (dry runs not "
                              "counted).")),
+      prune_blocked_(counter_family(registry, "steward_prune_blocked_total",
+                                    "Prunes steward did not do, by reason (namespace-not-empty: "
+                                    "the Namespace holds objects steward did not make).")),
       managed_(prometheus::BuildGauge()
                    .Name("steward_managed_objects")
                    .Help("Objects of steward's sources in the informers' caches, by resource.")
@@ -64,6 +67,10 @@ void ReconcileMetrics::drift_corrected(const std::string& resource) {
 
 void ReconcileMetrics::pruned(const std::string& resource) {
   pruned_.Add({{"resource", resource}}).Increment();
+}
+
+void ReconcileMetrics::prune_blocked(const std::string& reason) {
+  prune_blocked_.Add({{"reason", reason}}).Increment();
 }
 
 void ReconcileMetrics::desired_reload(const std::string& source, bool ok) {

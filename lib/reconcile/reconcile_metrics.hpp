@@ -15,6 +15,10 @@
 //                                                                in dry run: it corrects nothing)
 //   steward_pruned_total{resource}                    counter    objects deleted by prune (not in
 //                                                                dry run)
+//   steward_prune_blocked_total{reason}               counter    prunes steward would not do:
+//                                                                namespace-not-empty (a Namespace
+//                                                                holds what steward did not make,
+//                                                                namespace_contents.hpp)
 //   steward_managed_objects{resource}                 gauge      objects of steward's sources in
 //                                                                the informers' caches
 //   steward_desired_reload_total{source,result}       counter    loads of a source: success, failure
@@ -53,6 +57,7 @@ class ReconcileMetrics {
   void drift_detected(const std::string& resource);
   void drift_corrected(const std::string& resource);
   void pruned(const std::string& resource);
+  void prune_blocked(const std::string& reason);
   void desired_reload(const std::string& source, bool ok);
   // Sets steward_managed_objects to `counts` (by resource), removing resources not in it.
   void managed_objects(const std::map<std::string, double>& counts);
@@ -64,6 +69,7 @@ class ReconcileMetrics {
   prometheus::Family<prometheus::Counter>& detected_;
   prometheus::Family<prometheus::Counter>& corrected_;
   prometheus::Family<prometheus::Counter>& pruned_;
+  prometheus::Family<prometheus::Counter>& prune_blocked_;
   prometheus::Family<prometheus::Gauge>& managed_;
   prometheus::Family<prometheus::Counter>& reloads_;
 

@@ -2,14 +2,32 @@
 
 #include <chrono>
 
+#include "kube/discovery.hpp"
 #include "observe/audit.hpp"
 #include "reconcile/create_order.hpp"
 #include "reconcile/event_recorder.hpp"
+#include "reconcile/namespace_contents.hpp"
 #include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 
 namespace steward::reconcile {
 namespace {
+
+// The Status-like reason of a prune steward would not do (a Namespace that holds what steward did
+// not make): the label of steward_reconcile_errors_total, and the reason of its Warning Event.
+constexpr std::string_view kPruneBlocked = "PruneBlocked";
+
+// This instance's objects (`ours`: what it prunes) among those `visit_all` visits. An object with
+// copied marks alone, or another instance's, is never pruned, and a prune that waited for it would
+// wait for ever.
+std::size_t stewards_among(const std::function<void(const LiveView::Visit&)>& visit_all,
+                           const Ours& ours) {
+  std::size_t count = 0;
+  visit_all([&](const rapidjson::Value& object) {
+    if (ours(object)) ++count;
+  });
+  return count;
+}
 
 // Leadership was lost (or never held): the write is not sent, and the key waits with backoff.
 Reconciled not_leading() { return {{Result::kWaiting, "not the leader: writes are off"}}; }
@@ -64,7 +82,9 @@ std::optional<EventRecord> event_for(const Reconciled& done) {
     case Result::kTransientError:
     case Result::kPermanentError:
       event.type = EventType::kWarning;
-      event.reason = call.call == "prune" ? "PruneFailed" : "ApplyFailed";
+      event.reason = call.call != "prune"                ? "ApplyFailed"
+                     : call.error_reason == kPruneBlocked ? "PruneBlocked"
+                                                          : "PruneFailed";
       event.note = outcome.detail;
       break;
     case Result::kInSync:
@@ -162,13 +182,25 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
   const std::shared_ptr<const ApplyMemo> memo =
       desired && live.type && live.synced ? memo_for(desired) : nullptr;
 
+  const Ours ours = [this](const rapidjson::Value& object) { return this->ours(object); };
   const Action action = plan(
       {.key = key, .state = *snapshot, .desired = desired.get(), .live = live, .memo = memo.get()},
       {.field_manager = options_.field_manager,
        .may_prune = options_.may_prune,
        .adopt = options_.adopt,
        .source_of_member = options_.source_of_member,
-       .create_after = [&] { return order_->awaited(snapshot, key, live_); }});
+       .create_after = [&] { return order_->awaited(snapshot, key, live_); },
+       .objects_in_namespace =
+           [&](std::string_view ns) {
+             return stewards_among(
+                 [&](const LiveView::Visit& visit) { live_.visit_namespace(ns, visit); }, ours);
+           },
+       .objects_of_kind =
+           [&](std::string_view group, std::string_view kind) {
+             return stewards_among(
+                 [&](const LiveView::Visit& visit) { live_.visit_kind(group, kind, visit); },
+                 ours);
+           }});
 
   Reconciled done;
   switch (action.step) {
@@ -292,6 +324,14 @@ boost::asio::awaitable<Reconciled> Reconciler::prune(const desired::ObjectKey& k
   delete_options.resource_version = action.resource_version;
   delete_options.dry_run = dry_run_.load();
   if (!writes_enabled_.load()) co_return not_leading();
+  if (key.group.empty() && key.kind == "Namespace" && !prunes_with_contents(live)) {
+    if (std::optional<Reconciled> kept = co_await keep_namespace(key, reconcile_id)) {
+      co_return called(*std::move(kept), "prune",
+                       {std::string(kube::string_at(live, {"apiVersion"})), key.kind, "",
+                        key.name, delete_options.uid},
+                       delete_options.dry_run);
+    }
+  }
   const std::string ns = type.namespaced ? key.ns : std::string();
   const kube::Reply reply = co_await client_.remove(type, ns, key.name, delete_options);
   audit_write("delete", "prune", type, ns, key.name, delete_options.dry_run,
@@ -308,6 +348,38 @@ boost::asio::awaitable<Reconciled> Reconciler::prune(const desired::ObjectKey& k
   }
   co_return called({{Result::kPruned, delete_options.dry_run ? "dry run" : ""}}, "prune",
                    std::move(object), delete_options.dry_run);
+}
+
+boost::asio::awaitable<std::optional<Reconciled>> Reconciler::keep_namespace(
+    const desired::ObjectKey& key, std::string_view reconcile_id) {
+  if (options_.discovery == nullptr) {
+    co_return Reconciled{{Result::kPermanentError,
+                          "Namespace " + key.name + " kept: no discovery to check its contents"}};
+  }
+  // Read afresh: a kind installed since the last read (someone's CRD) may have objects in it.
+  if (const auto error = co_await options_.discovery->refresh()) {
+    co_return error_outcome(*error, "discovery before pruning Namespace " + key.name);
+  }
+  const NamespaceContents contents =
+      co_await check_namespace_contents(client_, resources_to_check(options_.discovery->resources()),
+                                        key.name, [this](const rapidjson::Value& object) {
+                                          return ours(object);
+                                        });
+  if (contents.empty()) co_return std::nullopt;
+  // The contents may go: retried at the slowest backoff, as a permanent error is.
+  Reconciled kept{{Result::kPermanentError, contents.describe(key.name)}};
+  kept.telemetry.error_reason = std::string(kPruneBlocked);
+  reconcile_logger(key, "namespaces", reconcile_id)
+      .warn("prune blocked", {{"reason", "namespace-not-empty"}, {"detail", kept.outcome.detail}});
+  if (metrics_) metrics_->prune_blocked("namespace-not-empty");
+  co_return kept;
+}
+
+bool Reconciler::ours(const rapidjson::Value& object) const {
+  const std::string member = member_key(object);
+  if (member.empty() || !applied_by(object, options_.field_manager)) return false;
+  if (options_.source_of_member) return options_.source_of_member(member).has_value();
+  return member == legacy_member_key(owning_source(object));
 }
 
 Reconciled Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {

@@ -1,7 +1,8 @@
 #pragma once
 // Reconciler: one key at a time. It looks the key up (the desired snapshot, the live view, the
 // memo of its last apply), asks plan() (plan.hpp) what to do, and carries that out: a server-side
-// apply, a delete with preconditions, or nothing. It reports a Reconciled (outcome.hpp): the
+// apply, a delete with preconditions (for a Namespace, only once its contents check passes:
+// namespace_contents.hpp), or nothing. It reports a Reconciled (outcome.hpp): the
 // outcome the runner turns into a requeue, and the telemetry its logs, metrics and Events carry.
 // It knows nothing of queues.
 //
@@ -36,6 +37,10 @@ namespace prometheus {
 class Registry;
 }
 
+namespace steward::kube {
+class Discovery;
+}
+
 namespace steward::reconcile {
 
 class CreateOrder;
@@ -59,6 +64,10 @@ struct ReconcilerOptions {
   // Kubernetes Events for creates, corrections, prunes and failed calls go here when set (in dry
   // run they are only logged).
   EventRecorder* events = nullptr;
+  // The kinds a Namespace's contents check lists before the Namespace is pruned
+  // (namespace_contents.hpp), read afresh for each check. Unset: no Namespace is pruned unless
+  // it opts out of the check.
+  kube::Discovery* discovery = nullptr;
 };
 
 // Counts for tests, benchmarks and `--once`; metrics carry the same by resource.
@@ -101,7 +110,14 @@ class Reconciler {
                                            const kube::ResourceType& type,
                                            const rapidjson::Value& live, const Action& action,
                                            std::string_view reconcile_id);
+  // Before a Namespace is deleted: its contents check. What to answer when it is kept (or the
+  // check could not be made), nullopt to go ahead.
+  boost::asio::awaitable<std::optional<Reconciled>> keep_namespace(const desired::ObjectKey& key,
+                                                                   std::string_view reconcile_id);
   Reconciled error_outcome(const kube::ApiError& error, std::string_view action);
+  // Whether a live object is this instance's to prune: a member of one of its inventories that
+  // steward applied (plan.hpp's rule, without the per-object conditions).
+  bool ours(const rapidjson::Value& object) const;
   void record(const desired::ObjectKey& key, const Reconciled& done, double seconds);
   void record_event(const desired::ObjectKey& key, const Reconciled& done);
 

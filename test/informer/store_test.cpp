@@ -123,3 +123,22 @@ TEST_CASE("a custom index counts and visits its objects in place, and get takes 
   CHECK(store.get("b", "x") == nullptr);
   CHECK(store.get("", "x") == nullptr);
 }
+
+TEST_CASE("the namespace index visits one namespace's objects, and never cluster-scoped ones") {
+  Store store;
+  store.upsert(cm("a", "x", "1"));
+  store.upsert(cm("a", "y", "2"));
+  store.upsert(cm("b", "x", "3"));
+  store.upsert(object(R"({"metadata":{"name":"node"}})"));
+  const auto visited = [&](std::string_view ns) {
+    std::vector<std::string> out;
+    store.visit(Store::kNamespaceIndex, ns,
+                [&](const rapidjson::Value& o) { out.push_back(object_key(o)); });
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(visited("a") == std::vector<std::string>{"a/x", "a/y"});
+  CHECK(visited("b") == std::vector<std::string>{"b/x"});
+  CHECK(visited("c").empty());
+  CHECK(visited("").empty());
+}

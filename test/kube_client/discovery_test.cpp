@@ -21,6 +21,7 @@ TEST_CASE("discovery maps kinds to resources and scope") {
   REQUIRE(deployments);
   CHECK(deployments->resource == "deployments");
   CHECK(deployments->namespaced);
+  CHECK(deployments->listable);  // its verbs include list
   auto namespaces = discovery.find("v1", "Namespace");
   REQUIRE(namespaces);
   CHECK_FALSE(namespaces->namespaced);

@@ -16,6 +16,7 @@
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
+#include "reconcile/namespace_contents.hpp"
 #include "support/async.hpp"
 #include "support/files.hpp"
 #include "support/metrics.hpp"
@@ -1047,4 +1048,132 @@ TEST_CASE("inventory: the parent lists a new namespace before the first object i
   REQUIRE(widened);
   REQUIRE(created);
   CHECK(*widened < *created);
+}
+
+TEST_CASE("prunes delete custom resources before their CRD and what a Namespace holds before it",
+          "[testapi]") {
+  // The order is read from steward-testapi's write log, which a real server does not keep.
+  LoopEnv env;
+  const std::string zz = env.ns + "-zz";
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  write_file(env.manifests / "namespace.yaml",
+             "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + zz + "}\n");
+  write_file(env.manifests / "app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, "
+                                         "namespace: " + zz + "}\ndata: {a: \"1\"}\n");
+  write_widget_manifests(env.manifests);
+  env.backoff.cap = std::chrono::seconds(1);  // the refused deletes below come back a second later
+  env.start(true);
+  REQUIRE(env.converged());
+
+  const std::string app = "/api/v1/namespaces/" + zz + "/configmaps/app";
+  const std::string widget = "/apis/example.com/v1/namespaces/" + env.ns + "/widgets/w1";
+  const std::string namespace_path = "/api/v1/namespaces/" + zz;
+  const std::string crd = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
+  // The first delete of the ConfigMap and of the Widget is refused (a permanent error): without
+  // the order, the Namespace and the CRD would be deleted in the second those two wait.
+  env.faults(R"({"failRequests":[{"method":"DELETE","path":")" + app +
+             R"(","code":403,"count":1},{"method":"DELETE","path":")" + widget +
+             R"(","code":403,"count":1}]})");
+  for (const char* file : {"namespace.yaml", "app.yaml", "crd.yaml", "widget.yaml"}) {
+    fs::remove(env.manifests / file);
+  }
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] {
+    return !env.get(kNamespaces, "", zz) && !env.get(kCrds, "", "widgets.example.com");
+  }));
+
+  const std::vector<TestApiWrite> writes = env.writes();
+  std::string log;
+  for (const auto& write : writes) {
+    if (write.method == "DELETE") log += write.path + " " + std::to_string(write.code) + "\n";
+  }
+  INFO("DELETEs in the server's order:\n" << log);
+  // Where in the log the first DELETE of `path` stands (answered 2xx when `ok`); the end if none.
+  const auto first_delete = [&](const std::string& path, bool ok) {
+    return std::find_if(writes.begin(), writes.end(), [&](const TestApiWrite& write) {
+             return write.method == "DELETE" && write.path == path && (!ok || write.ok());
+           }) - writes.begin();
+  };
+  const auto end = static_cast<std::ptrdiff_t>(writes.size());
+  // The refusals happened...
+  CHECK(first_delete(app, false) < first_delete(app, true));
+  CHECK(first_delete(widget, false) < first_delete(widget, true));
+  // ...and the Namespace and the CRD were deleted only after what depends on them was.
+  CHECK(first_delete(app, true) < first_delete(namespace_path, false));
+  CHECK(first_delete(namespace_path, false) < end);
+  CHECK(first_delete(widget, true) < first_delete(crd, false));
+  CHECK(first_delete(crd, false) < end);
+}
+
+TEST_CASE("a Namespace holding an object steward did not make is kept while steward's objects in "
+          "it are pruned, until it opts out of the check") {
+  LoopEnv env;
+  const std::string kept = env.ns + "-kept";
+  const auto namespace_yaml = [&](const std::string& metadata) {
+    return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + kept + "\n" + metadata;
+  };
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  write_file(env.manifests / "namespace.yaml", namespace_yaml(""));
+  write_file(env.manifests / "app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, "
+                                         "namespace: " + kept + "}\ndata: {a: \"1\"}\n");
+  env.start(true);
+  REQUIRE(env.converged());
+  // Someone else's ConfigMap, and what kube-controller-manager (which no test server runs) puts
+  // in every namespace, which must not keep it.
+  for (const std::string name : {"foreign", "kube-root-ca.crt"}) {
+    REQUIRE(env.loop.sync(env.other.create(kConfigMaps, kept,
+        json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"("}})")))
+                .ok());
+  }
+  const kube::ResourceType service_accounts{"", "v1", "serviceaccounts", "ServiceAccount", true};
+  REQUIRE(env.loop.sync(env.other.create(service_accounts, kept,
+      json(R"({"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}})"))).ok());
+
+  StdoutCapture log;
+  fs::remove(env.manifests / "namespace.yaml");
+  fs::remove(env.manifests / "app.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  const std::map<std::string, std::string> not_empty{{"reason", "namespace-not-empty"}};
+  REQUIRE(eventually([&] { return env.metric("steward_prune_blocked_total", not_empty) >= 1; }));
+  CHECK(env.get(kConfigMaps, kept, "app") == nullptr);  // steward's: pruned first
+  CHECK(env.get(kConfigMaps, kept, "foreign") != nullptr);
+  const auto live = env.get(kNamespaces, "", kept);
+  REQUIRE(live);
+  CHECK_FALSE((*live)["metadata"].HasMember("deletionTimestamp"));
+  // What kept it is named in the failure, a log line and a Warning Event on the Namespace.
+  const std::string why = "Namespace " + kept + " kept: it holds ConfigMap " + kept +
+                          "/foreign, which steward did not make";
+  const auto failures = env.controller->status().failures;
+  CHECK(std::any_of(failures.begin(), failures.end(), [&](const std::string& line) {
+    return line.find(why) != std::string::npos;
+  }));
+  CHECK(log.lines_with({R"("msg":"prune blocked")", why}) >= 1);
+  // Events about cluster-scoped objects go to kube-system (event_recorder.cpp says why).
+  CHECK(eventually([&] {
+    const auto events = env.loop.sync(env.other.list_all(kEvents, "kube-system", {}));
+    return events.ok() && std::any_of(events.items.begin(), events.items.end(), [&](const auto& e) {
+             return kube::string_at(*e, {"regarding", "name"}) == kept &&
+                    kube::string_at(*e, {"reason"}) == "PruneBlocked" &&
+                    kube::string_at(*e, {"type"}) == "Warning" &&
+                    kube::string_at(*e, {"note"}).find(why) != std::string_view::npos;
+           });
+  }));
+
+  // The manifest opts out: steward applies the annotation to the live Namespace, where the prune
+  // reads it once the manifest is gone.
+  write_file(env.manifests / "namespace.yaml",
+             namespace_yaml("  annotations: {steward.dev/prune: namespace-contents}\n"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] {
+    const auto annotated = env.get(kNamespaces, "", kept);
+    return annotated && reconcile::prunes_with_contents(*annotated);
+  }));
+  fs::remove(env.manifests / "namespace.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  // Deleted: gone from steward-testapi at once; Terminating on a real server, which has no
+  // namespace controller to empty it.
+  CHECK(eventually([&] {
+    const auto deleted = env.get(kNamespaces, "", kept);
+    return !deleted || (*deleted)["metadata"].HasMember("deletionTimestamp");
+  }));
 }

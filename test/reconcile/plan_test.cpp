@@ -316,3 +316,91 @@ TEST_CASE("plan: only members of this instance's inventories are pruned or corre
     CHECK(action.force);
   }
 }
+
+namespace {
+
+// A live object of steward's (source "s", steward's Apply) of `api_version` `kind`, cluster-scoped,
+// with `fields` added at the top level.
+kube::ObjectPtr stewards_cluster_object(const std::string& api_version, const std::string& kind,
+                                        const std::string& name, const std::string& fields = "") {
+  return object(R"({"apiVersion":")" + api_version + R"(","kind":")" + kind +
+                R"(","metadata":{"name":")" + name + R"(","uid":"u-3","resourceVersion":"5",)" +
+                kStewardApplied +
+                R"("labels":{"app.kubernetes.io/managed-by":"steward"},)"
+                R"("annotations":{"steward.dev/source":"s"}})" +
+                fields + "}");
+}
+
+}  // namespace
+
+TEST_CASE("plan: a Namespace or a CRD is pruned only once steward's objects in it or of its kind are gone") {
+  const kube::ResourceType namespaces{"", "v1", "namespaces", "Namespace", false};
+  const kube::ResourceType crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
+                                "CustomResourceDefinition", false};
+  const ObjectKey ns_key{"", "Namespace", "", "team"};
+  const ObjectKey crd_key{"apiextensions.k8s.io", "CustomResourceDefinition", "",
+                          "widgets.example.com"};
+  const auto ns_live = stewards_cluster_object("v1", "Namespace", "team");
+  const auto crd_live = stewards_cluster_object(
+      "apiextensions.k8s.io/v1", "CustomResourceDefinition", "widgets.example.com",
+      R"(,"spec":{"group":"example.com","names":{"kind":"Widget","plural":"widgets"}})");
+
+  struct Case {
+    std::string name;
+    ObjectKey key;
+    LiveLookup live;
+    std::size_t in_namespace = 0;  // steward's objects in namespace "team"
+    std::size_t of_kind = 0;       // steward's example.com Widgets
+    PruneVerdict verdict = PruneVerdict::kAllowed;
+    Step step;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {"Namespace with steward's objects in it: wait", ns_key,
+       {.type = namespaces, .synced = true, .object = ns_live}, 2, 0, PruneVerdict::kAllowed,
+       Step::kWait, "prune of Namespace team waits until steward's 2 objects in it are gone"},
+      {"Namespace with one: wait", ns_key, {.type = namespaces, .synced = true, .object = ns_live},
+       1, 0, PruneVerdict::kAllowed, Step::kWait, "steward's 1 object in it is gone"},
+      {"Namespace with none left: prune", ns_key,
+       {.type = namespaces, .synced = true, .object = ns_live}, 0, 3, PruneVerdict::kAllowed,
+       Step::kPrune, ""},
+      {"Namespace with objects, prune off: nothing, and no wait", ns_key,
+       {.type = namespaces, .synced = true, .object = ns_live}, 2, 0, PruneVerdict::kOff,
+       Step::kNothing, "prune not allowed"},
+      {"CRD with steward's custom resources: wait", crd_key,
+       {.type = crds, .synced = true, .object = crd_live}, 0, 1, PruneVerdict::kAllowed,
+       Step::kWait,
+       "prune of CustomResourceDefinition widgets.example.com waits until its custom resources "
+       "are gone (steward's 1 Widget in example.com)"},
+      {"CRD with none left: prune", crd_key, {.type = crds, .synced = true, .object = crd_live}, 4,
+       0, PruneVerdict::kAllowed, Step::kPrune, ""},
+      {"any other object waits for nothing", kKey,
+       {.type = kConfigMaps, .synced = true, .object = orphan("s")}, 5, 5, PruneVerdict::kAllowed,
+       Step::kPrune, ""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    std::vector<std::string> asked;
+    const PlanPolicy policy{
+        .may_prune = [&](std::string_view) { return c.verdict; },
+        .objects_in_namespace =
+            [&](std::string_view ns) {
+              asked.push_back("namespace " + std::string(ns));
+              return ns == "team" ? c.in_namespace : 0;
+            },
+        .objects_of_kind =
+            [&](std::string_view group, std::string_view kind) {
+              asked.push_back("kind " + std::string(group) + "/" + std::string(kind));
+              return group == "example.com" && kind == "Widget" ? c.of_kind : 0;
+            }};
+    const desired::DesiredState state;
+    const Action action = reconcile::plan(
+        {.key = c.key, .state = state, .desired = nullptr, .live = c.live, .memo = nullptr}, policy);
+    CHECK(reconcile::to_string(action.step) == reconcile::to_string(c.step));
+    CHECK_THAT(action.detail, Catch::Contains(c.detail));
+    // A Namespace asks only about its own namespace, a CRD only about the kind it defines.
+    for (const auto& question : asked) {
+      CHECK(question == (c.key == ns_key ? "namespace team" : "kind example.com/Widget"));
+    }
+  }
+}
