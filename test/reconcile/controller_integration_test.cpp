@@ -1013,6 +1013,42 @@ data: {a: "1"}
         env.applyset_id("steward"));
 }
 
+TEST_CASE("inventory: a kind the server no longer serves is dropped from the parent") {
+  LoopEnv env;
+  env.instance = "steward";
+  // A parent as an earlier run left it, listing a kind whose CRD has gone since.
+  const std::string name = desired::applyset_parent_name("steward", env.ns);
+  REQUIRE(env.loop.sync(env.other.create(kSecrets, env.ns, json(
+      R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":")" + name +
+      R"(","labels":{"applyset.kubernetes.io/id":")" + env.applyset_id("steward") +
+      R"("},"annotations":{"applyset.kubernetes.io/tooling":"steward/v0.0.0-test",)"
+      R"("applyset.kubernetes.io/contains-group-kinds":"ConfigMap,Gadget.gone.example.com"}}})"))).ok());
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  REQUIRE(eventually([&] {
+    const auto parent = env.parent("steward");
+    return parent && annotation(*parent, desired::kContainsGroupKindsAnnotation) == "ConfigMap";
+  }));
+}
+
+TEST_CASE("inventory: a parent another tool owns is never written, and nothing is applied") {
+  LoopEnv env;
+  env.instance = "steward";
+  const std::string name = desired::applyset_parent_name("steward", env.ns);
+  REQUIRE(env.loop.sync(env.other.create(kSecrets, env.ns, json(
+      R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":")" + name +
+      R"(","annotations":{"applyset.kubernetes.io/tooling":"kubectl/v1.29"}}})"))).ok());
+  write_file(env.manifests / "cm.yaml", kConfigMapYaml);
+  env.start(true);
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  REQUIRE(status.failures.size() == 1);
+  CHECK_THAT(status.failures[0], Catch::Contains("ApplySet parent of another tool (kubectl/v1.29)"));
+  CHECK(env.get(kConfigMaps, env.ns, "settings") == nullptr);
+  CHECK(annotation(*env.parent("steward"), desired::kToolingAnnotation) == "kubectl/v1.29");
+}
+
 TEST_CASE("inventory: the parent lists a new namespace before the first object in it is created",
           "[testapi]") {
   LoopEnv env;
