@@ -1,25 +1,15 @@
 #!/usr/bin/env bash
-# Usage: applyset_test.sh HARNESS STEWARD_BIN
+# Usage: against_real.sh HARNESS applyset_test.sh STEWARD_BIN
 # steward's inventory read by kubectl on a real kube-apiserver (issue 17): after `steward run
 # --once`, `kubectl get secret -l applyset.kubernetes.io/id=<id>` finds exactly the source's parent
 # and `kubectl get configmaps -l applyset.kubernetes.io/part-of=<id>` exactly its members (not a
 # ConfigMap kubectl made beside them), where <id> is computed here with kubectl's formula; and
 # `kubectl apply --prune --applyset=secret/<parent>` refuses the set, whose tooling is steward's.
 # kubectl older than v1.27 has no ApplySets: that last check is skipped there, with a line that
-# says so. Skipped unless STEWARD_REAL_APISERVER=1; uses the server named by
-# STEWARD_REAL_APISERVER_KUBECONFIG, else starts one through HARNESS.
+# says so. against_real.sh starts the server (and skips unless STEWARD_REAL_APISERVER=1).
 set -u
-harness=$1
-steward=$2
-
-if [ "${STEWARD_REAL_APISERVER:-}" != 1 ]; then
-  echo "skipped: set STEWARD_REAL_APISERVER=1 to run against a real kube-apiserver"
-  exit 77
-fi
-if [ -z "${STEWARD_REAL_APISERVER_KUBECONFIG:-}" ] || [ ! -f "$STEWARD_REAL_APISERVER_KUBECONFIG" ]; then
-  exec "$harness" run -- "$0" "$@"
-fi
-export KUBECONFIG=$STEWARD_REAL_APISERVER_KUBECONFIG
+steward=$1
+export KUBECONFIG=${STEWARD_REAL_APISERVER_KUBECONFIG:?run through test/real/against_real.sh}
 
 failures=0
 # shellcheck source=../deploy/lib.sh

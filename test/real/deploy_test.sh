@@ -74,8 +74,14 @@ can() {  # can yes|no VERB RESOURCE [NAMESPACE-FLAGS...]
   got=$(kubectl --kubeconfig "$tmp/sa.kubeconfig" auth can-i "$@" 2>/dev/null)
   [ "$got" = "$want" ] || fail "can-i $* as $sa: $got, want $want"
 }
-for verb in get list watch create patch delete; do
+for verb in get list watch create patch; do
   can yes "$verb" namespaces
+done
+# A Namespace takes its contents along: delete only on the desired state's, by name.
+can yes delete namespaces/steward-example
+can no delete namespaces
+can no delete namespaces/kube-system
+for verb in get list watch create patch delete; do
   can yes "$verb" configmaps --all-namespaces
 done
 for verb in create patch update; do
@@ -90,6 +96,12 @@ can no update leases.coordination.k8s.io/steward -n default
 can no create leases.coordination.k8s.io -n kube-system
 can no get secrets --all-namespaces
 can no list secrets -n steward-system
+# The source's inventory Secret, by name, in steward's namespace.
+can yes get secrets/steward-steward-manifests -n steward-system
+can yes patch secrets/steward-steward-manifests -n steward-system
+can yes create secrets -n steward-system
+can no get secrets/other -n steward-system
+can no patch secrets/steward-steward-manifests -n default
 can no patch deployments.apps -n steward-system
 can no update configmaps --all-namespaces
 can no delete events --all-namespaces

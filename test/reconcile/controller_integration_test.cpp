@@ -896,6 +896,41 @@ stringData: {user: app}
 
 }  // namespace
 
+TEST_CASE("an unmarked Deployment edited by kubectl apply --server-side is adopted only with "
+          "adopt: Always") {
+  LoopEnv env;
+  // What `kubectl apply --server-side` sends: field manager "kubectl", no force; it owns replicas.
+  // JSON, which is YAML too: the manifest file holds the same text.
+  const auto deployment = [](int replicas) {
+    return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api"},)"
+           R"("spec":{"replicas":)" + std::to_string(replicas) +
+           R"(,"selector":{"matchLabels":{"app":"api"}},"template":{"metadata":{"labels":)"
+           R"({"app":"api"}},"spec":{"containers":[{"name":"api","image":"nginx:1.25"}]}}}})";
+  };
+  REQUIRE(env.loop.sync(env.other.apply(kDeployments, env.ns, json(deployment(2)),
+                                        kube::ApplyOptions{.field_manager = "kubectl",
+                                                           .force = false})).ok());
+  write_file(env.manifests / "api.yaml", deployment(3));
+  env.start();
+  REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+  const auto status = env.controller->status();
+  REQUIRE(status.failures.size() == 1);
+  CHECK_THAT(status.failures[0], Catch::Contains("not adopted") && Catch::Contains("kubectl") &&
+                                     Catch::Contains(".spec.replicas"));
+  auto live = env.get(kDeployments, env.ns, "api");
+  REQUIRE(live);
+  CHECK((*live)["spec"]["replicas"].GetInt() == 2);
+  CHECK(reconcile::owning_source(*live).empty());
+  env.controller->stop();
+
+  env.adopt = reconcile::Adopt::kAlways;
+  env.start();
+  REQUIRE(env.converged());
+  live = env.get(kDeployments, env.ns, "api");
+  CHECK((*live)["spec"]["replicas"].GetInt() == 3);
+  CHECK(reconcile::owning_source(*live) == env.ns);
+}
+
 TEST_CASE("inventory: the parent lists the source's kinds, its members carry its id, and a kind "
           "removed from the manifests is pruned after a restart") {
   LoopEnv env;
