@@ -9,6 +9,7 @@
 #include "reconcile/drift.hpp"
 #include "reconcile/object_diff.hpp"
 #include "reconcile/plan.hpp"
+#include "reconcile/secret_mask.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -80,8 +81,9 @@ class Differ::Run {
     const Action action = plan({key, state, desired.get(), live, &memo}, policy);
     if (!live.type || (action.step == Step::kApply && !action.exists)) {
       // Not there, or its kind is not served yet (a CRD not created): it would be created.
+      const SecretMask sides(nullptr, memo.body.object.get());
       show(key, ObjectChange::Kind::kCreate,
-           object_diff(nullptr, memo.body.object.get(), "/dev/null",
+           object_diff(sides.before(), sides.after(), "/dev/null",
                        "desired/" + object_path(api_version, key)));
       co_return;
     }
@@ -107,8 +109,9 @@ class Differ::Run {
     rapidjson::Document scratch;
     const rapidjson::Value before = project(*memo.body.object, *live.object, scratch.GetAllocator());
     const std::string path = object_path(api_version, key);
+    const SecretMask sides(&before, answered.projection.get());
     show(key, ObjectChange::Kind::kUpdate,
-         object_diff(&before, answered.projection.get(), "live/" + path, "desired/" + path));
+         object_diff(sides.before(), sides.after(), "live/" + path, "desired/" + path));
   }
 
   // Listed per kind of the desired state with the ownership selector, as the daemon's informers
@@ -151,8 +154,9 @@ class Differ::Run {
     for (const auto& [key, live] : removed) {
       informer::default_transform(*live);  // managedFields: noise, and not what is deleted
       const std::string path = object_path(kube::string_at(*live, {"apiVersion"}), key);
+      const SecretMask sides(live.get(), nullptr);
       show(key, ObjectChange::Kind::kRemove,
-           object_diff(live.get(), nullptr, "live/" + path, "/dev/null"));
+           object_diff(sides.before(), sides.after(), "live/" + path, "/dev/null"));
     }
   }
 

@@ -17,7 +17,8 @@
 // Prune candidates are steward's objects (label and source annotation) of the kinds in the desired
 // state, listed per kind as the daemon's informers see them. The daemon's pruneFraction guard is
 // not applied: the diff shows what the desired state asks for. Apply order is not waited for
-// either: every create is shown at once.
+// either: every create is shown at once. A Secret's values are masked on every change, as
+// `kubectl diff` masks them (secret_mask.hpp).
 
 #include <boost/asio/awaitable.hpp>
 #include <string>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # No token and no Secret data in anything steward prints: its logs at debug level (both formats,
 # audit lines included), /metrics and /readyz?verbose, while it creates a Secret, corrects drift of
-# it, and reports a broken edit of the Secret's manifest whose bad line holds the secret value.
+# it, and reports a broken edit of the Secret's manifest whose bad line holds the secret value; and
+# `steward diff` of a changed and a new Secret, which masks the values as kubectl diff does.
 # Against steward-testapi or a real kube-apiserver (plain_testapi.sh).
 # Usage: secrets_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder for a look)
 set -u
@@ -31,6 +32,20 @@ for format in json text; do
   pid=$!
   pids+=($pid)
   wait_for 60 secret_is "$encoded" || fail "$format: the Secret was not created"
+  # steward diff of the same source with the password changed and a new Secret: values masked as
+  # kubectl diff masks them, the key still there; the leak check below reads its output too.
+  mkdir -p "$dir/$format-diff"
+  secret_yaml "$other_encoded" >"$dir/$format-diff/secret.yaml"
+  printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: db-%s-new}\nstringData:\n  password: %s\n' \
+    "$format" "$plain" >"$dir/$format-diff/new.yaml"
+  sed "s|path: $dir/$format\$|path: $dir/$format-diff|" "$dir/$format.yaml" >"$dir/$format-diff.yaml"
+  "$steward" diff --config "$dir/$format-diff.yaml" --kubeconfig "$dir/kubeconfig" \
+    >"$dir/$format.diff" 2>"$dir/$format.diff-err"
+  rc=$?
+  [ $rc -eq 1 ] || fail "$format: steward diff exited $rc, want 1: $(head -n 3 "$dir/$format.diff-err")"
+  for line in '-  password: "*** (before)"' '+  password: "*** (after)"' '+  password: "***"'; do
+    grep -qxF -- "$line" "$dir/$format.diff" || fail "$format: no line '$line' in steward diff: $(cat "$dir/$format.diff")"
+  done
   # Someone else changes the password: steward puts its own back.
   api -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
     "$server/api/v1/namespaces/default/secrets/db-$format" -d "{\"data\":{\"password\":\"$other_encoded\"}}"
@@ -59,7 +74,8 @@ for format in json text; do
   fi
   kill -TERM $pid
   wait $pid
-  for file in "$dir/$format.log" "$dir/$format.metrics" "$dir/$format.readyz"; do
+  for file in "$dir/$format.log" "$dir/$format.metrics" "$dir/$format.readyz" "$dir/$format.diff" \
+    "$dir/$format.diff-err"; do
     [ -f "$file" ] || continue
     for leak in "$token" "$plain" "$encoded" "$other" "$other_encoded"; do
       grep -qF -- "$leak" "$file" && fail "$format: $(basename "$file") shows a secret: $(grep -F -- "$leak" "$file" | head -n 2)"
