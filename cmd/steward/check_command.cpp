@@ -1,7 +1,9 @@
 // steward check: can steward reach and use the API server with this configuration?
 //
-// Prints name=value lines (server, server_version, resources, identity) and exits 0; on failure
-// prints one line naming the kind of failure (config, tls, auth, network, server) and exits 1.
+// Prints name=value lines (server, server_version, resources, identity, source, then one warning=
+// line per RestConfig::warnings entry) and exits 0, warnings or not; on failure prints the warning=
+// lines it has (they may explain the failure), then one line naming the kind of failure (config,
+// tls, auth, network, server), and exits 1.
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -37,6 +39,9 @@ int run_check(const CheckFlags& flags) {
     std::cout << "check failed: config: " << e.what() << "\n";
     return kExitFailure;
   }
+  const auto print_warnings = [&config] {
+    for (const auto& warning : config.warnings) std::cout << "warning=" << warning << "\n";
+  };
 
   boost::asio::io_context io;
   std::optional<kube::Client> client;
@@ -48,6 +53,7 @@ int run_check(const CheckFlags& flags) {
     options.transport.request_timeout = std::chrono::seconds(20);
     client.emplace(io, config, options);
   } catch (const std::exception& e) {
+    print_warnings();
     std::cout << "check failed: tls: " << e.what() << "\n";
     return kExitFailure;
   }
@@ -59,6 +65,7 @@ int run_check(const CheckFlags& flags) {
         kube::HttpRequest get_version{.method = "GET", .target = "/version", .verb = "get"};
         auto version = co_await client->request(std::move(get_version));
         if (!version.ok()) {
+          print_warnings();
           std::cout << "check failed: " << failure_kind(*version.error) << ": "
                     << version.error->to_string() << "\n";
           co_return;
@@ -69,6 +76,7 @@ int run_check(const CheckFlags& flags) {
             doc.IsObject() ? kube::string_at(doc, {"gitVersion"}) : std::string_view{};
         kube::Discovery discovery(*client);
         if (auto error = co_await discovery.refresh()) {
+          print_warnings();
           std::cout << "check failed: " << failure_kind(*error) << ": " << error->to_string()
                     << "\n";
           co_return;
@@ -78,6 +86,7 @@ int run_check(const CheckFlags& flags) {
                   << "resources=" << discovery.resource_count() << "\n"
                   << "identity=" << kube::to_string(config.identity) << "\n"
                   << "source=" << config.source << "\n";
+        print_warnings();
         exit_code = kExitOk;
       },
       boost::asio::detached);

@@ -14,13 +14,12 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace steward::kube {
 namespace {
@@ -38,13 +37,26 @@ ExecOutcome failure(std::string_view command, const std::string& what) {
   return ExecOutcome{nullptr, "exec plugin \"" + std::string(command) + "\": " + what};
 }
 
-std::string first_line(const std::string& text) {
+}  // namespace
+
+std::string stderr_summary(std::string_view text) {
   const auto start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string::npos) return "";
-  std::string line = text.substr(start, text.find_first_of("\r\n", start) - start);
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
+  if (start == std::string_view::npos) return "";
+  const std::string_view line = text.substr(start, text.find_first_of("\r\n", start) - start);
+  // Printable ASCII only: no terminal escapes or bytes that break a JSON log line's reader.
+  std::string out;
+  for (const char c : line) {
+    if (out.size() == kMaxStderrSummary) {
+      out += "...";
+      break;
+    }
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
+
+namespace {
 
 std::string describe_timeout(std::chrono::milliseconds timeout) {
   if (timeout.count() % 1000 == 0) return std::to_string(timeout.count() / 1000) + " s";
@@ -92,7 +104,11 @@ struct RunResult {
   std::string out;
 };
 
-std::vector<std::string> child_environment(const ExecConfig& config) {
+}  // namespace
+
+std::vector<std::string> exec_plugin_environment(const ExecConfig& config,
+                                                 const std::optional<std::string>& path,
+                                                 const std::optional<std::string>& home) {
   // Later definitions override earlier ones, as Go's os/exec does with duplicate names.
   std::map<std::string, std::string> vars;
   std::vector<std::string> order;
@@ -103,11 +119,8 @@ std::vector<std::string> child_environment(const ExecConfig& config) {
       vars[name] = value;
     }
   };
-  for (char** e = environ; e && *e; ++e) {
-    const std::string entry(*e);
-    const auto eq = entry.find('=');
-    if (eq != std::string::npos) set(entry.substr(0, eq), entry.substr(eq + 1));
-  }
+  if (path) set("PATH", *path);
+  if (home) set("HOME", *home);
   for (const auto& [name, value] : config.env) set(name, value);
   set("KUBERNETES_EXEC_INFO", "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" +
                                   config.api_version + "\",\"spec\":{\"interactive\":false}}");
@@ -115,6 +128,14 @@ std::vector<std::string> child_environment(const ExecConfig& config) {
   out.reserve(order.size());
   for (const auto& name : order) out.push_back(name + "=" + vars[name]);
   return out;
+}
+
+namespace {
+
+std::optional<std::string> getenv_string(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
 }
 
 RunResult run(const ExecConfig& config, std::chrono::milliseconds timeout) {
@@ -158,7 +179,8 @@ RunResult run(const ExecConfig& config, std::chrono::milliseconds timeout) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  std::vector<std::string> env = child_environment(config);
+  std::vector<std::string> env =
+      exec_plugin_environment(config, getenv_string("PATH"), getenv_string("HOME"));
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -231,7 +253,7 @@ RunResult run(const ExecConfig& config, std::chrono::milliseconds timeout) {
     problem = "killed by signal " + std::to_string(WTERMSIG(status));
   }
   if (!problem.empty()) {
-    if (const auto line = first_line(err); !line.empty()) problem += ": " + line;
+    if (const auto line = stderr_summary(err); !line.empty()) problem += ": " + line;
     return {problem, {}};
   }
   return {"", std::move(out)};

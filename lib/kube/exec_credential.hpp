@@ -2,10 +2,12 @@
 // ExecCredentialProvider: runs a kubeconfig exec plugin (client.authentication.k8s.io v1 or v1beta1)
 // and caches the credential it prints until its expirationTimestamp.
 //
-// The plugin runs with steward's environment plus the configured env, KUBERNETES_EXEC_INFO set to
-// an ExecCredential whose spec says `interactive: false` (steward is a daemon: stdin is /dev/null),
-// and a time limit after which it is killed. Its stdout must be an ExecCredential of the configured
-// apiVersion with a token or a client certificate and key (or both).
+// The plugin runs with a minimal environment (exec_plugin_environment: PATH, HOME, the configured
+// env, KUBERNETES_EXEC_INFO set to an ExecCredential whose spec says `interactive: false`; steward
+// is a daemon: stdin is /dev/null), and a time limit after which it is killed. Its stdout must be
+// an ExecCredential of the configured apiVersion with a token or a client certificate and key (or
+// both). Its stderr is read but reported only as stderr_summary() of a failed run, never whole:
+// plugins print debug output there, sometimes with secrets in it.
 //
 // Invariants: at most one plugin run at a time per provider (the mutex is held across the run, as
 // client-go does, so a burst of requests with an expired credential runs the plugin once); a
@@ -22,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "kube/rest_config.hpp"
@@ -46,6 +49,21 @@ struct ExecOutcome {
 // Parses a plugin's stdout. `command` only labels errors. Exposed for tests.
 ExecOutcome parse_exec_credential(std::string_view command, std::string_view expected_api_version,
                                   std::string_view output);
+
+// The plugin's environment, "NAME=value" each: PATH and HOME as given (steward's own; absent when
+// nullopt), then the configured env (a name given twice: the later value), then
+// KUBERNETES_EXEC_INFO, which the configuration cannot override. Nothing else of steward's
+// environment is passed: it may hold other credentials (client-go passes all of it).
+std::vector<std::string> exec_plugin_environment(const ExecConfig& config,
+                                                 const std::optional<std::string>& path,
+                                                 const std::optional<std::string>& home);
+
+// The longest a stderr summary gets, without the "..." that marks a cut.
+inline constexpr std::size_t kMaxStderrSummary = 200;
+
+// What of a failed plugin's stderr goes into its error: the first non-blank line, every byte that
+// is not printable ASCII replaced by '?', cut to kMaxStderrSummary characters plus "...".
+std::string stderr_summary(std::string_view text);
 
 // Parses an RFC 3339 timestamp ("2026-11-25T10:00:00Z", fractions and "+01:00" offsets allowed).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);

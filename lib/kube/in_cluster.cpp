@@ -40,6 +40,7 @@ InClusterEnv InClusterEnv::from_environment() {
   env.service_host = getenv_string("KUBERNETES_SERVICE_HOST").value_or("");
   env.service_port = getenv_string("KUBERNETES_SERVICE_PORT").value_or("");
   env.pod_namespace = getenv_string("POD_NAMESPACE");
+  env.proxy_env = proxy_environment();
   return env;
 }
 
@@ -85,6 +86,7 @@ RestConfig load_in_cluster(const InClusterEnv& env) {
   }
   config.identity = IdentityKind::in_cluster;
   config.source = "in-cluster";
+  config.warnings = security_warnings(config, env.proxy_env);
   return config;
 }
 

@@ -26,6 +26,8 @@ struct InClusterEnv {
   std::optional<std::string> pod_namespace;  // POD_NAMESPACE
   // Where token, ca.crt and namespace are; tests point it at a temporary folder.
   std::filesystem::path secrets_dir = kServiceAccountDir;
+  // HTTPS_PROXY and friends, only for the warning that steward ignores them (security_warnings).
+  ProxyEnvironment proxy_env;
 
   static InClusterEnv from_environment();
 };

@@ -293,6 +293,11 @@ void apply_cluster(const Entry& entry, const std::string& name, RestConfig& conf
                  "cannot be combined with certificate-authority(-data)");
   }
   config.tls_server_name = cluster.string_or_empty("tls-server-name");
+  if (!cluster.string_or_empty("proxy-url").empty()) {
+    cluster.fail("proxy-url", "proxy-url is not supported; cluster \"" + name +
+                                  "\" must be reachable without a proxy (steward connects to " +
+                                  config.server.authority() + " directly)");
+  }
 }
 
 ExecConfig parse_exec(const Fields& exec) {
@@ -368,7 +373,8 @@ const Entry& lookup(const std::map<std::string, Entry>& entries, const Fields& c
 }
 
 // The RestConfig of the context `wanted` names (else of current-context) in `merged`.
-RestConfig choose_context(const Merged& merged, const std::optional<std::string>& wanted) {
+RestConfig choose_context(const Merged& merged, const std::optional<std::string>& wanted,
+                          const ProxyEnvironment& proxy_env) {
   std::string context_name;
   if (wanted && !wanted->empty()) {
     context_name = *wanted;
@@ -405,6 +411,7 @@ RestConfig choose_context(const Merged& merged, const std::optional<std::string>
   }
   config.identity = identity_of(config.auth);
   config.source = "kubeconfig " + context_entry.file->name + ", context \"" + context_name + "\"";
+  config.warnings = security_warnings(config, proxy_env);
   return config;
 }
 
@@ -419,11 +426,12 @@ KubeconfigOptions KubeconfigOptions::from_environment(
     options.kubeconfig_env = value;
   }
   if (const char* home = std::getenv("HOME"); home && *home) options.home = fs::path(home);
+  options.proxy_env = proxy_environment();
   return options;
 }
 
 RestConfig load_kubeconfig(const KubeconfigOptions& options) {
-  return choose_context(load_files(options), options.context);
+  return choose_context(load_files(options), options.context, options.proxy_env);
 }
 
 RestConfig load_kubeconfig_text(const std::string& text, const std::string& name,
@@ -431,7 +439,7 @@ RestConfig load_kubeconfig_text(const std::string& text, const std::string& name
                                 const std::optional<std::string>& context) {
   Merged merged;
   merge_file(merged, parse_text(name, dir, text));
-  return choose_context(merged, context);
+  return choose_context(merged, context, {});
 }
 
 }  // namespace steward::kube

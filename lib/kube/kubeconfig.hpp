@@ -13,6 +13,10 @@
 //   data         *-data fields are base64 of PEM; files are read at load time, except tokenFile,
 //                which is only checked here and re-read by the transport.
 //   unknown      fields are ignored (kubeconfig files carry extensions and preferences).
+//   proxy-url    rejected (ConfigError naming the file and cluster): steward's transport connects
+//                directly, and silently skipping a proxy the cluster needs would only show up as
+//                timeouts. client-go honours it.
+//   warnings     RestConfig::warnings gets security_warnings() (rest_config.hpp).
 //
 // Only the chosen context, cluster and user are interpreted, so a broken entry nobody uses does not
 // stop steward. Everything that does go wrong throws ConfigError naming the file, the field path
@@ -36,8 +40,11 @@ struct KubeconfigOptions {
   std::optional<std::filesystem::path> home;
   // --context; nullopt means current-context.
   std::optional<std::string> context;
+  // HTTPS_PROXY and friends, only for the warning that steward ignores them.
+  ProxyEnvironment proxy_env;
 
-  // Options from this process's environment (KUBECONFIG, HOME) plus the two flags.
+  // Options from this process's environment (KUBECONFIG, HOME, the proxy variables) plus the two
+  // flags.
   static KubeconfigOptions from_environment(std::optional<std::filesystem::path> explicit_path,
                                             std::optional<std::string> context);
 };
@@ -47,7 +54,7 @@ RestConfig load_kubeconfig(const KubeconfigOptions& options);
 
 // One kubeconfig held in memory, read as if it were the file `name` in the folder `dir` (relative
 // paths inside resolve against `dir`; the files it names are still read). `context` as in
-// KubeconfigOptions. For tests and fuzz/; throws ConfigError.
+// KubeconfigOptions; no proxy variables. For tests and fuzz/; throws ConfigError.
 RestConfig load_kubeconfig_text(const std::string& text, const std::string& name,
                                 const std::filesystem::path& dir,
                                 const std::optional<std::string>& context = std::nullopt);

@@ -1,7 +1,10 @@
 #include "kube/rest_config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <initializer_list>
 #include <stdexcept>
 
 namespace steward::kube {
@@ -103,7 +106,91 @@ namespace {
 
 std::string bytes(std::size_t n) { return std::to_string(n) + " bytes"; }
 
+// The value of the first of `names` that is set and not empty; Go checks the upper-case name first.
+std::optional<std::pair<std::string, std::string>> first_set(const ProxyEnvironment& env,
+                                                             std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    const auto it = env.find(name);
+    if (it != env.end() && !it->second.empty()) return *it;
+  }
+  return std::nullopt;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// NO_PROXY's simple forms: "*", a host name, or a domain (".example.com" or "example.com", matching
+// itself and its subdomains), each optionally with ":port". CIDR ranges are not matched, so a
+// server inside one still gets the warning: one line too many, never one too few.
+bool no_proxy_covers(const std::string& no_proxy, const ServerUrl& server) {
+  const std::string host = lower(server.host);
+  std::size_t start = 0;
+  while (start <= no_proxy.size()) {
+    const auto end = std::min(no_proxy.find(',', start), no_proxy.size());
+    std::string entry = no_proxy.substr(start, end - start);
+    start = end + 1;
+    const auto first = entry.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    entry = lower(entry.substr(first, entry.find_last_not_of(' ') - first + 1));
+    if (entry == "*") return true;
+    if (const auto colon = entry.rfind(':');
+        colon != std::string::npos && entry.find(':') == colon) {
+      if (entry.substr(colon + 1) != std::to_string(server.port)) continue;
+      entry.resize(colon);
+    }
+    if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+    if (entry.empty()) continue;
+    if (host == entry) return true;
+    if (host.size() > entry.size() && host.ends_with("." + entry)) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+ProxyEnvironment proxy_environment() {
+  ProxyEnvironment env;
+  for (const char* name :
+       {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}) {
+    if (const char* value = std::getenv(name)) env[name] = value;
+  }
+  return env;
+}
+
+std::vector<std::string> security_warnings(const RestConfig& config,
+                                           const ProxyEnvironment& proxy_env) {
+  std::vector<std::string> out;
+  if (config.server.is_https() && config.insecure_skip_tls_verify) {
+    out.push_back("insecure-skip-tls-verify: the server's certificate is not checked, so anyone "
+                  "on the network path can impersonate " + config.server.to_string());
+  }
+  if (!config.server.is_https()) {
+    const AuthConfig& auth = config.auth;
+    std::string credential;
+    if (auth.exec) {
+      credential = "the exec plugin's token";
+    } else if (!auth.token_file.empty()) {
+      credential = "the token from tokenFile";
+    } else if (!auth.bearer_token.empty()) {
+      credential = "a bearer token";
+    }
+    if (!credential.empty()) {
+      out.push_back(credential + " is sent over plain http:// to " + config.server.to_string() +
+                    ", readable by anyone on the network path");
+    }
+  }
+  const auto proxy = config.server.is_https() ? first_set(proxy_env, {"HTTPS_PROXY", "https_proxy"})
+                                              : first_set(proxy_env, {"HTTP_PROXY", "http_proxy"});
+  const auto no_proxy = first_set(proxy_env, {"NO_PROXY", "no_proxy"});
+  if (proxy && !(no_proxy && no_proxy_covers(no_proxy->second, config.server))) {
+    out.push_back(proxy->first + " is set but steward ignores it and connects to " +
+                  config.server.authority() +
+                  " directly (kubectl and client-go would use the proxy)");
+  }
+  return out;
+}
 
 std::string RestConfig::describe() const {
   std::string out = "server=" + server.to_string();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,9 @@ struct ExecConfig {
   std::string api_version;  // client.authentication.k8s.io/v1 or /v1beta1
   std::string command;      // PATH-searched unless it contains '/', then absolute
   std::vector<std::string> args;
-  std::vector<std::pair<std::string, std::string>> env;  // added to steward's own environment
+  // The plugin's environment, with PATH, HOME and KUBERNETES_EXEC_INFO; nothing else of steward's
+  // own reaches it (client-go passes its whole environment; steward's may hold other secrets).
+  std::vector<std::pair<std::string, std::string>> env;
   std::string install_hint;  // shown when the command cannot be found
 };
 
@@ -82,6 +85,10 @@ struct RestConfig {
   // Where this came from, e.g. `kubeconfig /home/u/.kube/config, context "kind-dev"` or
   // `in-cluster`.
   std::string source;
+  // Settings that work but weaken security or that steward does not honour, one sentence each,
+  // never holding a secret: filled by the loader (security_warnings), logged once at start as
+  // warnings and printed by `steward check` as `warning=` lines.
+  std::vector<std::string> warnings;
 
   // One line, safe to log: the server, TLS settings, identity and namespace, with every secret
   // replaced by its size or `<redacted>`.
@@ -91,5 +98,22 @@ struct RestConfig {
 // The identity a set of credentials amounts to. The server checks a client certificate before a
 // bearer token, but an exec plugin decides at run time, so it ranks first.
 IdentityKind identity_of(const AuthConfig& auth);
+
+// The proxy variables client-go's transport honours (Go's http.ProxyFromEnvironment), as set:
+// HTTPS_PROXY, https_proxy, HTTP_PROXY, http_proxy, NO_PROXY, no_proxy. Steward's transport has no
+// proxy support and connects directly; loaders take these so the warning is testable.
+using ProxyEnvironment = std::map<std::string, std::string>;
+ProxyEnvironment proxy_environment();
+
+// What `config` does that weakens security, and a proxy variable client-go would use for its server
+// but steward ignores:
+//   - insecure-skip-tls-verify on an https server: the server's certificate is not checked;
+//   - a credential sent in a header over plain http: a static token, a token file, or an exec
+//     plugin (its token). A client certificate is not counted: without TLS it is never sent;
+//   - HTTPS_PROXY/https_proxy (HTTP_PROXY/http_proxy for an http server) set and NO_PROXY not
+//     naming the host (exact name, a domain suffix, or "*"): only the variable's name is shown,
+//     since a proxy URL may hold a password.
+std::vector<std::string> security_warnings(const RestConfig& config,
+                                           const ProxyEnvironment& proxy_env);
 
 }  // namespace steward::kube

@@ -454,6 +454,11 @@ std::string steward_namespace(const config::LeaderElectionConfig& election,
 }
 
 int run_daemon(const DaemonOptions& options) {
+  // Once, before anything connects: the configuration is loaded once and never reloaded.
+  for (const auto& warning : options.rest.warnings) {
+    kKubeLog.warn("insecure cluster connection",
+                  {{"server", options.rest.server.to_string()}, {"warning", warning}});
+  }
   try {
     Daemon daemon(options);
     return daemon.run();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# steward check against steward-testapi: success, and one clear line for config, TLS, auth and
-# network failures.
+# steward check against steward-testapi: success, warning= lines, and one clear line for config,
+# TLS, auth and network failures.
 set -u
+# Proxy variables of whoever runs this would add warning= lines; the warnings are tested below.
+unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NO_PROXY no_proxy
 steward=$1
 testapi=$2
 dir=$(mktemp -d)
@@ -49,7 +51,19 @@ else
   fail "openssl could not make a client certificate"
 fi
 
-# Each failure: exit 1 and exactly one line naming the kind.
+# warning= lines (issue #22): exit code unchanged, the token never printed.
+[ "$(echo "$out" | grep -c '^warning=')" -eq 0 ] || fail "warnings for a checked https server: $out"
+sed -e "s|certificate-authority-data: .*|insecure-skip-tls-verify: true|" "$dir/a.kubeconfig" >"$dir/insecure.kubeconfig"
+out=$("$steward" check --kubeconfig "$dir/insecure.kubeconfig"); rc=$?
+[ $rc -eq 0 ] || fail "insecure check exited $rc: $out"
+echo "$out" | grep -q "^warning=insecure-skip-tls-verify: the server's certificate is not checked" ||
+  fail "no insecure-skip-tls-verify warning: $out"
+out=$(HTTPS_PROXY=http://user:pa55@127.0.0.1:9 "$steward" check --kubeconfig "$dir/a.kubeconfig"); rc=$?
+[ $rc -eq 0 ] || fail "check with HTTPS_PROXY exited $rc: $out"
+echo "$out" | grep -q '^warning=HTTPS_PROXY is set but steward ignores it' || fail "no proxy warning: $out"
+echo "$out" | grep -q 'pa55' && fail "proxy password printed: $out"
+
+# Each failure: exit 1 and exactly one line naming the kind (no warnings in these kubeconfigs).
 expect_failure() {  # $1: kind, $2: kubeconfig
   local out rc
   out=$("$steward" check --kubeconfig "$2" 2>&1); rc=$?
@@ -69,6 +83,16 @@ port_b=$(sed -n 's|.*server: https://127.0.0.1:\([0-9]*\).*|\1|p' "$dir/b.kubeco
 kill "$(cat "$dir/b.pid")"; rm -f "$dir/b.pid"; wait 2>/dev/null
 sed "s|127.0.0.1:[0-9]*|127.0.0.1:$port_b|" "$dir/a.kubeconfig" >"$dir/net.kubeconfig"
 expect_failure network "$dir/net.kubeconfig"
+# a warning comes before the failure it may explain.
+out=$(HTTPS_PROXY=http://127.0.0.1:9 "$steward" check --kubeconfig "$dir/net.kubeconfig" 2>&1)
+[ "$(printf '%s\n' "$out" | sed -n 1p | cut -c1-20)" = "warning=HTTPS_PROXY " ] &&
+  [ "$(printf '%s\n' "$out" | sed -n 2p | cut -c1-23)" = "check failed: network: " ] ||
+  fail "network failure with a warning: $out"
+# config: proxy-url is refused, naming the cluster.
+sed "s|^    server: .*|&\n    proxy-url: http://127.0.0.1:9|" "$dir/a.kubeconfig" >"$dir/proxy.kubeconfig"
+expect_failure config "$dir/proxy.kubeconfig"
+"$steward" check --kubeconfig "$dir/proxy.kubeconfig" | grep -q 'proxy-url: proxy-url is not supported; cluster "' ||
+  fail "proxy-url not refused: $(cat "$dir/proxy.kubeconfig")"
 # config: a file that is not there.
 expect_failure config "$dir/missing.kubeconfig"
 

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -147,6 +150,53 @@ echo "{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io
   CHECK(f.read("stdin").empty());  // not interactive: stdin is /dev/null
 }
 
+TEST_CASE("exec plugin: only PATH, HOME, the configured env and KUBERNETES_EXEC_INFO reach it") {
+  Fixture f;
+  // A secret in steward's own environment, as a cloud key or another cluster's token would be.
+  ::setenv("STEWARD_TEST_DAEMON_SECRET", "do-not-pass", 1);
+  auto config = f.plugin(R"(#!/bin/sh
+env > "$STATE/env"
+echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"t"}}'
+)");
+  config.env.emplace_back("PROFILE", "ops");
+  const auto outcome = f.provider(config).get();
+  ::unsetenv("STEWARD_TEST_DAEMON_SECRET");
+  CHECK(token_of(outcome) == "t");
+
+  std::map<std::string, std::string> seen;
+  std::istringstream lines(f.read("env"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) seen[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  CHECK(seen.count("STEWARD_TEST_DAEMON_SECRET") == 0);
+  CHECK(seen["PROFILE"] == "ops");
+  CHECK(seen["STATE"] == f.dir.path().string());
+  CHECK(seen["PATH"] == std::getenv("PATH"));
+  if (const char* home = std::getenv("HOME")) CHECK(seen["HOME"] == home);
+  CHECK(seen.count("KUBERNETES_EXEC_INFO") == 1);
+  // What the shell itself adds (PWD, and SHLVL/_ for shells other than dash) is not steward's.
+  const std::set<std::string> allowed{"PATH",  "HOME", "KUBERNETES_EXEC_INFO", "STATE", "PROFILE",
+                                      "PWD",   "SHLVL", "_", "OLDPWD"};
+  for (const auto& [name, value] : seen) {
+    INFO(name);
+    CHECK(allowed.count(name) == 1);
+  }
+}
+
+TEST_CASE("exec plugin environment: steward's PATH and HOME, config overrides, KUBERNETES_EXEC_INFO last") {
+  ExecConfig config;
+  config.api_version = kV1;
+  config.command = "get-token";
+  config.env = {{"A", "1"}, {"HOME", "/plugin-home"}, {"KUBERNETES_EXEC_INFO", "forged"}, {"A", "2"}};
+  CHECK(exec_plugin_environment(config, "/usr/bin:/bin", "/home/steward") ==
+        std::vector<std::string>{
+            "PATH=/usr/bin:/bin", "HOME=/plugin-home", "A=2",
+            R"(KUBERNETES_EXEC_INFO={"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}})"});
+  config.env.clear();
+  CHECK(exec_plugin_environment(config, std::nullopt, std::nullopt).size() == 1);
+}
+
 TEST_CASE("exec plugin: a client certificate and key are returned as PEM") {
   Fixture f;
   auto provider = f.provider(f.plugin(R"(#!/bin/sh
@@ -182,6 +232,35 @@ exit 3
                              "\": exited with status 3: error: no credentials for profile ops");
   provider.get();  // failures are not cached
   CHECK(provider.runs() == 2);
+}
+
+TEST_CASE("exec plugin: only a sanitised, shortened first line of stderr reaches the error") {
+  Fixture f;
+  const auto config = f.plugin(R"(#!/bin/sh
+printf '\033[31mfailed\033[0m for caf\303\251\tprofile ' >&2
+i=0; while [ $i -lt 50 ]; do printf 'xxxxxxxxxx' >&2; i=$((i + 1)); done
+printf '\ndebug: Authorization: Bearer s3cr3t-on-line-two\n' >&2
+exit 1
+)");
+  const auto outcome = f.provider(config).get();
+  CHECK_FALSE(outcome.ok());
+  const std::string prefix = "exec plugin \"" + config.command + "\": exited with status 1: ";
+  REQUIRE_THAT(outcome.error, Catch::StartsWith(prefix));
+  const std::string summary = outcome.error.substr(prefix.size());
+  CHECK_THAT(summary, Catch::StartsWith("?[31mfailed?[0m for caf???profile xxxx"));
+  CHECK(summary.size() == kMaxStderrSummary + 3);
+  CHECK_THAT(summary, Catch::EndsWith("x..."));
+  CHECK_THAT(outcome.error, !Catch::Contains("s3cr3t"));
+  for (const char c : outcome.error) CHECK((c >= 0x20 && c < 0x7f));
+}
+
+TEST_CASE("stderr summary: first non-blank line, printable ASCII, at most 200 characters") {
+  CHECK(stderr_summary("") == "");
+  CHECK(stderr_summary("\n  \r\n") == "");
+  CHECK(stderr_summary("\n  oops \r\nmore") == "oops");
+  CHECK(stderr_summary(std::string("a\0b", 3)) == "a?b");
+  CHECK(stderr_summary(std::string(200, 'y')) == std::string(200, 'y'));
+  CHECK(stderr_summary(std::string(201, 'y')) == std::string(200, 'y') + "...");
 }
 
 TEST_CASE("exec plugin: garbage output is reported without echoing it") {

@@ -90,3 +90,15 @@ TEST_CASE("in-cluster errors: no service variables, missing or empty token, miss
   CHECK(load_error(env) ==
         (dir.path() / "sa" / "ca.crt").string() + ": cannot read: No such file or directory");
 }
+
+TEST_CASE("in-cluster: HTTPS_PROXY is warned about unless NO_PROXY names the service host") {
+  TempDir dir;
+  auto env = pod(dir);
+  CHECK(load_in_cluster(env).warnings.empty());
+  env.proxy_env = {{"HTTPS_PROXY", "http://proxy:3128"}};
+  const auto warnings = load_in_cluster(env).warnings;
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::StartsWith("HTTPS_PROXY is set but steward ignores it"));
+  env.proxy_env["NO_PROXY"] = "10.96.0.1,.svc";
+  CHECK(load_in_cluster(env).warnings.empty());
+}

@@ -221,7 +221,6 @@ clusters:
   cluster:
     server: https://h
     extensions: [{name: client.authentication.k8s.io/exec, extension: {a: b}}]
-    proxy-url: http://proxy:3128
 users: [{name: u, user: {token: abc, something-new: [1, 2]}}]
 contexts: [{name: x, context: {cluster: c, user: u, extensions: []}}]
 current-context: x
@@ -520,4 +519,114 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 )"));
   CHECK(load_path(path).auth.bearer_token == "abc");
+}
+
+namespace {
+
+// A one-context kubeconfig for `server` with `user` (a YAML flow mapping, or "" for none).
+std::string with_server(const std::string& server, const std::string& user) {
+  std::string text = "clusters: [{name: c, cluster: {server: \"" + server + "\"}}]\n";
+  if (!user.empty()) text += "users: [{name: u, user: " + user + "}]\n";
+  text += "contexts: [{name: x, context: {cluster: c" + std::string(user.empty() ? "" : ", user: u") +
+          "}}]\ncurrent-context: x\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("kubeconfig warnings: insecure-skip-tls-verify is warned about, a CA-checked https server is not") {
+  TempDir dir;
+  auto config = load_path(dir.write("insecure", yaml(R"(
+clusters: [{name: c, cluster: {server: "https://h:6443", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: s3cr3t-token}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)")));
+  REQUIRE(config.warnings.size() == 1);
+  CHECK_THAT(config.warnings[0],
+             Catch::StartsWith("insecure-skip-tls-verify: the server's certificate is not checked"));
+  CHECK_THAT(config.warnings[0], Catch::Contains("https://h:6443"));
+
+  config = load_path(dir.write("checked", yaml(R"(
+clusters: [{name: c, cluster: {server: "https://h:6443", certificate-authority-data: Q0EtUEVN}}]
+users: [{name: u, user: {token: s3cr3t-token}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+)")));
+  CHECK(config.warnings.empty());
+}
+
+TEST_CASE("kubeconfig warnings: a token, token file or exec plugin over plain http, never the token itself") {
+  TempDir dir;
+  dir.write("token", "file-token");
+  const auto warnings_for = [&](const std::string& server, const std::string& user) {
+    return load_kubeconfig_text(with_server(server, user), "config", dir.path()).warnings;
+  };
+
+  auto warnings = warnings_for("http://h:8080", "{token: s3cr3t-token}");
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "a bearer token is sent over plain http:// to http://h:8080, readable by "
+                       "anyone on the network path");
+  CHECK_THAT(warnings[0], !Catch::Contains("s3cr3t"));
+
+  warnings = warnings_for("http://h:8080", "{tokenFile: token}");
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::StartsWith("the token from tokenFile is sent over plain http://"));
+
+  warnings = warnings_for(
+      "http://h:8080",
+      "{exec: {apiVersion: client.authentication.k8s.io/v1, command: get-token}}");
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::StartsWith("the exec plugin's token is sent over plain http://"));
+
+  CHECK(warnings_for("http://h:8080", "").empty());  // anonymous: nothing to leak
+  CHECK(warnings_for("https://h", "{token: s3cr3t-token}").empty());
+}
+
+TEST_CASE("kubeconfig errors: proxy-url is rejected naming the file, field and cluster") {
+  TempDir dir;
+  const auto path = dir.write("config", yaml(R"(
+clusters:
+- name: behind-proxy
+  cluster:
+    server: https://h:6443
+    proxy-url: http://proxy.corp:3128
+contexts: [{name: x, context: {cluster: behind-proxy}}]
+current-context: x
+)"));
+  CHECK(load_error(path) ==
+        path.string() + ":5:16: clusters[0].cluster.proxy-url: proxy-url is not supported; "
+                        "cluster \"behind-proxy\" must be reachable without a proxy (steward "
+                        "connects to h:6443 directly)");
+}
+
+TEST_CASE("kubeconfig warnings: a proxy variable client-go would use is named, its value never shown") {
+  TempDir dir;
+  const auto warnings_for = [&](const std::string& server, const ProxyEnvironment& proxy_env) {
+    KubeconfigOptions options;
+    options.explicit_path = dir.write("config", with_server(server, ""));
+    options.proxy_env = proxy_env;
+    return load_kubeconfig(options).warnings;
+  };
+
+  auto warnings = warnings_for("https://api.example.com",
+                               {{"https_proxy", "http://user:pa55word@proxy:3128"}});
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "https_proxy is set but steward ignores it and connects to "
+                       "api.example.com:443 directly (kubectl and client-go would use the proxy)");
+
+  // NO_PROXY covering the server: client-go would connect directly too.
+  for (const char* no_proxy : {"*", ".example.com", "example.com", "localhost, api.example.com:443"}) {
+    INFO(no_proxy);
+    CHECK(warnings_for("https://api.example.com",
+                       {{"HTTPS_PROXY", "http://proxy:3128"}, {"no_proxy", no_proxy}})
+              .empty());
+  }
+  CHECK(warnings_for("https://api.example.com",
+                     {{"HTTPS_PROXY", "http://proxy:3128"}, {"NO_PROXY", "other.example.org"}})
+            .size() == 1);
+  // Each scheme has its own variable.
+  CHECK(warnings_for("http://api.example.com", {{"HTTPS_PROXY", "http://proxy:3128"}}).empty());
+  CHECK_THAT(warnings_for("http://api.example.com", {{"HTTP_PROXY", "http://proxy:3128"}}).at(0),
+             Catch::StartsWith("HTTP_PROXY is set but steward ignores it"));
 }
