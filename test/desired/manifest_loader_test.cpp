@@ -277,3 +277,45 @@ TEST_CASE("a missing source is an error") {
              Catch::StartsWith((dir.path() / "nope").string() + ": cannot read source"));
 }
 
+
+TEST_CASE("a source listing more files than the limit fails before any file is read") {
+  TempDir dir;
+  dir.write("a.yaml", cm("a"));
+  dir.write("b.yaml", "a: [\n");  // would be a parse error, were it read
+  dir.write("c.yaml", cm("c"));
+  LoaderOptions limited = options();
+  limited.max_files = 2;
+  const SourceLoad l = load(dir.path(), limited);
+  CHECK(errors(l) == std::vector<std::string>{dir.path().string() +
+                                              ": source lists 3 manifest files; steward loads at "
+                                              "most 2 files per source (none was read)"});
+  CHECK(l.files == 0);
+  CHECK(l.objects.empty());
+
+  limited.max_files = 3;  // at the limit: read
+  CHECK(load(dir.path(), limited).files == 3);
+}
+
+TEST_CASE("a source whose files hold more bytes than the limit fails before any file is read") {
+  TempDir dir;
+  dir.write("a.yaml", cm("a"));
+  dir.write("b.yaml", "a: [\n");
+  const std::uintmax_t total =
+      fs::file_size(dir.path() / "a.yaml") + fs::file_size(dir.path() / "b.yaml");
+  LoaderOptions limited = options();
+  limited.max_total_bytes = total - 1;
+  const SourceLoad l = load(dir.path(), limited);
+  CHECK(errors(l) == std::vector<std::string>{dir.path().string() + ": source's manifest files "
+                                              "hold " + std::to_string(total) +
+                                              " bytes; steward loads at most " +
+                                              std::to_string(total - 1) +
+                                              " bytes per source (none was read)"});
+  CHECK(l.files == 0);
+  CHECK(l.objects.empty());
+
+  limited.max_total_bytes = total;  // at the limit: read, and b.yaml's own error shows
+  const SourceLoad read = load(dir.path(), limited);
+  CHECK(read.files == 2);
+  REQUIRE(read.errors.size() == 1);
+  CHECK_THAT(read.errors[0].to_string(), Catch::StartsWith((dir.path() / "b.yaml").string()));
+}
