@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "pieces.hpp"
 #include "kube/watch_decoder.hpp"
 
 using steward::fuzz::check;
+using steward::fuzz::Pieces;
 using steward::kube::WatchDecoder;
 using steward::kube::WatchEvent;
 
@@ -46,23 +48,11 @@ std::vector<std::string> reference(std::string_view body) {
   }
 }
 
-// xorshift32: piece sizes reproducible from the input alone.
-struct Pieces {
-  std::uint32_t state;
-  std::size_t largest;
-  std::size_t next() {
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return 1 + state % largest;
-  }
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  Pieces pieces{0x9e3779b9u ^ (std::uint32_t{data[1]} * 0x01000193u), std::size_t{data[0]} + 1};
+  Pieces pieces = Pieces::from(data);
   const std::string_view body(reinterpret_cast<const char*>(data) + 2, size - 2);
 
   WatchDecoder decoder;

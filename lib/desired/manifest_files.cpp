@@ -14,6 +14,14 @@ class TreeWalk {
  public:
   explicit TreeWalk(ManifestTreeVisitor& visitor) : visitor_(visitor) {}
 
+  void walk_root(const fs::path& dir) {
+    std::error_code ec;
+    root_ = fs::canonical(dir, ec);
+    if (ec) return visitor_.failed(dir, ec, WalkFailure::kResolve);
+    walk(dir);
+  }
+
+ private:
   void walk(const fs::path& dir) {
     std::error_code ec;
     fs::path canonical = fs::canonical(dir, ec);
@@ -29,22 +37,41 @@ class TreeWalk {
     for (const fs::directory_entry& entry : entries) visit(entry);
   }
 
- private:
   void visit(const fs::directory_entry& entry) {
     const fs::path& path = entry.path();
     if (is_hidden_name(path.filename().string())) return;
     std::error_code ec;
-    if (entry.is_symlink(ec)) visitor_.symlink(path);
+    const bool link = entry.is_symlink(ec);
+    if (link) visitor_.symlink(path);
     const fs::file_status status = fs::status(path, ec);  // follows symlinks
     if (ec) return visitor_.failed(path, ec, WalkFailure::kRead);
-    if (fs::is_directory(status)) {
+    const bool directory = fs::is_directory(status);
+    if (!directory && !(fs::is_regular_file(status) && is_manifest_name(path))) return;
+    if (link && escapes(path)) return;
+    if (directory) {
       walk(path);
-    } else if (fs::is_regular_file(status) && is_manifest_name(path)) {
+    } else {
       visitor_.manifest(path);
     }
   }
 
+  // Whether the link `path`, which would be read, leads out of the root (reported if so). Only a
+  // link can: an entry that is not one lies in a directory already inside. A link to something
+  // that is never read (`README -> ../README`) is no error.
+  bool escapes(const fs::path& path) {
+    std::error_code ec;
+    const fs::path resolved = fs::canonical(path, ec);
+    if (ec) {
+      visitor_.failed(path, ec, WalkFailure::kResolve);
+      return true;
+    }
+    if (is_within(root_, resolved)) return false;
+    visitor_.escapes(path, resolved);
+    return true;
+  }
+
   ManifestTreeVisitor& visitor_;
+  fs::path root_;              // canonical path of the walk's root
   std::set<fs::path> walked_;  // canonical paths of the directories walked
 };
 
@@ -66,6 +93,12 @@ class FileList : public ManifestTreeVisitor {
                                                  : "cannot resolve");
   }
 
+  void escapes(const fs::path& entry, const fs::path& resolved) override {
+    out.errors.push_back({{entry.string(), {}},
+                          "symlink leads out of the source's folder (to " + resolved.string() +
+                              "); steward reads only files inside a source"});
+  }
+
   void error(const fs::path& path, const std::error_code& ec, std::string_view what) {
     out.errors.push_back({{path.string(), {}}, std::string(what) + ": " + ec.message()});
   }
@@ -83,8 +116,12 @@ bool is_manifest_name(const fs::path& path) {
 
 bool is_hidden_name(std::string_view name) { return name.starts_with('.'); }
 
+bool is_within(const fs::path& root, const fs::path& path) {
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+}
+
 void walk_manifest_tree(const fs::path& dir, ManifestTreeVisitor& visitor) {
-  TreeWalk(visitor).walk(dir);
+  TreeWalk(visitor).walk_root(dir);
 }
 
 ManifestFiles list_manifest_files(const fs::path& source) {

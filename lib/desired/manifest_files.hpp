@@ -11,6 +11,12 @@
 // the user wrote. Symlinks are followed, and a file or directory reached twice (two links to one
 // target, or a cycle) is read once, under the first name in path order.
 //
+// A symlink to a directory or a manifest file may not lead out of the source's folder: its target,
+// resolved, must lie below the resolved root (so the `..data` layout above, and a source named
+// through a symlink such as git-sync's, are fine). One that leads out is an error at the link and
+// is not followed: a source is what its folder holds, and a link to `/` or to another team's
+// folder would make it read whatever is there (and, with pruning, apply it).
+//
 // These rules are walk_manifest_tree's alone: the loader (list_manifest_files) and the source
 // watcher (which directories to watch) both see a directory source through it.
 
@@ -42,6 +48,10 @@ enum class WalkFailure {
   kResolve,  // a directory's canonical path could not be worked out: it is not walked
 };
 
+// Whether `path` is `root` or below it, both canonical: compared component by component, so
+// `/src/app` is not below `/src/a`.
+bool is_within(const std::filesystem::path& root, const std::filesystem::path& path);
+
 // What walk_manifest_tree reports. Every path is as reached through the walk's root (symlinks
 // not resolved), so a path names what the user wrote.
 class ManifestTreeVisitor {
@@ -58,11 +68,15 @@ class ManifestTreeVisitor {
   virtual void manifest(const std::filesystem::path& /*file*/) {}
   virtual void failed(const std::filesystem::path& /*path*/, const std::error_code& /*ec*/,
                       WalkFailure /*what*/) {}
+  // A visible symlink to a directory or a manifest file whose target (`resolved`, canonical) lies
+  // outside the walk's root: not followed. symlink() was called for it first.
+  virtual void escapes(const std::filesystem::path& /*entry*/,
+                       const std::filesystem::path& /*resolved*/) {}
 };
 
 // Walks the directory `dir` recursively by the rules above: each directory's entries in path
-// order, dot-names skipped, symlinks followed, each directory once (by canonical path, so a cycle
-// ends).
+// order, dot-names skipped, symlinks followed as long as they stay below `dir`, each directory
+// once (by canonical path, so a cycle ends).
 void walk_manifest_tree(const std::filesystem::path& dir, ManifestTreeVisitor& visitor);
 
 }  // namespace steward::desired

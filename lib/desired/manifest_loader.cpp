@@ -187,6 +187,57 @@ std::string too_large(std::uintmax_t bytes, std::uintmax_t limit) {
          std::to_string(limit) + " bytes";
 }
 
+// An error (false) when the listing is over the source's limits, naming the limit and the count.
+bool within_source_limits(const std::vector<std::filesystem::path>& files, const SourceSpec& spec,
+                          const LoaderOptions& options, SourceLoad& load) {
+  const Location at{spec.path.string(), {}};
+  if (files.size() > options.max_files) {
+    load.errors.push_back({at, "source lists " + std::to_string(files.size()) +
+                                   " manifest files; steward loads at most " +
+                                   std::to_string(options.max_files) +
+                                   " files per source (none was read)"});
+    return false;
+  }
+  // The bytes that would be read: a file over max_file_bytes is refused on its own, not read.
+  std::uintmax_t total = 0;
+  for (const auto& path : files) {
+    std::error_code ec;
+    const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+    if (!ec && bytes <= options.max_file_bytes) total += bytes;
+  }
+  if (total > options.max_total_bytes) {
+    load.errors.push_back({at, "source's manifest files hold " + std::to_string(total) +
+                                   " bytes; steward loads at most " +
+                                   std::to_string(options.max_total_bytes) +
+                                   " bytes per source (none was read)"});
+    return false;
+  }
+  return true;
+}
+
+void read_files(const std::vector<std::filesystem::path>& files, const SourceSpec& spec,
+                const LoaderOptions& options, SourceLoad& load) {
+  for (const auto& path : files) {
+    const std::string file = path.string();
+    std::error_code ec;
+    // Checked before reading: the point is not to hold a runaway file in memory at all.
+    if (const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
+        !ec && bytes > options.max_file_bytes) {
+      load.errors.push_back({{file, {}}, too_large(bytes, options.max_file_bytes)});
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in.is_open()) {
+      load.errors.push_back({{file, {}}, "cannot open file"});
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    ++load.files;
+    load_text(text.view(), file, spec, options, load);
+  }
+}
+
 }  // namespace
 
 void load_text(std::string_view text, const std::string& file, const SourceSpec& spec,
@@ -206,25 +257,8 @@ SourceLoad load_source(const SourceSpec& spec, const LoaderOptions& options) {
   load.source = spec.name;
   ManifestFiles listing = list_manifest_files(spec.path);
   load.errors = std::move(listing.errors);
-  for (const auto& path : listing.files) {
-    const std::string file = path.string();
-    std::error_code ec;
-    // Checked before reading: the point is not to hold a runaway file in memory at all.
-    if (const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
-        !ec && bytes > options.max_file_bytes) {
-      load.errors.push_back({{file, {}}, too_large(bytes, options.max_file_bytes)});
-      continue;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in.is_open()) {
-      load.errors.push_back({{file, {}}, "cannot open file"});
-      continue;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    ++load.files;
-    load_text(text.view(), file, spec, options, load);
-  }
+  if (within_source_limits(listing.files, spec, options, load))
+    read_files(listing.files, spec, options, load);
   check_duplicates(load);
   if (load.errors.size() > options.max_errors) {
     const std::size_t more = load.errors.size() - options.max_errors;

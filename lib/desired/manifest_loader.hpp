@@ -13,6 +13,8 @@
 //    metadata.annotations are mappings of strings (the API server's ObjectMeta types: a number
 //    there is a 400 at apply time, and steward writes its own label and annotation into them);
 //  - a file larger than `max_file_bytes` is an error at the file, and is not read;
+//  - a source listing more than `max_files` files, or more than `max_total_bytes` in all, is an
+//    error at the source, and none of its files is read;
 //  - scope comes from the `is_namespaced` callback (discovery): namespaced objects without a
 //    namespace get the source's default namespace; cluster-scoped objects lose a namespace written
 //    on them (the API server ignores it, so keeping it would look like drift forever); when the
@@ -63,6 +65,14 @@ struct LoaderOptions {
   // read rather than taking the controller's memory: yaml-cpp needed about 190 MiB beyond the
   // text to load one 64 MiB scalar.
   std::uintmax_t max_file_bytes = 8 * 1024 * 1024;
+  // Manifest files one source may list, and the bytes they may hold in all; checked on the
+  // listing, before any file is read, so a source pointed at the wrong folder (a home directory, a
+  // checkout with vendored charts) fails at once instead of parsing for minutes. A large GitOps
+  // folder holds a few thousand files, so 10,000 leaves room. 64 MiB is eight of the largest files
+  // and a hundred times a large real source; with yaml-cpp's overhead (about three times the
+  // text, see above) a load at the limit still fits the deployment's 512 MiB memory limit.
+  std::size_t max_files = 10'000;
+  std::uintmax_t max_total_bytes = 64 * 1024 * 1024;
   // Unset: every kind's scope is unknown (objects kept as written, marked scope_unknown).
   ScopeFunc is_namespaced;
 };

@@ -22,6 +22,13 @@ WatchEvent undecodable(std::string what) {
   return event;
 }
 
+WatchEvent line_too_long(std::size_t limit) {
+  WatchEvent event;
+  event.error = ApiError::transport_failure("watch event line longer than " +
+                                            std::to_string(limit) + " bytes: the watch is ended");
+  return event;
+}
+
 }  // namespace
 
 WatchEvent decode_watch_event(std::string_view line) {
@@ -47,6 +54,7 @@ WatchEvent decode_watch_event(std::string_view line) {
 }
 
 void WatchDecoder::feed(std::string_view piece) {
+  if (ended_) return;
   // Lines already given out are dropped once per piece, not once per line: a piece holding many
   // small lines would otherwise move the rest of the buffer for each of them.
   pending_.erase(0, begin_);
@@ -56,8 +64,16 @@ void WatchDecoder::feed(std::string_view piece) {
 }
 
 std::optional<WatchEvent> WatchDecoder::next() {
+  if (ended_) return std::nullopt;
   for (;;) {
     const auto newline = pending_.find('\n', scanned_);
+    const std::size_t line_end = newline == std::string::npos ? pending_.size() : newline;
+    if (line_end - begin_ > max_line_bytes_) {
+      ended_ = true;
+      std::string().swap(pending_);  // its memory too
+      begin_ = scanned_ = 0;
+      return line_too_long(max_line_bytes_);
+    }
     if (newline == std::string::npos) {
       scanned_ = pending_.size();
       return std::nullopt;
@@ -74,6 +90,7 @@ std::optional<WatchEvent> WatchDecoder::finish() {
   if (rest.find_first_not_of(kBlank) != std::string_view::npos) event = decode_watch_event(rest);
   pending_.clear();
   begin_ = scanned_ = 0;
+  ended_ = false;
   return event;
 }
 

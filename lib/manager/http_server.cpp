@@ -26,6 +26,7 @@
 #include <system_error>
 
 #include "base/bind_address.hpp"
+#include "manager/request_parser.hpp"
 
 namespace steward::manager {
 namespace asio = boost::asio;
@@ -208,17 +209,6 @@ Reply plain(http::status status, std::string body) {
   return reply;
 }
 
-// The answer to a request that could not be parsed, or nullopt when there is no one to answer
-// (the client went away or was too slow).
-std::optional<http::status> status_for_read_error(const boost::system::error_code& ec) {
-  if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
-  const auto& http_errors = http::make_error_code(http::error::end_of_stream).category();
-  if (ec.category() == http_errors && ec != http::error::end_of_stream &&
-      ec != http::error::partial_message)
-    return http::status::bad_request;
-  return std::nullopt;
-}
-
 Response to_response(Reply reply, unsigned version, bool keep_alive) {
   Response response(reply.status, version);
   response.set(http::field::content_type, reply.content_type);
@@ -342,8 +332,8 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
   beast::flat_buffer buffer;
   bool keep_alive = true;
   while (keep_alive && !self->stopped) {
-    http::request_parser<http::empty_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(self->options.max_header_bytes));
+    RequestParser parser;
+    limit_request_parser(parser, self->options.max_header_bytes);
     stream.expires_after(self->options.read_timeout);
     auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (self->stopped) break;

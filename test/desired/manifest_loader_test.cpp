@@ -94,10 +94,43 @@ TEST_CASE("a ConfigMap volume's ..data symlink layout is read once per file, by 
 TEST_CASE("a directory symlink cycle is walked once") {
   TempDir dir;
   dir.write("src/a.yaml", cm("a"));
-  fs::create_directory_symlink("..", dir.path() / "src" / "loop");
+  dir.write("src/sub/b.yaml", cm("b"));
+  fs::create_directory_symlink("..", dir.path() / "src" / "sub" / "loop");
   const SourceLoad l = load(dir.path() / "src");
   CHECK(errors(l).empty());
-  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/a"});
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/a", "ConfigMap team/b"});
+}
+
+TEST_CASE("a symlink leading out of the source's folder is an error at the link") {
+  TempDir dir;
+  dir.write("src/a.yaml", cm("a"));
+  dir.write("src-other/b.yaml", cm("b"));  // a sibling whose name starts like the source's
+  dir.write("notes.txt", "not a manifest");
+  const fs::path src = dir.path() / "src";
+  fs::create_symlink("../src-other/b.yaml", src / "b.yaml");
+  fs::create_directory_symlink("../src-other", src / "other");
+  fs::create_symlink("../notes.txt", src / "notes.txt");  // never read, so no error
+  const SourceLoad l = load(src);
+  const std::string out = fs::canonical(dir.path() / "src-other").string();
+  CHECK(errors(l) ==
+        std::vector<std::string>{
+            (src / "b.yaml").string() + ": symlink leads out of the source's folder (to " + out +
+                "/b.yaml); steward reads only files inside a source",
+            (src / "other").string() + ": symlink leads out of the source's folder (to " + out +
+                "); steward reads only files inside a source"});
+  CHECK(l.objects.empty());
+}
+
+TEST_CASE("a source named through a symlink reads its own files and links inside it") {
+  TempDir dir;
+  dir.write("rev1/a.yaml", cm("a"));
+  dir.write("rev1/shared/b.yaml", cm("b"));
+  fs::create_symlink("shared/b.yaml", dir.path() / "rev1" / "b-link.yaml");
+  fs::create_directory_symlink("rev1", dir.path() / "current");  // as git-sync links a checkout
+  const SourceLoad l = load(dir.path() / "current");
+  CHECK(errors(l).empty());
+  CHECK(keys(l) == std::vector<std::string>{"ConfigMap team/a", "ConfigMap team/b"});
+  CHECK(l.objects[1]->location.file == (dir.path() / "current" / "b-link.yaml").string());
 }
 
 TEST_CASE("multi-document files skip empty documents") {
@@ -244,3 +277,45 @@ TEST_CASE("a missing source is an error") {
              Catch::StartsWith((dir.path() / "nope").string() + ": cannot read source"));
 }
 
+
+TEST_CASE("a source listing more files than the limit fails before any file is read") {
+  TempDir dir;
+  dir.write("a.yaml", cm("a"));
+  dir.write("b.yaml", "a: [\n");  // would be a parse error, were it read
+  dir.write("c.yaml", cm("c"));
+  LoaderOptions limited = options();
+  limited.max_files = 2;
+  const SourceLoad l = load(dir.path(), limited);
+  CHECK(errors(l) == std::vector<std::string>{dir.path().string() +
+                                              ": source lists 3 manifest files; steward loads at "
+                                              "most 2 files per source (none was read)"});
+  CHECK(l.files == 0);
+  CHECK(l.objects.empty());
+
+  limited.max_files = 3;  // at the limit: read
+  CHECK(load(dir.path(), limited).files == 3);
+}
+
+TEST_CASE("a source whose files hold more bytes than the limit fails before any file is read") {
+  TempDir dir;
+  dir.write("a.yaml", cm("a"));
+  dir.write("b.yaml", "a: [\n");
+  const std::uintmax_t total =
+      fs::file_size(dir.path() / "a.yaml") + fs::file_size(dir.path() / "b.yaml");
+  LoaderOptions limited = options();
+  limited.max_total_bytes = total - 1;
+  const SourceLoad l = load(dir.path(), limited);
+  CHECK(errors(l) == std::vector<std::string>{dir.path().string() + ": source's manifest files "
+                                              "hold " + std::to_string(total) +
+                                              " bytes; steward loads at most " +
+                                              std::to_string(total - 1) +
+                                              " bytes per source (none was read)"});
+  CHECK(l.files == 0);
+  CHECK(l.objects.empty());
+
+  limited.max_total_bytes = total;  // at the limit: read, and b.yaml's own error shows
+  const SourceLoad read = load(dir.path(), limited);
+  CHECK(read.files == 2);
+  REQUIRE(read.errors.size() == 1);
+  CHECK_THAT(read.errors[0].to_string(), Catch::StartsWith((dir.path() / "b.yaml").string()));
+}

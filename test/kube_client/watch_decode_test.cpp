@@ -113,3 +113,38 @@ TEST_CASE("a watch line nested deeper than the JSON limit is an error event, not
   CHECK(at_limit.type == Type::added);
   CHECK(decode_watch_event(line(steward::kube::kMaxJsonDepth - 1)).type == Type::error);
 }
+
+TEST_CASE("a watch line over the size limit is an error that ends the stream, however it is cut") {
+  const std::string good = R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})";  // 52 bytes
+  const std::string big = R"({"type":"ADDED","object":{"metadata":{"name":")" +
+                          std::string(40, 'x') + R"("}}})";  // 88 bytes
+  const std::string body = good + "\n" + big + "\n" + good + "\n";
+  for (std::size_t piece : {std::size_t{1}, std::size_t{7}, body.size()}) {
+    WatchDecoder decoder(64);
+    std::vector<std::string> events;
+    for (std::size_t at = 0; at < body.size(); at += piece) {
+      decoder.feed(std::string_view(body).substr(at, piece));
+      while (auto event = decoder.next()) events.push_back(describe(*event));
+    }
+    if (auto last = decoder.finish()) events.push_back(describe(*last));
+    REQUIRE(events.size() == 2);  // the line after the long one is not read: the watch is over
+    CHECK_THAT(events[0], Catch::StartsWith("0 ") && Catch::Contains("\"a\""));
+    CHECK_THAT(events[1], Catch::StartsWith("4 ") &&
+                              Catch::Contains("watch event line longer than 64 bytes"));
+  }
+  // Noticed before the line ends: 65 bytes without a newline are enough.
+  WatchDecoder decoder(64);
+  decoder.feed(std::string(64, ' '));
+  CHECK_FALSE(decoder.next());
+  decoder.feed(" ");
+  const auto event = decoder.next();
+  REQUIRE(event);
+  REQUIRE(event->error);
+  CHECK_FALSE(event->error->is_gone());  // a watch error, re-watched after a backoff, not a 410
+  // A line of exactly the limit is read.
+  WatchDecoder at_limit(good.size());
+  at_limit.feed(good + "\n");
+  const auto read = at_limit.next();
+  REQUIRE(read);
+  CHECK(read->type == Type::added);
+}
