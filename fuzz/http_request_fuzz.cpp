@@ -6,11 +6,14 @@
 // Input: byte 0 is the largest piece size less one (1..256 bytes), byte 1 seeds the generator that
 // cuts the rest, what the client sends, into pieces of 1..that many bytes, as watch_fuzz.cpp does.
 //
-// Beyond "no crash, leak, UB or hang": the parser never takes more than the header limit as a
-// header, and the outcome (the request line and fields, or an error) does not depend on how the
-// bytes were cut. Which error may: Beast reports a header over the limit as `header_limit` when it
-// arrives in pieces but can report it as a bad field when it arrives whole (found by this target's
-// first run, on corpus/http_request/header-over-limit); both are refused with an answer.
+// Beyond "no crash, leak, UB or hang": the parser never takes more than twice the header limit
+// as a header (Beast limits the start line and the fields each, see parse() below), and the
+// outcome (the request line and fields, or an error) does not depend on how the bytes were cut,
+// except that a header over the limit may be taken one way and refused (431) the other
+// (corpus/http_request/start-line-and-fields-each-under-the-limit, found in CI). Which error may
+// differ too: Beast reports a header over the limit as `header_limit` when it arrives in pieces
+// but can report it as a bad field when it arrives whole (found by this target's first run, on
+// corpus/http_request/header-over-limit); both are refused with an answer.
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -34,7 +37,8 @@ constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 
 // What the server sees of one request, as text, so two parses compare with ==. No `pieces`: the
 // input arrives in one piece.
-std::string parse(std::string_view input, Pieces* pieces) {
+// `header_bytes`: what the parser took as the header.
+std::string parse(std::string_view input, Pieces* pieces, std::size_t& header_bytes) {
   steward::manager::RequestParser parser;
   steward::manager::limit_request_parser(parser, kMaxHeaderBytes);
   std::string buffer;  // read and not yet taken by the parser, as the server's flat_buffer
@@ -77,7 +81,12 @@ std::string parse(std::string_view input, Pieces* pieces) {
           "a parse error is neither answered nor a client gone");
     return "error: " + ec.message();
   }
-  check(taken <= kMaxHeaderBytes, "a header over the limit was taken");
+  // Beast applies header_limit to the start line and to the fields each on their own
+  // (boost/beast/http/impl/basic_parser.ipp, put(): parse_start_line and parse_fields are both
+  // given min(header_limit_, n) bytes, and the limit is not reduced between them), so a header may
+  // reach twice the limit, and no more. Found by this target in CI: 8,224 bytes taken.
+  check(taken <= 2 * kMaxHeaderBytes, "a header over twice the limit was taken");
+  header_bytes = taken;
   const auto& request = parser.get();
   std::string out = std::string(request.method_string()) + " " + std::string(request.target()) +
                     " " + std::to_string(request.version()) + "\n";
@@ -92,10 +101,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 2, size - 2);
   Pieces pieces = Pieces::from(data);
-  const std::string cut = parse(input, &pieces);
-  const std::string whole = parse(input, nullptr);
+  std::size_t cut_bytes = 0;
+  std::size_t whole_bytes = 0;
+  const std::string cut = parse(input, &pieces, cut_bytes);
+  const std::string whole = parse(input, nullptr, whole_bytes);
   const auto failed = [](const std::string& outcome) { return outcome.starts_with("error: "); };
-  check(cut == whole || (failed(cut) && failed(whole)),
+  // Between the limit and twice it, whether Beast takes a header depends on where the pieces end
+  // (its per-part limits, parse() above): taken one way and refused as over the limit the other
+  // is as it should be there, and only there.
+  const auto near_limit = [](const std::string& refused, std::size_t taken_bytes) {
+    const std::string over = "error: " + http::make_error_code(http::error::header_limit).message();
+    return refused == over && taken_bytes > kMaxHeaderBytes;
+  };
+  check(cut == whole || (failed(cut) && failed(whole)) ||
+            (failed(cut) && !failed(whole) && near_limit(cut, whole_bytes)) ||
+            (failed(whole) && !failed(cut) && near_limit(whole, cut_bytes)),
         "the request depends on how its bytes were cut into pieces");
   return 0;
 }

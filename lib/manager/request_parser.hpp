@@ -21,7 +21,9 @@ namespace steward::manager {
 // has one is answered with an error and the rest of it drained, never parsed.
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
 
-// A parser for one request, its header at most `max_header_bytes` (HttpServerOptions).
+// A parser for one request, its start line and its fields each at most `max_header_bytes`
+// (HttpServerOptions): Beast applies the limit to each on its own, so a whole header may reach
+// twice that (boost/beast/http/impl/basic_parser.ipp; fuzz/http_request_fuzz.cpp checks the bound).
 inline void limit_request_parser(RequestParser& parser, std::size_t max_header_bytes) {
   parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
