@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "desired/apply_body.hpp"
 #include "kube/object.hpp"
 
 namespace steward::reconcile {
@@ -52,6 +53,14 @@ void mask_field(rapidjson::Value* side, const rapidjson::Value* other, std::stri
   }
 }
 
+// The desired-hash annotation of `object`, or null. It hashes the manifest, the Secret's values
+// included, so a weak value could be guessed from it offline: it is masked like them.
+rapidjson::Value* desired_hash(rapidjson::Value* object) {
+  rapidjson::Value* metadata = object ? member(*object, "metadata") : nullptr;
+  rapidjson::Value* annotations = metadata ? member(*metadata, "annotations") : nullptr;
+  return annotations ? member(*annotations, desired::kDesiredHashAnnotation) : nullptr;
+}
+
 // A copy of `object` into `copy`, or null for a missing side.
 rapidjson::Value* copy_into(rapidjson::Document& copy, const rapidjson::Value* object) {
   if (object == nullptr) return nullptr;
@@ -75,6 +84,11 @@ SecretMask::SecretMask(const rapidjson::Value* before, const rapidjson::Value* a
     mask_field(from, to, kBefore, before_copy_.GetAllocator());
     mask_field(to, from ? &original_from : nullptr, kAfter, after_copy_.GetAllocator());
   }
+  rapidjson::Value* hash_before = desired_hash(masked_before);
+  rapidjson::Value* hash_after = desired_hash(masked_after);
+  const bool hash_differs = hash_before && hash_after && *hash_before != *hash_after;
+  if (hash_before) set(*hash_before, hash_differs ? kBefore : kSame, before_copy_.GetAllocator());
+  if (hash_after) set(*hash_after, hash_differs ? kAfter : kSame, after_copy_.GetAllocator());
   before_ = masked_before;
   after_ = masked_after;
 }

@@ -103,3 +103,28 @@ TEST_CASE("a masked Secret's diff shows the changed key but neither value") {
         " metadata:\n"
         "   name: db\n");
 }
+
+TEST_CASE("a Secret's desired-hash annotation, a hash of its values, is masked like them") {
+  const auto with_hash = [](const std::string& hash) {
+    return R"j({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","annotations":)j"
+           R"j({"steward.dev/source":"s","steward.dev/desired-hash":")j" + hash +
+           R"j("}},"data":{"a":"YQ=="}})j";
+  };
+  const auto masked = [&](const std::string& hash) {
+    return R"j({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","annotations":)j"
+           R"j({"steward.dev/source":"s","steward.dev/desired-hash":")j" + hash +
+           R"j("}},"data":{"a":"***"}})j";
+  };
+  const auto before = parse_json(with_hash("0123"));
+  const auto changed = parse_json(with_hash("4567"));
+  const SecretMask mask(&before, &changed);
+  CHECK(side(mask.before()) == steward::kube::to_json(parse_json(masked("*** (before)"))));
+  CHECK(side(mask.after()) == steward::kube::to_json(parse_json(masked("*** (after)"))));
+  const SecretMask same(&before, &before);
+  CHECK(side(same.after()) == steward::kube::to_json(parse_json(masked("***"))));
+  // A ConfigMap's hash is no secret.
+  const auto config_map = parse_json(
+      R"j({"apiVersion":"v1","kind":"ConfigMap","metadata":{"annotations":{"steward.dev/desired-hash":"0123"}}})j");
+  const SecretMask plain(&config_map, &config_map);
+  CHECK(side(plain.after()) == steward::kube::to_json(config_map));
+}
