@@ -18,6 +18,16 @@ const observe::Logger kLog{"inventory"};
 constexpr std::chrono::seconds kFirstRetry{2};
 constexpr std::chrono::seconds kLastRetry{60};
 
+// A version discovery serves of `gk`, or null: any will do, the versions of a kind are the same
+// objects.
+const kube::ResourceType* find_served(const std::vector<kube::ResourceType>& served,
+                                      const GroupKind& gk) {
+  for (const auto& type : served) {
+    if (type.group == gk.group && type.kind == gk.kind) return &type;
+  }
+  return nullptr;
+}
+
 // What `objects` need listed, namespaced ones by the namespace in their key.
 InventoryContents contents_of(const std::vector<desired::DesiredObjectPtr>& objects) {
   InventoryContents out;
@@ -125,12 +135,8 @@ bool InventoryKeeper::watch_listed() {
       continue;
     }
     for (const auto& gk : known->kinds) {
-      // Any served version: the versions of a kind are the same objects.
-      for (const auto& type : served) {
-        if (type.group == gk.group && type.kind == gk.kind) {
-          listed.emplace(type.api_version(), type.kind);
-          break;
-        }
+      if (const kube::ResourceType* type = find_served(served, gk)) {
+        listed.emplace(type->api_version(), type->kind);
       }
     }
   }
@@ -145,13 +151,7 @@ std::optional<InventoryContents> InventoryKeeper::kept(const SourceOptions& sour
   const std::vector<kube::ResourceType> served = discovery_.resources();
   InventoryContents out;
   for (const auto& gk : known->kinds) {
-    const kube::ResourceType* type = nullptr;
-    for (const auto& t : served) {
-      if (t.group == gk.group && t.kind == gk.kind) {
-        type = &t;
-        break;
-      }
-    }
+    const kube::ResourceType* type = find_served(served, gk);
     if (type == nullptr) {
       if (!discovery_answered) return std::nullopt;
       continue;  // not served: nothing of it can be left; dropped, and logged by the caller

@@ -25,6 +25,16 @@ std::string member_key(const Value& live) {
   return applyset.empty() ? legacy_member_key(source) : std::string(applyset);
 }
 
+std::optional<std::string> member_source(const Value& live,
+                                         const SourceOfMember& source_of_member) {
+  const std::string member = member_key(live);
+  if (member.empty()) return std::nullopt;
+  if (source_of_member) return source_of_member(member);
+  const std::string_view source = owning_source(live);
+  if (member == legacy_member_key(source)) return std::string(source);
+  return std::nullopt;
+}
+
 std::vector<std::string> member_index(const Value& live) {
   std::string key = member_key(live);
   if (key.empty()) return {};

@@ -9,6 +9,8 @@
 // instance that claims such objects (the default instance, which is what that steward was), and
 // its next apply labels it.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,14 @@ std::string_view owning_source(const rapidjson::Value& live);
 std::string member_key(const rapidjson::Value& live);
 // The member key of objects of `source` applied before ApplySets: "steward.dev/source=<source>".
 std::string legacy_member_key(std::string_view source);
+
+// Which of this instance's sources an inventory member key belongs to, or nullopt.
+using SourceOfMember = std::function<std::optional<std::string>(std::string_view member)>;
+
+// The source of this instance whose inventory `live` is a member of, asking `source_of_member`;
+// unset, only legacy keys count, for the source they name. nullopt: not this instance's.
+std::optional<std::string> member_source(const rapidjson::Value& live,
+                                         const SourceOfMember& source_of_member);
 
 // The informers' store index of steward's objects by member key (informer/store.hpp): the prune
 // guard and the managed-objects gauge read one inventory's objects without walking every cache.

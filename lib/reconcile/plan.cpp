@@ -79,16 +79,6 @@ Action kind_not_served(const desired::DesiredState& state, const desired::Desire
           .error_reason = "NotFound"};
 }
 
-// The source of this instance whose inventory `live` is a member of, if any.
-std::optional<std::string> member_of(const rapidjson::Value& live, const PlanPolicy& policy) {
-  const std::string member = member_key(live);
-  if (member.empty()) return std::nullopt;
-  if (policy.source_of_member) return policy.source_of_member(member);
-  const std::string_view source = owning_source(live);
-  if (member == legacy_member_key(source)) return std::string(source);
-  return std::nullopt;
-}
-
 Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   const desired::DesiredObject& desired = *in.desired;
   if (desired.scope_unknown && in.live.type->namespaced && in.key.ns.empty()) {
@@ -117,7 +107,7 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (!drift.drifted) return {};
   const rapidjson::Value& live = *in.live.object;
   const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
-  if (!owning_source(live).empty() && !member_of(live, policy)) {
+  if (!owning_source(live).empty() && !member_source(live, policy.source_of_member)) {
     // Another steward instance's object (they share the field manager, so an apply without force
     // would not even conflict), or a member of another tool's ApplySet.
     const std::string other(kube::string_at(live, {"metadata", "labels", kPartOfLabel}));
@@ -192,7 +182,7 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (!in.live.object) return {.detail = "absent"};
   const rapidjson::Value& live = *in.live.object;
   if (owning_source(live).empty()) return {.detail = "not steward's"};
-  const std::optional<std::string> member = member_of(live, policy);
+  const std::optional<std::string> member = member_source(live, policy.source_of_member);
   if (!member) {
     return {.detail = "a member of inventory " + member_key(live) +
                       ", which is no source's of this instance: not steward's to prune"};

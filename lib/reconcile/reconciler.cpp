@@ -376,10 +376,8 @@ boost::asio::awaitable<std::optional<Reconciled>> Reconciler::keep_namespace(
 }
 
 bool Reconciler::ours(const rapidjson::Value& object) const {
-  const std::string member = member_key(object);
-  if (member.empty() || !applied_by(object, options_.field_manager)) return false;
-  if (options_.source_of_member) return options_.source_of_member(member).has_value();
-  return member == legacy_member_key(owning_source(object));
+  return applied_by(object, options_.field_manager) &&
+         member_source(object, options_.source_of_member).has_value();
 }
 
 Reconciled Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {

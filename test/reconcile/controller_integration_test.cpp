@@ -147,6 +147,12 @@ struct LoopEnv {
   std::shared_ptr<kube::Object> parent(const std::string& of_instance) {
     return get(kSecrets, ns, desired::applyset_parent_name(of_instance, ns));
   }
+  // Someone else makes `instance`'s parent Secret first, with these metadata members (JSON).
+  void make_parent(const std::string& of_instance, const std::string& metadata) {
+    REQUIRE(loop.sync(other.create(kSecrets, ns, json(
+        R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":")" +
+        desired::applyset_parent_name(of_instance, ns) + R"(",)" + metadata + "}}"))).ok());
+  }
   std::string applyset_id(const std::string& of_instance) const {
     return desired::applyset_id(desired::applyset_parent_name(of_instance, ns), ns);
   }
@@ -1052,12 +1058,10 @@ TEST_CASE("inventory: a kind the server no longer serves is dropped from the par
   LoopEnv env;
   env.instance = "steward";
   // A parent as an earlier run left it, listing a kind whose CRD has gone since.
-  const std::string name = desired::applyset_parent_name("steward", env.ns);
-  REQUIRE(env.loop.sync(env.other.create(kSecrets, env.ns, json(
-      R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":")" + name +
-      R"(","labels":{"applyset.kubernetes.io/id":")" + env.applyset_id("steward") +
-      R"("},"annotations":{"applyset.kubernetes.io/tooling":"steward/v0.0.0-test",)"
-      R"("applyset.kubernetes.io/contains-group-kinds":"ConfigMap,Gadget.gone.example.com"}}})"))).ok());
+  env.make_parent("steward",
+                  R"("labels":{"applyset.kubernetes.io/id":")" + env.applyset_id("steward") +
+                      R"("},"annotations":{"applyset.kubernetes.io/tooling":"steward/v0.0.0-test",)"
+                      R"("applyset.kubernetes.io/contains-group-kinds":"ConfigMap,Gadget.gone.example.com"})");
   write_file(env.manifests / "cm.yaml", kConfigMapYaml);
   env.start(true);
   REQUIRE(env.converged());
@@ -1070,10 +1074,7 @@ TEST_CASE("inventory: a kind the server no longer serves is dropped from the par
 TEST_CASE("inventory: a parent another tool owns is never written, and nothing is applied") {
   LoopEnv env;
   env.instance = "steward";
-  const std::string name = desired::applyset_parent_name("steward", env.ns);
-  REQUIRE(env.loop.sync(env.other.create(kSecrets, env.ns, json(
-      R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":")" + name +
-      R"(","annotations":{"applyset.kubernetes.io/tooling":"kubectl/v1.29"}}})"))).ok());
+  env.make_parent("steward", R"("annotations":{"applyset.kubernetes.io/tooling":"kubectl/v1.29"})");
   write_file(env.manifests / "cm.yaml", kConfigMapYaml);
   env.start(true);
   REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
