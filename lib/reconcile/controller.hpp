@@ -138,7 +138,7 @@ class Controller {
     return runner_.longest_running();
   }
   // Everything the metrics server refreshes before a scrape: the queue's gauges above, informer
-  // health and steward_managed_objects (counted through the caches' source index).
+  // health and steward_managed_objects (counted through the caches' member index).
   void update_metrics();
   ReconcileStats stats() const { return reconciler_.stats(); }
   const desired::DesiredStateStore& desired() const { return sources_.store(); }

@@ -34,7 +34,7 @@ class KindSet final : public LiveView {
  public:
   using Enqueue = std::function<void(const desired::ObjectKey&)>;
 
-  // `options.indexes` gets the source index added, and `options.transform` is
+  // `options.indexes` gets the member index added, and `options.transform` is
   // keep_ownership_facts (ownership.hpp).
   KindSet(boost::asio::io_context& io, kube::Client& client, kube::Discovery& discovery,
           informer::InformerManagerOptions options, Enqueue enqueue);
