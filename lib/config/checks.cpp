@@ -30,6 +30,13 @@ std::string not_negative(const Duration& value) {
   return "must not be negative, got " + show(value);
 }
 
+std::string whole_seconds(const Duration& value) {
+  if (value >= std::chrono::seconds(1) && value % std::chrono::seconds(1) == Duration::zero()) {
+    return {};
+  }
+  return "must be a whole number of seconds, at least 1s, got " + show(value);
+}
+
 std::string off_or_second(const Duration& value) {
   if (value == Duration::zero() || value >= std::chrono::seconds(1)) return {};
   return "must be 0 (off) or at least 1s, got " + show(value);

@@ -156,9 +156,11 @@ std::span<const Field<StewardConfig>> config_fields() {
               "`--leader-election-id` overrides it."},
       {.path = "leaderElection.leaseDuration",
        .value = Period<C>{at(&C::leader_election, &LeaderElectionConfig::lease_duration),
-                          positive_duration},
+                          whole_seconds},
        .apply = kRestart,
-       .doc = "how long other replicas wait before taking over a lease that is not renewed (> 0)."},
+       .doc = "how long other replicas wait before taking over a lease that is not renewed: a "
+              "whole number of seconds, at least 1s, because the Lease holds it as "
+              "`leaseDurationSeconds` (the rules below compare with what is written)."},
       {.path = "leaderElection.renewDeadline",
        .value = Period<C>{at(&C::leader_election, &LeaderElectionConfig::renew_deadline),
                           positive_duration},

@@ -495,7 +495,28 @@ TEST_CASE("leader election timings must keep client-go's order") {
               "steward.yaml:8:14: leaderElection.leaseName \"-bad\" must be a DNS-1123 subdomain "
               "(at most 253 characters of a-z, 0-9, '-' and '.', each part starting and ending "
               "with a letter or digit)",
-              "steward.yaml:9:18: leaderElection.leaseDuration must be more than 0, got 0s"});
+              "steward.yaml:9:18: leaderElection.leaseDuration must be a whole number of "
+              "seconds, at least 1s, got 0s"});
+}
+
+// The Lease holds leaseDurationSeconds, an integer: 1500ms would be written as 1 s, and the rule
+// renewDeadline < leaseDuration, checked against 1500ms, would not be the rule in force.
+TEST_CASE("leaseDuration must be what the Lease can hold: whole seconds") {
+  CHECK(errors(kHead +
+               "leaderElection:\n"
+               "  leaseDuration: 1500ms\n"
+               "  renewDeadline: 1200ms\n"
+               "  retryPeriod: 500ms\n") ==
+        Lines{"steward.yaml:7:18: leaderElection.leaseDuration must be a whole number of "
+              "seconds, at least 1s, got 1.5s"});
+  CHECK(errors(kHead + "leaderElection:\n  leaseDuration: 500ms\n").size() == 1);
+  // Sub-second renewDeadline and retryPeriod stay steward's own timers, used exactly.
+  CHECK(parse(kHead +
+              "leaderElection:\n"
+              "  leaseDuration: 2s\n"
+              "  renewDeadline: 1500ms\n"
+              "  retryPeriod: 500ms\n")
+            .ok());
 }
 
 TEST_CASE("the circuit breaker's maximum defaults to the larger of 30 s and openFor") {
