@@ -165,6 +165,14 @@ class WorkQueue {
     return queue_.size();
   }
 
+  // Whether a key is ready or in flight (handed out by get(), not done() yet), read at one moment:
+  // len() and a count of workers taken one after the other would miss a key between get() and
+  // the worker's own bookkeeping, and a caller asking "is everything done?" would be told yes.
+  bool busy() const {
+    auto lock = base::lock_spinning_first(mu_);
+    return !queue_.empty() || processing_ > 0;
+  }
+
   // Keys added with a delay that has not passed yet.
   std::size_t delayed_len() const {
     auto lock = base::lock_spinning_first(mu_);

@@ -85,7 +85,6 @@ void Runner::worker() {
       queue_.done(*key);
       return;
     }
-    ++in_flight_;
     Reconciled done;
     const std::string reconcile_id = next_reconcile_id();
     try {
@@ -100,7 +99,6 @@ void Runner::worker() {
     requeue(*key, done);
     if (hooks_.finished) hooks_.finished(*key, done);
     queue_.done(*key);
-    --in_flight_;
   }
 }
 
@@ -155,7 +153,8 @@ void Runner::requeue(const desired::ObjectKey& key, const Reconciled& done) {
 
 FailingKeys Runner::failing() const {
   FailingKeys out;
-  out.busy = queue_.len() > 0 || in_flight_.load() > 0;
+  // The queue's own view, at one moment: a key a worker has taken from get() counts until done().
+  out.busy = queue_.busy();
   std::lock_guard lock(mu_);
   out.failing = failing_.size();
   for (const auto& [key, outcome] : failing_) {

@@ -103,7 +103,6 @@ class Runner {
   const Hooks hooks_;
   Queue queue_;
   std::atomic<int> surplus_{0};  // workers that should leave after their current key
-  std::atomic<int> in_flight_{0};
 
   mutable std::mutex mu_;  // guards everything below
   std::vector<std::thread> workers_;  // every worker started (those that left are joined at stop)

@@ -51,6 +51,24 @@ TEST_CASE("a key re-added while processing is held back and re-queued after done
   CHECK(q.len() == 0);
 }
 
+// "Is everything done?" (steward's in-sync status, `--once`) must not be answered yes while a
+// worker holds a key it took from get() but has not finished.
+TEST_CASE("the queue is busy from add until done, the time a worker holds the key included") {
+  Queue q;
+  CHECK_FALSE(q.busy());
+  q.add("a");
+  CHECK(q.busy());
+  REQUIRE(q.get() == "a");
+  CHECK(q.len() == 0);
+  CHECK(q.busy());
+  q.done("a");
+  CHECK_FALSE(q.busy());
+  FakeClock clock;
+  Queue delayed = fake_queue(clock);
+  delayed.add_after("b", 1s);  // waiting for its time: not busy, the caller tracks why it waits
+  CHECK_FALSE(delayed.busy());
+}
+
 TEST_CASE("done of a key that was not re-added forgets it") {
   Queue q;
   q.add("a");
