@@ -187,6 +187,12 @@ ApiError ApiError::circuit_open(std::string what, std::chrono::milliseconds retr
   return error;
 }
 
+ApiError ApiError::fenced(std::string what) {
+  ApiError error = transport_failure(std::move(what));
+  error.fenced_ = true;
+  return error;
+}
+
 std::optional<std::chrono::seconds> ApiError::retry_after() const {
   if (!details_.retry_after_seconds) return std::nullopt;
   return std::chrono::seconds(*details_.retry_after_seconds);
@@ -203,13 +209,14 @@ bool ApiError::is_resource_version_too_large() const {
 }
 
 bool ApiError::retryable() const {
+  if (fenced_) return false;
   if (is_transport_failure() || code_ == 429) return true;
   // 501 Not Implemented will not change by asking again.
   return code_ >= 500 && code_ <= 599 && code_ != 501;
 }
 
 bool ApiError::transient_for_reconcile() const {
-  if (retryable() || code_ == 409 || is_gone()) return true;
+  if (retryable() || fenced_ || code_ == 409 || is_gone()) return true;
   // Only a Status naming the namespace: a bare 404 (text/plain) means an unknown kind, which
   // waiting will not fix.
   return reason_ == Reason::NotFound && details_.kind == "namespaces";

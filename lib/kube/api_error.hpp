@@ -88,6 +88,10 @@ class ApiError {
   // admit a request (CircuitBreaker::retry_in).
   static ApiError circuit_open(std::string what, std::chrono::milliseconds retry_in);
 
+  // Not sent, or cut off on the wire: this process may not write (its WriteFence closed: leader
+  // election lost). Never retried; a reconcile that meets it waits, it did not fail.
+  static ApiError fenced(std::string what);
+
   int code() const { return code_; }  // HTTP code; 0 for a transport failure
   Reason reason() const { return reason_; }
   const std::string& reason_string() const { return reason_string_; }  // as sent, or derived
@@ -98,6 +102,7 @@ class ApiError {
   bool is_transport_failure() const { return code_ == 0; }
   bool is_timeout() const { return timeout_; }
   bool is_circuit_open() const { return circuit_open_; }
+  bool is_fenced() const { return fenced_; }
   // An open breaker's refusal: how long until it may admit a request. A caller that retries
   // waits this long instead of its own backoff, which refusals (costing no network) would only
   // grow past the moment the server is back.
@@ -138,6 +143,7 @@ class ApiError {
   std::string message_;
   StatusDetails details_;
   bool timeout_ = false;
+  bool fenced_ = false;
   bool circuit_open_ = false;
   std::chrono::milliseconds circuit_retry_in_{0};
 };

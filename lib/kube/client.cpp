@@ -97,6 +97,15 @@ asio::awaitable<std::optional<ApiError>> Client::gate(HttpRequest& request) {
   co_return std::nullopt;
 }
 
+bool Client::is_write(const HttpRequest& request) {
+  return !request.passes_fence && request.method != "GET" && request.method != "HEAD";
+}
+
+ApiError Client::fenced_error(const HttpRequest& request) {
+  return ApiError::fenced(request.method + " " + request.target +
+                          ": not sent: this process may not write (leadership lost)");
+}
+
 bool Client::send_again_after_401(const HttpRequest& request, int status, bool refreshed) {
   if (status == 401 && !refreshed) {
     // A rotated token or an expired exec credential: refresh once and try again.
@@ -134,10 +143,18 @@ void Client::record(const HttpRequest& request, const std::optional<ApiError>& t
 asio::awaitable<Reply> Client::request(HttpRequest request) {
   RetryPolicy retry(options_.retry, *options_.clock);
   bool refreshed_credentials = false;
+  const bool fenced = options_.fence != nullptr && is_write(request);
   for (int attempt = 1;; ++attempt) {
     if (auto refused = co_await gate(request)) co_return Reply{std::move(refused), {}};
+    // The fence is passed after the throttle's wait, the last moment before the attempt is sent.
+    RequestCancel cancel;
+    std::optional<WriteFence::Pass> pass;
+    if (fenced && !pass.emplace(*options_.fence, cancel)) co_return Reply{fenced_error(request), {}};
     const auto started = std::chrono::steady_clock::now();
-    TransportResult result = co_await transport_.round_trip(request);
+    TransportResult result = co_await transport_.round_trip(request, fenced ? &cancel : nullptr);
+    pass.reset();
+    // Cut off on the wire: neither the server's health (the breaker) nor a retry.
+    if (result.error && cancel.cancelled()) co_return Reply{fenced_error(request), {}};
     record(request, result.error, result.response.status, started);
     if (!result.error &&
         send_again_after_401(request, result.response.status, refreshed_credentials)) {

@@ -8,6 +8,8 @@
 //   credentials       Authorization header; a 401 refreshes them and retries once
 //   transport         one attempt (Transport)
 //   retry policy      429 / 5xx / no response, with backoff honouring Retry-After (RetryPolicy)
+//   write fence       when set, every attempt of a write (each retry included) must pass it, and
+//                     closing it cuts the attempts on the wire (WriteFence)
 //   metrics           rest_client_requests_total, rest_client_request_duration_seconds, breaker
 // Watches pass the same gates to open; their stream then runs on a connection of its own.
 //
@@ -34,6 +36,7 @@
 #include "kube/rest_config.hpp"
 #include "kube/retry_policy.hpp"
 #include "kube/transport.hpp"
+#include "kube/write_fence.hpp"
 
 namespace prometheus {
 class Registry;
@@ -56,6 +59,9 @@ struct ClientOptions {
   std::function<void(bool rejected)> on_credentials_change;
   TransportOptions transport;
   CredentialsOptions credentials;
+  // Leader election's fence for writes (POST, PUT, PATCH, DELETE; not HttpRequest::passes_fence);
+  // borrowed, must outlive the client. Null: writes are never fenced.
+  WriteFence* fence = nullptr;
   // Metrics go here when set.
   prometheus::Registry* registry = nullptr;
   const base::Clock* clock = &base::SteadyClock::instance();
@@ -195,6 +201,9 @@ class Client {
   // answer was a 401 to credentials read again (credentials_rejected()).
   bool send_again_after_401(const HttpRequest& request, int status, bool refreshed);
   void set_credentials_rejected(bool rejected);
+  // Whether `request` must pass the write fence.
+  static bool is_write(const HttpRequest& request);
+  static ApiError fenced_error(const HttpRequest& request);
 
   const RestConfig config_;
   const ClientOptions options_;

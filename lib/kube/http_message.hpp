@@ -15,6 +15,9 @@ struct HttpRequest {
   // For rest_client_request_duration_seconds{verb}: get, list, watch, create, update, patch,
   // apply, delete (client-go reports the HTTP method; steward is more specific where it knows).
   std::string verb;
+  // A POST that changes nothing in the cluster (TokenReview, SubjectAccessReview): let through a
+  // closed WriteFence, which holds back every other POST, PUT, PATCH and DELETE.
+  bool passes_fence = false;
 };
 
 struct HttpResponse {

@@ -1,6 +1,7 @@
 #include "kube/transport.hpp"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -55,6 +56,18 @@ class Connection {
   beast::tcp_stream tcp_;
   std::optional<ssl::stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
+};
+
+// A request's RequestCancel attached to its connection, detached on every way out.
+struct Attachment {
+  RequestCancel* cancel;
+  // Whether the request was cancelled; nothing is attached afterwards.
+  bool detach() {
+    const bool cancelled = cancel != nullptr && cancel->detach();
+    cancel = nullptr;
+    return cancelled;
+  }
+  ~Attachment() { detach(); }
 };
 
 std::string milliseconds(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -304,7 +317,32 @@ Transport::~Transport() = default;
 
 const std::string& Transport::host() const { return impl_->host; }
 
-asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& request) {
+void RequestCancel::cancel() {
+  std::lock_guard guard(mu_);
+  cancelled_ = true;
+  if (socket_ >= 0) ::shutdown(socket_, SHUT_RDWR);
+}
+
+bool RequestCancel::cancelled() const {
+  std::lock_guard guard(mu_);
+  return cancelled_;
+}
+
+bool RequestCancel::attach(int socket) {
+  std::lock_guard guard(mu_);
+  if (cancelled_) return false;
+  socket_ = socket;
+  return true;
+}
+
+bool RequestCancel::detach() {
+  std::lock_guard guard(mu_);
+  socket_ = -1;
+  return cancelled_;
+}
+
+asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& request,
+                                                       RequestCancel* cancel) {
   auto message = impl_->build(request);
   const auto& timeout = impl_->options.request_timeout;
   const std::string deadline_text = "request deadline " + milliseconds(timeout);
@@ -325,6 +363,14 @@ asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& reques
       if (error) co_return TransportResult{std::move(error), {}};
       connection = std::move(fresh);
     }
+    if (cancel != nullptr && !cancel->attach(connection->tcp().socket().native_handle())) {
+      co_return TransportResult{ApiError::transport_failure(request.method + " " + request.target +
+                                                            ": cancelled before it was sent"),
+                                {}};
+    }
+    // Detached before the connection is closed or pooled: a late cancel() must not shut down a
+    // socket that is no longer this request's.
+    Attachment attached{cancel};
     connection->tcp().expires_at(deadline);
     auto [write_ec, written] = co_await connection->with_stream(
         [&](auto& stream) { return http::async_write(stream, message, kTuple); });
@@ -339,14 +385,18 @@ asio::awaitable<TransportResult> Transport::round_trip(const HttpRequest& reques
     }
     const auto ec = write_ec ? write_ec : read_ec;
     if (ec) {
-      if (reused && stale_connection(ec) && !parser.got_some()) continue;
+      if (reused && stale_connection(ec) && !parser.got_some() &&
+          !(cancel != nullptr && cancel->cancelled())) {
+        continue;
+      }
       co_return TransportResult{failure(request.method + " " + request.target, ec, deadline_text),
                                 {}};
     }
     TransportResult result;
     Impl::copy_head(parser.get().base(), result.response);
     result.response.body = std::move(parser.get().body());
-    if (parser.get().keep_alive()) {
+    // A connection cancel() shut down meanwhile is not pooled.
+    if (parser.get().keep_alive() && !attached.detach()) {
       connection->tcp().expires_never();
       impl_->give_back(std::move(connection));
     }

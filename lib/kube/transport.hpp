@@ -24,6 +24,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,31 @@ struct StreamResult {
   std::unique_ptr<ResponseStream> stream;  // set when error is empty
 };
 
+// Ends one round_trip from another thread (a WriteFence closing): cancel() shuts the request's
+// connection down, so a write or read in progress fails at once, and round_trip sends nothing
+// more (no fresh connection, no second attempt). A shutdown(2) on the socket, not an Asio call:
+// the socket is busy on its own strand, and the kernel call is safe from any thread while the
+// connection is attached (round_trip detaches it before it closes or pools it).
+class RequestCancel {
+ public:
+  RequestCancel() = default;
+  RequestCancel(const RequestCancel&) = delete;
+  RequestCancel& operator=(const RequestCancel&) = delete;
+
+  void cancel();  // any thread; idempotent
+  bool cancelled() const;
+
+  // For round_trip: the socket the request is about to use; false (nothing attached) when already
+  // cancelled. detach() answers whether cancel() came meanwhile (the socket is then shut down).
+  bool attach(int socket);
+  bool detach();
+
+ private:
+  mutable std::mutex mu_;
+  int socket_ = -1;
+  bool cancelled_ = false;
+};
+
 class Transport {
  public:
   // Throws std::runtime_error when the TLS settings cannot be used (bad CA or client key PEM).
@@ -97,7 +123,10 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  boost::asio::awaitable<TransportResult> round_trip(const HttpRequest& request);
+  // `cancel`, when given, may end the request from another thread (see RequestCancel); the result
+  // is then an error.
+  boost::asio::awaitable<TransportResult> round_trip(const HttpRequest& request,
+                                                     RequestCancel* cancel = nullptr);
   boost::asio::awaitable<StreamResult> open_stream(const HttpRequest& request);
 
   // host:port of the server, as the metrics' `host` label.

@@ -218,6 +218,8 @@ class Daemon {
   std::shared_ptr<prometheus::Registry> registry_ = registry_with_build_info();
   informer::InformerMetrics informer_metrics_{*registry_};
   observe::ProcessMetrics process_metrics_{*registry_};
+  // Writes pass only while this replica leads (with leader election; else client_ has no fence).
+  kube::WriteFence fence_{false};
   Manager manager_;
   kube::Client client_;
   kube::Discovery discovery_{client_};
@@ -259,6 +261,7 @@ Daemon::Daemon(const DaemonOptions& o)
                 options.registry = registry_.get();
                 options.on_breaker_change = breaker_logger(o.rest.server.to_string());
                 options.on_credentials_change = credentials_logger(o.rest.server.to_string());
+                if (election_) options.fence = &fence_;
                 return options;
               }()),
       controller_(manager_.io(), client_, discovery_, [&] {
@@ -283,15 +286,24 @@ Daemon::Daemon(const DaemonOptions& o)
                          .lease_duration = election.lease_duration,
                          .renew_deadline = election.renew_deadline,
                          .retry_period = election.retry_period,
-                         .on_started_leading = [this] { controller_.set_leading(true); },
+                         .on_started_leading =
+                             [this] {
+                               fence_.open();
+                               controller_.set_leading(true);
+                             },
                          .on_stopped_leading =
                              [this] {
+                               // First: every write attempt on the wire is cut, none starts.
+                               fence_.close();
                                controller_.set_leading(false);
                                if (elector_->state() != LeaderElector::State::lost) return;
-                               kLog.error("leader election lost: exiting so that a new process "
-                                          "campaigns again",
+                               // No graceful shutdown: a successor may start writing once the
+                               // Lease expires, and this process's reconciles, Events and
+                               // inventory updates must not race it. Nothing to release.
+                               kLog.error("leader election lost: exiting at once so that a new "
+                                          "process campaigns again",
                                           {{"exitCode", std::to_string(kExitFailure)}});
-                               manager_.request_stop(kExitFailure);
+                               manager_.exit_at_once(kExitFailure);
                              },
                          .registry = registry_.get()});
   }

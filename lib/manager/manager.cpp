@@ -149,6 +149,8 @@ void Manager::request_stop(int exit_code) {
   impl_->stop_cv.notify_all();
 }
 
+void Manager::exit_at_once(int exit_code) { impl_->options.exit_now(exit_code); }
+
 bool Manager::stop_requested() const {
   std::lock_guard lock(impl_->mu);
   return impl_->exit_code.has_value();

@@ -79,6 +79,10 @@ class Manager {
   // Ends run() with `exit_code`; the first request wins. From any thread.
   void request_stop(int exit_code);
   bool stop_requested() const;
+  // Ends the process now with `exit_code`: no part stops, nothing drains, no Lease is released
+  // (a leader that lost its Lease, as controller-runtime then skips its graceful shutdown). From
+  // any thread; `exit_now` does it.
+  void exit_at_once(int exit_code);
 
   // See the header comment. Returns the exit code of the first stop request, or 1 when a part or
   // a server could not start. Call once.

@@ -381,6 +381,8 @@ bool Reconciler::ours(const rapidjson::Value& object) const {
 }
 
 Reconciled Reconciler::error_outcome(const kube::ApiError& error, std::string_view action) {
+  // Leadership ended while the write was waiting or on the wire: not the object's error.
+  if (error.is_fenced()) return not_leading();
   errors_.fetch_add(1);
   Reconciled done{{.result = error.transient_for_reconcile() ? Result::kTransientError
                                                               : Result::kPermanentError,

@@ -11,7 +11,9 @@ boost::asio::awaitable<kube::Reply> post_faults(kube::Client& client, std::strin
                             .target = "/_testapi/faults",
                             .content_type = "application/json",
                             .body = std::move(body),
-                            .verb = "create"};
+                            .verb = "create",
+                            // The test server's own settings, not the cluster's: never fenced.
+                            .passes_fence = true};
   co_return co_await client.request(std::move(request));
 }
 
