@@ -123,7 +123,7 @@ struct WatchedKinds {
 
 // The versions the server produced for the managed objects that `watched` never heard of and no
 // relist superseded ("" when none); `count` gets how many.
-std::string lost_events(Loop& loop, kube::Client& admin, const WatchedKinds& watched,
+std::string undelivered(Loop& loop, kube::Client& admin, const WatchedKinds& watched,
                         std::size_t& count) {
   const auto produced = loop.sync(testapi_versions(admin));
   std::set<std::string> managed;
@@ -135,7 +135,7 @@ std::string lost_events(Loop& loop, kube::Client& admin, const WatchedKinds& wat
     for (const auto& v : produced) {
       if (v.resource == w.informer->resource() && managed.count(v.key)) ours.push_back(v);
     }
-    const auto missing = test::lost_events(ours, w.recorder->deliveries());
+    const auto missing = lost_events(ours, w.recorder->deliveries());
     count += missing.size();
     if (!missing.empty()) lost += w.informer->resource() + ": " + describe(missing);
   }
@@ -304,7 +304,7 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   // Once converged every cache holds each object's last version, so every event before it has
   // been delivered (or never will be).
   std::size_t lost = 0;
-  const std::string lost_detail = lost_events(other_loop, admin, watched, lost);
+  const std::string lost_detail = undelivered(other_loop, admin, watched, lost);
   std::printf("chaos_seconds=%d\nconverged_seconds=%.2f\nwrites=%llu\ndrifts=%d\nlost_events=%zu\n",
               seconds, converged_seconds, static_cast<unsigned long long>(writes), drifted.load(),
               lost);
