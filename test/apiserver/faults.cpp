@@ -66,6 +66,7 @@ Faults::Actions Faults::configure(const json::Value& body) {
     latency_ = std::chrono::milliseconds(0);
     refuse_watches_until_ = {};
     targeted_.clear();
+    dropped_events_.clear();
   }
   double n;
   if (get_number(body, "seed", n)) rng_.seed(static_cast<std::uint64_t>(n));
@@ -90,6 +91,16 @@ Faults::Actions Faults::configure(const json::Value& body) {
       if (get_number(rule, "code", n)) t.code = static_cast<int>(n);
       if (get_number(rule, "count", n)) t.remaining = static_cast<long>(n);
       targeted_.push_back(std::move(t));
+    }
+  }
+  if (const json::Value* rules = body.find("dropWatchEvents")) {
+    if (!rules->is_array()) throw bad_request("fault field dropWatchEvents must be an array");
+    for (const auto& rule : rules->as_array()) {
+      DroppedEvents d;
+      d.path = rule.str("path");
+      if (d.path.empty()) throw bad_request("a dropWatchEvents rule needs a path");
+      if (get_number(rule, "count", n)) d.remaining = static_cast<long>(n);
+      dropped_events_.push_back(std::move(d));
     }
   }
   auto flag = [&](const char* key) {
@@ -123,6 +134,14 @@ json::Value Faults::describe() const {
     rules.as_array().push_back(std::move(r));
   }
   d["failRequests"] = std::move(rules);
+  json::Value drops = json::Value::array();
+  for (const auto& e : dropped_events_) {
+    json::Value r = json::Value::object();
+    r["path"] = e.path;
+    if (e.remaining >= 0) r["remaining"] = static_cast<std::int64_t>(e.remaining);
+    drops.as_array().push_back(std::move(r));
+  }
+  d["dropWatchEvents"] = std::move(drops);
   return d;
 }
 
@@ -137,6 +156,15 @@ std::optional<ApiError> Faults::draw_failure(const std::string& method, const st
   if (x >= error_rate_) return std::nullopt;
   int code = error_codes_[rng_() % error_codes_.size()];
   return failure(code, retry_after_seconds_);
+}
+
+bool Faults::drop_watch_event(const std::string& path) {
+  for (auto& e : dropped_events_) {
+    if (e.remaining == 0 || e.path != path) continue;
+    if (e.remaining > 0) --e.remaining;
+    return true;
+  }
+  return false;
 }
 
 ApiError Faults::watch_refusal() const { return failure(429, retry_after_seconds_); }

@@ -7,6 +7,12 @@
 //         code: the next `count` of them, or every one until a reset when there is no count. Rules
 //         are added to the standing ones and tried in order; one whose count is used up stays
 //         listed (remaining 0) and fails nothing more.
+//   POST {"dropWatchEvents":[{"path":"/api/v1/namespaces/a/configmaps/b","count":1}]} leaves out
+//         of the watch streams the events about the object at that path: the next `count` of them
+//         (every one until a reset when there is no count), each from the one stream that was
+//         about to send it. The stream goes on as if it had been sent: no error, no relist, so a
+//         client cannot tell. A lost event on purpose, to show that a test's delivery check
+//         notices one. Rules add up like failRequests'.
 //   POST {"reset":true} clears every standing fault; GET shows the standing ones.
 //   POST {"token":"new"} rotates the accepted bearer token (handled by the router).
 // Which requests fail is drawn from one generator seeded by "seed" (or --seed), so a run repeats.
@@ -45,6 +51,9 @@ class Faults {
   bool refusing_watches() const { return std::chrono::steady_clock::now() < refuse_watches_until_; }
   ApiError watch_refusal() const;
   std::chrono::milliseconds latency() const { return latency_; }
+  // Whether a watch stream must leave out its event about the object at `path` (a dropWatchEvents
+  // rule matches it; the rule's count goes down).
+  bool drop_watch_event(const std::string& path);
 
  private:
   // One `failRequests` rule. remaining < 0: no count, it fails until a reset.
@@ -55,8 +64,15 @@ class Faults {
     long remaining = -1;
   };
 
+  // One `dropWatchEvents` rule. remaining < 0: no count, it drops until a reset.
+  struct DroppedEvents {
+    std::string path;
+    long remaining = -1;
+  };
+
   std::mt19937_64 rng_;
   std::vector<TargetedFailure> targeted_;
+  std::vector<DroppedEvents> dropped_events_;
   double error_rate_ = 0;
   std::vector<int> error_codes_ = {503};
   int retry_after_seconds_ = 1;

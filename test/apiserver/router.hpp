@@ -25,6 +25,7 @@ class Router {
 
   void set_server_address(std::string address) { server_address_ = std::move(address); }
   ApiReply route(const Request& req);
+  WriteLog& write_log() { return writes_; }
 
  private:
   ApiReply dispatch(const Request& req);

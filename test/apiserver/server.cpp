@@ -57,6 +57,7 @@ struct Server::Impl {
         api(store, registry, options.seed, [this](std::function<void()> fn) { net::post(ioc, std::move(fn)); }),
         router(api, registry, faults, stats, options.token, [this](const Faults::Actions& a) { on_actions(a); }) {
     api.on_storage_removed = [this](const std::string& key) { each_connection([&](Connection& c) { c.end_watch(key); }); };
+    store.set_observer([this](const std::string& key, const StoreEvent& ev) { router.write_log().record_version(key, ev); });
   }
 
   void accept();
@@ -229,9 +230,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     enqueue("HTTP/1.1 200 OK\r\nCache-Control: no-cache, private\r\nContent-Type: application/json\r\n"
             "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
     std::weak_ptr<Session> weak = this->shared_from_this();
-    watcher_ = std::make_unique<Watcher>(srv_.store, std::move(spec), [weak](std::string line) {
-      if (auto self = weak.lock()) self->enqueue_chunk(line);
-    });
+    watcher_ = std::make_unique<Watcher>(
+        srv_.store, std::move(spec),
+        [weak](std::string line) {
+          if (auto self = weak.lock()) self->enqueue_chunk(line);
+        },
+        &srv_.faults);
     if (!watcher_->start()) {
       end_watch("");
       return;

@@ -152,6 +152,7 @@ void Store::record(const std::string& storage_key, StoreEvent ev, const std::str
   for (const auto& [id, sub] : subscribers_)
     if (sub.storage_key == storage_key) targets.push_back(sub.fn);
   for (const auto& fn : targets) fn(ev);
+  if (observer_) observer_(storage_key, ev);
 }
 
 Store::Page Store::list(const std::string& storage_key, const std::string& ns, const std::string& start_key,

@@ -100,6 +100,10 @@ class Store {
 
   std::uint64_t subscribe(const std::string& storage_key, Subscriber fn);
   void unsubscribe(std::uint64_t id);
+  // Hears every event of every storage key, after its subscribers: the write log lists from it
+  // every resourceVersion the server produced.
+  using Observer = std::function<void(const std::string& storage_key, const StoreEvent&)>;
+  void set_observer(Observer fn) { observer_ = std::move(fn); }
 
   static std::string object_key(const std::string& ns, const std::string& name) {
     return ns.empty() ? name : ns + "/" + name;
@@ -133,6 +137,7 @@ class Store {
   std::map<std::string, std::deque<Change>> changes_;
   std::map<std::string, WatchCache> caches_;
   std::map<std::uint64_t, Subscription> subscribers_;
+  Observer observer_;
   std::uint64_t next_subscription_ = 1;
 };
 

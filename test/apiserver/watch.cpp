@@ -6,7 +6,8 @@
 
 namespace steward::testapi {
 
-Watcher::Watcher(Store& store, WatchSpec spec, Sink sink) : store_(store), spec_(std::move(spec)), sink_(std::move(sink)) {}
+Watcher::Watcher(Store& store, WatchSpec spec, Sink sink, Faults* faults)
+    : store_(store), spec_(std::move(spec)), sink_(std::move(sink)), faults_(faults) {}
 
 Watcher::~Watcher() {
   if (subscription_ != 0) store_.unsubscribe(subscription_);
@@ -100,7 +101,17 @@ void Watcher::bookmark() {
   sink_(json::write(line) + "\n");
 }
 
+std::string Watcher::object_path(const json::Value& object) const {
+  const ResourceType& t = spec_.type;
+  std::string path = t.group.empty() ? "/api/" + t.version : "/apis/" + t.group + "/" + t.version;
+  const json::Value* metadata = object.find("metadata");
+  const std::string ns = metadata ? metadata->str("namespace") : std::string{};
+  if (t.namespaced && !ns.empty()) path += "/namespaces/" + ns;
+  return path + "/" + t.resource + "/" + (metadata ? metadata->str("name") : std::string{});
+}
+
 void Watcher::send(const char* type, const json::Value& object) {
+  if (faults_ && std::string_view(type) != "ERROR" && faults_->drop_watch_event(object_path(object))) return;
   json::Value line = json::Value::object();
   line["type"] = type;
   line["object"] = std::string(type) == "ERROR" ? object : format_object(spec_.type, object, Framing::WithKind);

@@ -2,10 +2,15 @@
 // steward-testapi drops watches, answers 10% of requests with 429/503, adds latency, compacts etcd
 // and expires the watch caches' history once and restarts twice, and another client keeps drifting objects. When the faults stop,
 // everything must converge within 30 s: every desired object present and matching, the unmanaged
-// objects untouched, and every cache equal to a fresh list of the server (so no event was lost).
-// Prints converged_seconds=, writes=, lost_events=.
+// objects untouched, and every cache equal to a fresh list of the server. And no event was lost:
+// every resourceVersion the server produced for a managed object (steward's writes and the
+// drifter's, from the write log) reached the informer's handlers, or a relist superseded it
+// (test/support/delivery_check.hpp). Prints converged_seconds=, writes=, lost_events=.
 //
 // STEWARD_CHAOS_SECONDS sets how long the faults last (default 60; the sanitizer run shortens it).
+// STEWARD_CHAOS_DROP_EVENT=1 shows the lost-events check failing: once the faults stop the server
+// leaves one drift of a ConfigMap out of steward's watch, then a second write to it gets through,
+// so steward still sees the drift, reverts it and converges: only lost_events (1) tells.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -13,14 +18,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <prometheus/registry.h>
 #include <random>
+#include <set>
 #include <thread>
 
+#include "informer/informer_metrics.hpp"
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
 #include "support/async.hpp"
 #include "support/cache_check.hpp"
+#include "support/delivery_check.hpp"
 #include "support/testapi_admin.hpp"
 #include "support/testapi_process.hpp"
 
@@ -56,6 +66,11 @@ const kube::ResourceType kNamespaces{"", "v1", "namespaces", "Namespace", false}
 const kube::ResourceType kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                                "CustomResourceDefinition", false};
 
+bool drop_one_event() {
+  const char* text = std::getenv("STEWARD_CHAOS_DROP_EVENT");
+  return text && std::string(text) == "1";
+}
+
 int chaos_seconds() {
   const char* text = std::getenv("STEWARD_CHAOS_SECONDS");
   return text ? std::max(5, std::atoi(text)) : 60;
@@ -79,6 +94,53 @@ kube::ClientOptions stubborn() {
 }
 
 std::string object_name(int i) { return "o" + std::to_string(i); }
+
+// The intruder's write: it owns the label `chaos` and, when given, an annotation.
+bool drift(Loop& loop, kube::Client& intruder, const Kind& kind, const std::string& name,
+           const std::string& note = "") {
+  const std::string annotations =
+      note.empty() ? "" : ",\"annotations\":{\"note\":\"" + note + "\"}";
+  const auto body = json("{\"apiVersion\":\"" + kind.api_version + "\",\"kind\":\"" + kind.type.kind +
+                         "\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + kNs +
+                         "\",\"labels\":{\"chaos\":\"drifted\"}" + annotations + "}}");
+  const kube::ApplyOptions apply{.field_manager = "intruder", .force = true};
+  return loop.sync(intruder.apply(kind.type, kNs, body, apply)).ok();
+}
+
+// Each kind's informer and what its handlers were given from just after the first sync on.
+struct Watched {
+  std::shared_ptr<informer::Informer> informer;
+  std::unique_ptr<DeliveryRecorder> recorder;
+  informer::Informer::HandlerId handlers = 0;
+};
+// The recorders go after their handlers, whichever way the test ends.
+struct WatchedKinds {
+  std::vector<Watched> all;
+  ~WatchedKinds() {
+    for (const auto& w : all) w.informer->remove_handlers(w.handlers);
+  }
+};
+
+// The versions the server produced for the managed objects that `watched` never heard of and no
+// relist superseded ("" when none); `count` gets how many.
+std::string undelivered(Loop& loop, kube::Client& admin, const WatchedKinds& watched,
+                        std::size_t& count) {
+  const auto produced = loop.sync(testapi_versions(admin));
+  std::set<std::string> managed;
+  for (int i = 0; i < kPerKind; ++i) managed.insert(kNs + "/" + object_name(i));
+  std::string lost;
+  count = 0;
+  for (const auto& w : watched.all) {
+    std::vector<TestApiVersion> ours;
+    for (const auto& v : produced) {
+      if (v.resource == w.informer->resource() && managed.count(v.key)) ours.push_back(v);
+    }
+    const auto missing = lost_events(ours, w.recorder->deliveries());
+    count += missing.size();
+    if (!missing.empty()) lost += w.informer->resource() + ": " + describe(missing);
+  }
+  return lost;
+}
 
 // What is wrong with the server's objects of `kind` in the test namespace, or "" when all
 // kPerKind are there and carry the desired label value.
@@ -133,6 +195,9 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
     }
   }
 
+  // The informers' watch event counts tell the delivery recorders which deliveries were a watch's.
+  prometheus::Registry informer_registry;
+  informer::InformerMetrics informer_metrics(informer_registry);
   kube::ClientOptions client_options;  // steward's: the defaults, with a short breaker period
   client_options.qps = 500;
   client_options.burst = 500;
@@ -149,9 +214,19 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
                            .factor = 2,
                            .jitter = 0.5,
                            .reset_after = std::chrono::seconds(5)};
+  options.informer_metrics = &informer_metrics;
   reconcile::Controller controller(loop.io, client, discovery, options);
   REQUIRE(controller.start());
   REQUIRE(eventually([&] { return controller.status().in_sync(); }, std::chrono::seconds(120)));
+  WatchedKinds watched;
+  for (const auto& kind : kinds()) {
+    auto informer = controller.informers().informer(kind.api_version, kind.type.kind);
+    REQUIRE(informer);
+    auto recorder = std::make_unique<DeliveryRecorder>(
+        watch_event_count(informer_registry, informer->resource()));
+    const auto id = informer->add_handlers(recorder->handlers());
+    watched.all.push_back({std::move(informer), std::move(recorder), id});
+  }
   const auto writes_before = controller.stats().applies + controller.stats().prunes;
 
   // The faults, and a client drifting objects meanwhile.
@@ -162,11 +237,7 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
     while (chaos) {
       const Kind& kind = kinds()[random() % kinds().size()];
       const std::string name = object_name(static_cast<int>(random() % kPerKind));
-      const auto body = json("{\"apiVersion\":\"" + kind.api_version + "\",\"kind\":\"" +
-                             kind.type.kind + "\",\"metadata\":{\"name\":\"" + name +
-                             "\",\"namespace\":\"" + kNs + "\",\"labels\":{\"chaos\":\"drifted\"}}}");
-      const kube::ApplyOptions apply{.field_manager = "intruder", .force = true};
-      if (other_loop.sync(intruder.apply(kind.type, kNs, body, apply)).ok()) ++drifted;
+      if (drift(other_loop, intruder, kind, name)) ++drifted;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a steady 20 writes/s
     }
   });
@@ -195,11 +266,15 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   drifter.join();
   REQUIRE(other_loop.sync(post_faults(admin, R"({"reset":true})")).ok());
   const auto calm = std::chrono::steady_clock::now();
+  if (drop_one_event()) {
+    REQUIRE(other_loop.sync(post_faults(admin, R"({"dropWatchEvents":[{"path":"/api/v1/namespaces/chaos/configmaps/o0","count":1}]})")).ok());
+    REQUIRE(drift(other_loop, intruder, kinds()[0], object_name(0)));  // steward's watch misses it
+    REQUIRE(drift(other_loop, intruder, kinds()[0], object_name(0), "again"));  // and sees this
+  }
 
   // Converged: the server holds every desired object as desired, steward is in sync, and every
   // cache equals a fresh list of the server.
   std::string problem;
-  std::size_t lost = 0;
   const bool converged = eventually(
       [&] {
         problem.clear();
@@ -209,7 +284,6 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
           problem = "steward not in sync";
           return false;
         }
-        lost = 0;
         for (const auto& kind : kinds()) {
           const auto informer = controller.informers().informer(kind.api_version, kind.type.kind);
           if (!informer) {
@@ -219,10 +293,7 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
           const std::string difference =
               other_loop.sync(cache_difference(admin, kind.type, informer->store(), kNs,
                                                std::string(reconcile::kOwnershipSelector)));
-          if (!difference.empty()) {
-            problem = kind.type.kind + " cache: " + difference;
-            lost += static_cast<std::size_t>(std::count(difference.begin(), difference.end(), '\n') + 1);
-          }
+          if (!difference.empty()) problem = kind.type.kind + " cache: " + difference;
         }
         return problem.empty();
       },
@@ -230,12 +301,22 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   const double converged_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - calm).count();
   const auto writes = controller.stats().applies + controller.stats().prunes - writes_before;
+  // Once converged every cache holds each object's last version, so every event before it has
+  // been delivered (or never will be).
+  std::size_t lost = 0;
+  const std::string lost_detail = undelivered(other_loop, admin, watched, lost);
   std::printf("chaos_seconds=%d\nconverged_seconds=%.2f\nwrites=%llu\ndrifts=%d\nlost_events=%zu\n",
               seconds, converged_seconds, static_cast<unsigned long long>(writes), drifted.load(),
               lost);
   INFO(problem);
   CHECK(converged);
+  INFO(lost_detail);
   CHECK(lost == 0);
+  for (std::size_t i = 0; i < watched.all.size(); ++i) {
+    // A replaced informer's deliveries would be missing from the check.
+    CHECK(controller.informers().informer(kinds()[i].api_version, kinds()[i].type.kind) ==
+          watched.all[i].informer);
+  }
   CHECK(drifted.load() > 0);
   controller.stop();
 

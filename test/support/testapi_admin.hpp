@@ -27,4 +27,16 @@ struct TestApiWrite {
 // The write log, oldest first. Throws std::runtime_error when it cannot be read.
 boost::asio::awaitable<std::vector<TestApiWrite>> testapi_writes(kube::Client& client);
 
+// One resourceVersion the server produced (the write log's "versions"), whoever wrote.
+struct TestApiVersion {
+  std::string resource;  // "configmaps", "gadgets.example.com": an informer's resource label
+  std::string key;       // "namespace/name", or "name" when cluster-scoped
+  std::uint64_t rv = 0;
+  bool deleted = false;  // the version is the object's deletion
+};
+
+// Every version the server produced, oldest first. Throws std::runtime_error when they cannot be
+// read, or when some were let go beyond the log's cap (a check on them would be incomplete).
+boost::asio::awaitable<std::vector<TestApiVersion>> testapi_versions(kube::Client& client);
+
 }  // namespace steward::test

@@ -264,3 +264,30 @@ TEST_CASE("expireWatchHistory: a watch from any earlier version answers 410, ope
   CHECK(next_event(open) == Ev{"ADDED", "b"});
   CHECK(next_event(fresh) == Ev{"ADDED", "b"});
 }
+
+TEST_CASE("dropWatchEvents leaves one event out of one stream, and the write log still lists its version") {
+  TestServer s;
+  create_namespace(s, "ref");
+  auto list = s.get("/api/v1/namespaces/ref/configmaps").json();
+  WatchStream first(s.endpoint(), watch_from(list));
+  WatchStream second(s.endpoint(), watch_from(list));
+  REQUIRE(s.faults(R"({"dropWatchEvents":[{"path":"/api/v1/namespaces/ref/configmaps/b","count":1}]})").status == 200);
+  auto b = s.post("/api/v1/namespaces/ref/configmaps", R"({"metadata":{"name":"b"}})").json();
+  s.post("/api/v1/namespaces/ref/configmaps", R"({"metadata":{"name":"c"}})");
+  // The stream that lost "b" goes on to "c" as if nothing happened; the other one has both.
+  const Ev one = next_event(first);
+  const Ev other = next_event(second);
+  CHECK((one == Ev{"ADDED", "c"}) != (other == Ev{"ADDED", "c"}));
+  CHECK(next_event(one == Ev{"ADDED", "b"} ? first : second) == Ev{"ADDED", "c"});
+
+  const auto log = s.get("/_testapi/writes").json();
+  const json::Value* versions = log.find("versions");
+  REQUIRE(versions);
+  bool listed = false;
+  for (const auto& v : versions->as_array()) {
+    if (v.str("name") != "b") continue;
+    listed = v.str("resource") == "configmaps" && v.str("namespace") == "ref" &&
+             v.str("type") == "ADDED" && v.str("resourceVersion") == rv_of(b);
+  }
+  CHECK(listed);
+}
