@@ -20,12 +20,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
-#include <map>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
 
 #include "base/bind_address.hpp"
+#include "manager/connection_slots.hpp"
 #include "manager/request_parser.hpp"
 
 namespace steward::manager {
@@ -245,12 +245,16 @@ struct HttpServer::Impl {
         serves_probes(!options.healthz.empty() || !options.readyz.empty()),
         strand(asio::make_strand(io)),
         acceptor(strand),
-        wake(strand) {}
+        wake(strand),
+        slots(options.max_connections) {}
 
   std::uint16_t listen();
   boost::system::error_code try_listen(const tcp::endpoint& endpoint);
   static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
-  static asio::awaitable<void> serve(std::shared_ptr<Impl> self, tcp::socket socket);
+  static asio::awaitable<void> serve(std::shared_ptr<Impl> self, tcp::socket socket,
+                                     ConnectionSlots::Id slot);
+  void slot_may_be_free();
+  void slow_close(HttpServerOptions::SlowClose why) const;
   Response respond(const Request& request, bool has_body) const;
   Reply route(std::string_view target) const;
   Reply metrics() const;
@@ -265,12 +269,13 @@ struct HttpServer::Impl {
   // Everything below is used on the strand only.
   asio::strand<asio::io_context::executor_type> strand;
   tcp::acceptor acceptor;
-  // The accept loop sleeps on it while at the connection cap (a closing connection cancels it)
-  // and after a failed accept.
+  // The accept loop sleeps on it while every slot is busy (a connection that closes or starts
+  // waiting for a header cancels it) and after a failed accept.
   asio::steady_timer wake;
-  // Open connections, to close them on stop(); the streams live in their coroutines' frames.
-  std::map<std::uint64_t, beast::tcp_stream*> open;
-  std::uint64_t next_id = 0;
+  bool waiting_for_room = false;  // the accept loop sleeps on `wake` for a slot, not a retry delay
+  // Open connections: the cap, eviction of the one waiting longest, closing them all on stop().
+  // The streams live in their coroutines' frames.
+  ConnectionSlots slots;
 };
 
 std::uint16_t HttpServer::Impl::listen() {
@@ -301,13 +306,11 @@ boost::system::error_code HttpServer::Impl::try_listen(const tcp::endpoint& endp
   return ec;
 }
 
+// At the cap, a new connection takes the slot of the one waiting longest for a header
+// (ConnectionSlots); only when every slot is busy answering does it wait, accepted but not yet
+// read, with the connections behind it in the kernel's backlog.
 asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
   while (!self->stopped) {
-    if (self->open.size() >= self->options.max_connections) {
-      self->wake.expires_at(asio::steady_timer::time_point::max());
-      co_await self->wake.async_wait(kTuple);
-      continue;
-    }
     auto [ec, socket] = co_await self->acceptor.async_accept(kTuple);
     if (self->stopped || ec == asio::error::operation_aborted) break;
     if (ec) {
@@ -315,19 +318,41 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
       co_await self->wake.async_wait(kTuple);
       continue;
     }
-    asio::co_spawn(self->strand, serve(self, std::move(socket)), asio::detached);
+    ConnectionSlots::Room room = ConnectionSlots::Room::kNone;
+    while (!self->stopped && (room = self->slots.make_room()) == ConnectionSlots::Room::kNone) {
+      self->waiting_for_room = true;
+      self->wake.expires_at(asio::steady_timer::time_point::max());
+      co_await self->wake.async_wait(kTuple);
+      self->waiting_for_room = false;
+    }
+    if (self->stopped) break;
+    if (room == ConnectionSlots::Room::kEvicted) self->slow_close(HttpServerOptions::SlowClose::kEvicted);
+    const ConnectionSlots::Id slot = self->slots.reserve();
+    asio::co_spawn(self->strand, serve(self, std::move(socket), slot), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::socket socket) {
+void HttpServer::Impl::slow_close(HttpServerOptions::SlowClose why) const {
+  if (options.on_slow_close) options.on_slow_close(why);
+}
+
+void HttpServer::Impl::slot_may_be_free() {
+  if (waiting_for_room && !stopped) wake.cancel();
+}
+
+asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::socket socket,
+                                              ConnectionSlots::Id slot) {
   beast::tcp_stream stream(std::move(socket));
-  const std::uint64_t id = self->next_id++;
-  self->open.emplace(id, &stream);
-  struct Unregister {
+  self->slots.attach(slot, [&stream] {
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.close();
+  });
+  struct Release {
     Impl& impl;
-    std::uint64_t id;
-    ~Unregister() { impl.open.erase(id); }
-  } unregister{*self, id};
+    ConnectionSlots::Id slot;
+    ~Release() { impl.slots.release(slot); }
+  } release{*self, slot};
 
   beast::flat_buffer buffer;
   bool keep_alive = true;
@@ -335,12 +360,17 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
     RequestParser parser;
     limit_request_parser(parser, self->options.max_header_bytes);
     stream.expires_after(self->options.read_timeout);
+    self->slots.waiting(slot);  // from here until its header is in, it may be evicted
+    self->slot_may_be_free();
     auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (self->stopped) break;
+    self->slots.busy(slot);
     Response response;
     bool unread_input = false;  // the request's rest (its body, its oversized header) is not read
     if (read_ec) {
       const auto status = status_for_read_error(read_ec);
+      if (read_ec == beast::error::timeout && parser.got_some())
+        self->slow_close(HttpServerOptions::SlowClose::kHeaderTimeout);
       if (!status) break;
       response =
           to_response(plain(*status, std::string(obsolete_reason(*status)) + "\n"), 11, false);
@@ -352,14 +382,19 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
     stream.expires_after(kWriteTimeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
     if (write_ec) break;
-    if (unread_input) co_await drain(stream);
+    if (unread_input) {
+      self->slots.waiting(slot);  // draining is a courtesy: a newcomer may have the slot
+      self->slot_may_be_free();
+      co_await drain(stream);
+    }
     keep_alive = response.keep_alive();
   }
 
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream.close();
-  if (!self->stopped) self->wake.cancel();  // a slot is free
+  self->slots.release(slot);
+  self->slot_may_be_free();
 }
 
 Response HttpServer::Impl::respond(const Request& request, bool has_body) const {
@@ -416,10 +451,7 @@ void HttpServer::Impl::close_all() {
   boost::system::error_code ignored;
   acceptor.close(ignored);
   wake.cancel();
-  for (auto& [id, stream] : open) {
-    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream->close();
-  }
+  slots.close_all();
 }
 
 // ---- the public face ---------------------------------------------------------------------------

@@ -13,9 +13,12 @@
 //              one server with only a registry (:8080) and one with only checks (:8081).
 // Anything else answers 404; methods other than GET and HEAD 405; a request with a body 413.
 //
-// Limits, so that a scraper or a stray client cannot hurt the daemon: a header size limit, a read
-// deadline (an idle keep-alive connection is closed when it runs out), and a cap on open
-// connections (beyond it new connections wait in the kernel's backlog until one closes).
+// Limits, so that a scraper or a stray client cannot hurt the daemon: a header size limit, a
+// header deadline (read_timeout: a slow or idle connection is closed when it runs out), and a cap
+// on open connections. At the cap a new connection takes the slot of the one that has waited
+// longest for a request header (ConnectionSlots), so clients that connect and dribble their
+// header, or send nothing, cannot keep the kubelet's probe out (issue #22); only when every
+// connection is busy answering does a new one wait, in the kernel's backlog, for a slot.
 //
 // Threads: everything runs as coroutines on the io_context given to the constructor (on a strand of
 // it, so any number of threads may run it); the server has no thread of its own. Checks and
@@ -63,15 +66,29 @@ struct HttpServerOptions {
   // /healthz and /readyz checks (see above).
   std::vector<HealthCheck> healthz;
   std::vector<HealthCheck> readyz;
-  // A request's header must arrive within this long of the previous response (or of connecting):
-  // idle keep-alive connections and slow clients are closed. The kubelet probes every 10 s by
-  // default and Prometheus scrapes every 15-60 s, so a reused connection is usually given up and
-  // reopened; that is cheap.
+  // The header deadline: a request's whole header must arrive within this long of the previous
+  // response (or of connecting), however it trickles in; idle keep-alive connections and slow
+  // clients are closed. The kubelet probes every 10 s by default and Prometheus scrapes every
+  // 15-60 s, so a reused connection is usually given up and reopened; that is cheap. The daemon's
+  // probe server uses 1 s (manager.cpp): the kubelet writes its request at once and gives up
+  // after its own timeout (1 s by default).
   std::chrono::milliseconds read_timeout{10'000};
   // Largest request header (request line and fields). Probes and scrapes send a few hundred bytes.
   std::size_t max_header_bytes = 8 * 1024;
-  // Most connections served at once; a handful of scrapers and the kubelet need a few.
+  // Most connections open at once; a handful of scrapers and the kubelet need a few. At the cap a
+  // newcomer evicts the connection waiting longest for a header (see above), so the cap bounds
+  // memory and file descriptors without letting slow clients lock others out. Each server has
+  // its own cap: a flood of the metrics port does not touch the probe port's.
   std::size_t max_connections = 64;
+  // Why a connection was closed for being slow, for on_slow_close.
+  enum class SlowClose {
+    kEvicted,        // at the cap, waiting for a header the longest, so a new connection got its slot
+    kHeaderTimeout,  // read_timeout passed with part of a header in (an idle connection that sent
+                     // nothing is not counted: closing one is routine)
+  };
+  // Called, on the server's strand, for each connection closed for being slow; the daemon counts
+  // them (steward_http_slow_connections_closed_total). Optional; must be quick.
+  std::function<void(SlowClose)> on_slow_close;
 };
 
 class HttpServer {

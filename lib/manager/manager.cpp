@@ -1,5 +1,8 @@
 #include "manager/manager.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <condition_variable>
@@ -25,6 +28,31 @@ const observe::Logger kLog{"main"};
 constexpr int kStartFailed = 1;
 // A second signal, or the shutdown deadline: the process ends at once with this.
 constexpr int kExitAtOnce = 1;
+
+// The probe server's header deadline (HttpServerOptions::read_timeout): the kubelet writes its
+// whole request at once and gives up after its probe timeout (1 s by default), so a header still
+// incomplete after 1 s is not a probe's, and its slot is better given back (issue #22). The metrics
+// server keeps the default 10 s: a scrape may come over a slower path.
+constexpr std::chrono::milliseconds kProbeHeaderTimeout{1000};
+
+// steward_http_slow_connections_closed_total{server, reason}: connections a server closed for
+// being slow (HttpServerOptions::SlowClose). Rising on the probe server means something floods
+// the probe port; nothing is done without a registry.
+std::function<void(HttpServerOptions::SlowClose)> count_slow_closes(prometheus::Registry* registry,
+                                                                   const std::string& server) {
+  if (registry == nullptr) return nullptr;
+  auto& family = prometheus::BuildCounter()
+                     .Name("steward_http_slow_connections_closed_total")
+                     .Help("Connections the metrics or probe server closed for being slow: "
+                           "evicted at the connection cap while waiting for a request header, or "
+                           "past the header deadline with part of a header in.")
+                     .Register(*registry);
+  prometheus::Counter* evicted = &family.Add({{"server", server}, {"reason", "evicted"}});
+  prometheus::Counter* timeout = &family.Add({{"server", server}, {"reason", "header_timeout"}});
+  return [evicted, timeout](HttpServerOptions::SlowClose why) {
+    (why == HttpServerOptions::SlowClose::kEvicted ? evicted : timeout)->Increment();
+  };
+}
 
 void exit_process(int code) {
   std::fflush(stdout);
@@ -93,10 +121,15 @@ struct Manager::Impl {
                                    .before_scrape =
                                        [this] {
                                          for (const auto& refresh : before_scrape) refresh();
-                                       }});
-    probe_server.emplace(io, manager::HttpServerOptions{.bind_address = options.health_bind_address,
-                                                        .healthz = std::move(live),
-                                                        .readyz = readyz});
+                                       },
+                                   .on_slow_close = count_slow_closes(options.registry, "metrics")});
+    // Its own server, so its own connection cap: a flood of the metrics port leaves it alone.
+    probe_server.emplace(
+        io, manager::HttpServerOptions{.bind_address = options.health_bind_address,
+                                       .healthz = std::move(live),
+                                       .readyz = readyz,
+                                       .read_timeout = kProbeHeaderTimeout,
+                                       .on_slow_close = count_slow_closes(options.registry, "probes")});
     try {
       metrics_server->start();
       probe_server->start();

@@ -28,7 +28,8 @@ for want in Namespace//steward-system ServiceAccount/steward-system/steward Clus
             ClusterRoleBinding//steward Role/steward-system/steward-leader-election \
             RoleBinding/steward-system/steward-leader-election ConfigMap/steward-system/steward-config \
             ConfigMap/steward-system/steward-manifests Deployment/steward-system/steward \
-            Service/steward-system/steward-metrics; do
+            Service/steward-system/steward-metrics NetworkPolicy/steward-system/steward \
+            PodDisruptionBudget/steward-system/steward; do
   grep -qxF "$want" "$tmp/rendered.ids" || fail "the rendered base lacks $want"
 done
 # Nothing carries steward's own ownership label: steward must never treat itself as managed.
@@ -45,6 +46,27 @@ rules=$(field "$tmp/overlay.yaml" '{{if eq .kind "ClusterRole"}}{{range $r := .r
   fail "overlay ClusterRole lacks the deployments rule: $rules"
 [[ " $rules" == *" /configmaps:get,list,watch,create,patch,delete, "* ]] ||
   fail "overlay ClusterRole lost the base's rules: $rules"
+
+# The component for Kubernetes 1.25 and later (deploy/components/pdb-policy-v1): the base with it
+# renders the same objects, the PodDisruptionBudget as policy/v1 and otherwise unchanged. The
+# overlay names them by relative paths, as a user's does (kustomize refuses absolute ones).
+overlay=$tmp/overlay-pdb-v1
+mkdir -p "$overlay"
+deploy=$(realpath --relative-to="$overlay" "$repo/deploy")
+printf 'resources:\n  - %s/base\ncomponents:\n  - %s/components/pdb-policy-v1\n' "$deploy" "$deploy" \
+  >"$overlay/kustomization.yaml"
+kubectl kustomize "$overlay" >"$tmp/pdb-v1.yaml" 2>"$tmp/err" ||
+  fail "kubectl kustomize of the base with components/pdb-policy-v1 failed: $(cat "$tmp/err")"
+field "$tmp/pdb-v1.yaml" '{{.apiVersion}} {{.kind}}{{"\n"}}' | sort >"$tmp/pdb-v1.kinds"
+field "$tmp/rendered.yaml" '{{.apiVersion}} {{.kind}}{{"\n"}}' |
+  sed 's#^policy/v1beta1 PodDisruptionBudget$#policy/v1 PodDisruptionBudget#' | sort >"$tmp/base.kinds"
+diff "$tmp/base.kinds" "$tmp/pdb-v1.kinds" >"$tmp/diff" ||
+  fail "components/pdb-policy-v1 changes more than the PodDisruptionBudget's apiVersion: $(cat "$tmp/diff")"
+grep -qx 'policy/v1 PodDisruptionBudget' "$tmp/pdb-v1.kinds" ||
+  fail "components/pdb-policy-v1 does not render a policy/v1 PodDisruptionBudget"
+pdb_spec='{{if eq .kind "PodDisruptionBudget"}}{{.spec}}{{end}}'
+[ "$(field "$tmp/pdb-v1.yaml" "$pdb_spec")" = "$(field "$tmp/rendered.yaml" "$pdb_spec")" ] ||
+  fail "components/pdb-policy-v1 changes the PodDisruptionBudget's spec"
 
 [ $failures -eq 0 ] && echo "deploy kustomize: all checks passed ($(wc -l <"$tmp/rendered.ids") objects)"
 exit $((failures > 0))

@@ -140,6 +140,39 @@ done
 [ "$(field "$repo/deploy/optional/servicemonitor.yaml" '{{range .spec.endpoints}}{{.port}}{{end}}')" = metrics ] ||
   fail "the ServiceMonitor does not scrape port metrics"
 
+# The NetworkPolicy selects the pods, isolates them both ways, and opens exactly: the metrics port
+# to the monitoring Namespace, the health port to anyone (the kubelet), and egress to DNS and the
+# API server. Every rule names its ports (a rule without ports opens all of them).
+np=$base/networkpolicy.yaml
+for l in $(field "$np" '{{range $k, $v := .spec.podSelector.matchLabels}}{{$k}}={{$v}} {{end}}'); do
+  [[ " $pod_labels" == *" $l "* ]] || fail "the NetworkPolicy selects $l, which the pods lack"
+done
+[ -n "$(field "$np" '{{range $k, $v := .spec.podSelector.matchLabels}}{{$k}}{{end}}')" ] ||
+  fail "the NetworkPolicy selects every pod in the namespace"
+[ "$(field "$np" '{{range .spec.policyTypes}}{{.}} {{end}}')" = "Ingress Egress " ] ||
+  fail "the NetworkPolicy does not isolate both ingress and egress"
+rule_ports='{{range $i, $p := .ports}}{{if $i}},{{end}}{{$p.port}}/{{$p.protocol}}{{end}}'
+ingress=$(field "$np" "{{range .spec.ingress}}from=[{{range .from}}{{with .namespaceSelector}}ns:{{range \$k, \$v := .matchLabels}}{{\$k}}={{\$v}}{{end}}{{end}}{{with .podSelector}}pods{{end}}{{with .ipBlock}}ip:{{.cidr}}{{end}}{{end}}] ports=[$rule_ports]{{\"\\n\"}}{{end}}")
+want_ingress="from=[ns:kubernetes.io/metadata.name=monitoring] ports=[${metrics#:}/TCP]
+from=[] ports=[${health#:}/TCP]"
+[ "$ingress" = "$want_ingress" ] || fail "NetworkPolicy ingress: $ingress (want: $want_ingress)"
+egress=$(field "$np" "{{range .spec.egress}}{{if .to}}to:some {{end}}$rule_ports{{\"\\n\"}}{{end}}")
+[ "$egress" = $'53/UDP,53/TCP\n443/TCP,6443/TCP' ] || fail "NetworkPolicy egress: $egress"
+
+# The PodDisruptionBudget covers the Deployment's pods and lets exactly one be evicted at a time.
+pdb=$base/poddisruptionbudget.yaml
+[ "$(field "$pdb" '{{.metadata.namespace}}')" = "$(field "$dep" '{{.metadata.namespace}}')" ] ||
+  fail "the PodDisruptionBudget is not in the Deployment's namespace"
+dep_selector=$(field "$dep" '{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}} {{end}}')
+[ "$(field "$pdb" '{{range $k, $v := .spec.selector.matchLabels}}{{$k}}={{$v}} {{end}}')" = "$dep_selector" ] ||
+  fail "the PodDisruptionBudget's selector is not the Deployment's ($dep_selector)"
+replicas=$(field "$dep" '{{.spec.replicas}}')
+max_unavailable=$(field "$pdb" '{{with .spec.maxUnavailable}}{{.}}{{end}}')
+min_available=$(field "$pdb" '{{with .spec.minAvailable}}{{.}}{{end}}')
+if [ -n "$max_unavailable" ]; then disruptions=$max_unavailable; else disruptions=$((replicas - ${min_available:-0})); fi
+[ "$disruptions" = 1 ] ||
+  fail "the PodDisruptionBudget allows $disruptions evictions at a time of $replicas replicas, want 1"
+
 # Every kind of the example desired state has the verbs steward needs in the ClusterRole
 # (resource = lower-case kind + "s", right for the example's kinds).
 rules=$(field "$base/clusterrole.yaml" '{{range $rule := .rules}}{{range $g := $rule.apiGroups}}{{range $r := $rule.resources}}{{$g}}/{{$r}} {{range $rule.verbs}}{{.}},{{end}}{{"\n"}}{{end}}{{end}}{{end}}')

@@ -4,7 +4,9 @@
 #  1. the rendered base (`kubectl kustomize deploy/base`) passes `kubectl apply --server-side
 #     --dry-run=server`: every object, RBAC included, as the real server validates and defaults it
 #     (kubectl also checks the fields against the server's OpenAPI). A dry run of a namespaced
-#     object needs its namespace to exist, so the Namespace is applied for real first;
+#     object needs its namespace to exist, so the Namespace is applied for real first.
+#     The PodDisruptionBudget's policy/v1 component (deploy/components/pdb-policy-v1) is refused
+#     by this 1.20 server (policy/v1 is GA from 1.21: why the base has policy/v1beta1);
 #  2. the optional ServiceMonitor passes the same dry run once a stand-in of its CRD exists;
 #  3. the base applied for real, steward runs its config with the ServiceAccount's own token (a
 #     TokenRequest), so the ClusterRole and Role are shown to be enough; and `kubectl auth can-i`
@@ -49,6 +51,24 @@ applied=$(grep -c 'serverside-applied (server dry run)$' <<<"$out")
 [ "$applied" -eq "$objects" ] || fail "dry run applied $applied of $objects objects"
 k get deployment steward -n steward-system >/dev/null 2>&1 && fail "the dry run created the Deployment"
 
+# The PodDisruptionBudget is policy/v1beta1 because this server (1.20) has no policy/v1; the
+# component for 1.25 and later (deploy/components/pdb-policy-v1) renders policy/v1, which a server
+# from 1.21 on accepts. Whichever this server is, the two agree with it.
+minor=$(k version -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | tail -n 1)
+overlay=$tmp/overlay-pdb-v1
+mkdir -p "$overlay"
+deploy=$(realpath --relative-to="$overlay" "$repo/deploy")
+printf 'resources:\n  - %s/base\ncomponents:\n  - %s/components/pdb-policy-v1\n' "$deploy" "$deploy" \
+  >"$overlay/kustomization.yaml"
+kubectl kustomize "$overlay" >"$tmp/pdb-v1.yaml" || fail "kubectl kustomize with components/pdb-policy-v1"
+out=$(k apply --server-side --dry-run=server -f "$tmp/pdb-v1.yaml" 2>&1); rc=$?
+if [ "${minor:-0}" -lt 21 ]; then
+  [ $rc -ne 0 ] && grep -q 'policy/v1' <<<"$out" ||
+    fail "a 1.$minor server accepted policy/v1 PodDisruptionBudget, or refused something else: $out"
+else
+  [ $rc -eq 0 ] || fail "the base with components/pdb-policy-v1 on a 1.$minor server: $out"
+fi
+
 # 2. The optional ServiceMonitor.
 k apply --server-side -f "$repo/test/deploy/servicemonitor-crd.yaml" >"$tmp/crd.out" 2>&1 ||
   fail "creating the ServiceMonitor CRD: $(cat "$tmp/crd.out")"
@@ -60,6 +80,12 @@ grep -q 'serverside-applied (server dry run)' <<<"$out" || fail "ServiceMonitor 
 
 # 3. For real, then steward as its own ServiceAccount.
 out=$(k apply --server-side -f "$tmp/rendered.yaml" 2>&1) || fail "applying the base: $out"
+# As the server stored them (defaults applied): one eviction at a time, and the policy's ports.
+got=$(k get poddisruptionbudget steward -n steward-system -o 'jsonpath={.spec.maxUnavailable}' 2>&1)
+[ "$got" = 1 ] || fail "PodDisruptionBudget steward maxUnavailable: $got"
+got=$(k get networkpolicy steward -n steward-system \
+        -o 'jsonpath={.spec.policyTypes} {.spec.ingress[*].ports[*].port} {.spec.egress[*].ports[*].port}' 2>&1)
+[ "$got" = '["Ingress","Egress"] 8080 8081 53 53 443 6443' ] || fail "NetworkPolicy steward as stored: $got"
 token=$(k create token steward -n steward-system --duration=10m 2>"$tmp/token.err") ||
   fail "TokenRequest for steward-system/steward: $(cat "$tmp/token.err")"
 sed "s#^\(\s*token:\).*#\1 $token#" "$KUBECONFIG" >"$tmp/sa.kubeconfig"
