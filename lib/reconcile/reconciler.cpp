@@ -211,6 +211,12 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
   const std::shared_ptr<const ApplyMemo> memo =
       desired && live.type && live.synced ? memo_for(desired) : nullptr;
 
+  if (awaits_recreated(key, desired != nullptr, live)) {
+    Reconciled done{{Result::kInSync, "re-created; the cache has not shown the new object yet"}};
+    done.telemetry.resource = resource;
+    done.telemetry.reconcile_id = reconcile_id;
+    co_return done;
+  }
   const Ours ours = [this](const rapidjson::Value& object) { return this->ours(object); };
   const Action action = plan(
       {.key = key, .state = *snapshot, .desired = desired.get(), .live = live, .memo = memo.get()},
@@ -462,6 +468,10 @@ boost::asio::awaitable<Reconciled> Reconciler::recreate(const desired::ObjectKey
   }
   object.uid = std::string(kube::string_at(*reply.object, {"metadata", "uid"}));
   remember(key, std::make_shared<const ApplyMemo>(memo.answered(*reply.object)));
+  {
+    std::lock_guard lock(memo_mu_);
+    recreated_[key] = object.uid;
+  }
   applies_.fetch_add(1);
   co_return called({{Result::kCorrected, why}}, "recreate", std::move(object), false);
 }
@@ -489,13 +499,14 @@ boost::asio::awaitable<Reconciled> Reconciler::release(const desired::ObjectKey&
   metadata.AddMember("resourceVersion", rapidjson::Value(action.resource_version.c_str(), alloc),
                      alloc);
   patch.AddMember("metadata", metadata, alloc);
-  const kube::Reply reply = co_await client_.request(
-      {.method = "PATCH",
-       .target = with_field_manager(type.object_path(ns, key.name), options_.field_manager,
-                                    dry_run),
-       .content_type = "application/merge-patch+json",
-       .body = kube::to_json(patch),
-       .verb = "patch"});
+  // A named request: GCC 12 frees a temporary that lives across a co_await twice.
+  kube::HttpRequest request{
+      .method = "PATCH",
+      .target = with_field_manager(type.object_path(ns, key.name), options_.field_manager, dry_run),
+      .content_type = "application/merge-patch+json",
+      .body = kube::to_json(patch),
+      .verb = "patch"};
+  const kube::Reply reply = co_await client_.request(std::move(request));
   audit_write("patch", "release", type, ns, key.name, dry_run,
               kube::write_result(reply.error, reply.response.status), reconcile_id);
   if (!reply.ok() && !reply.error->is_not_found()) {
@@ -511,6 +522,20 @@ boost::asio::awaitable<Reconciled> Reconciler::release(const desired::ObjectKey&
     settle_departed(key);
   }
   co_return Reconciled{{Result::kInSync, action.detail + (dry_run ? " (dry run)" : "")}};
+}
+
+bool Reconciler::awaits_recreated(const desired::ObjectKey& key, bool desired,
+                                  const LiveLookup& live) {
+  std::lock_guard lock(memo_mu_);
+  const auto found = recreated_.find(key);
+  if (found == recreated_.end()) return false;
+  // Not desired any more: a prune decides on the cache as it is, and a later create starts over.
+  if (!desired ||
+      (live.object && kube::string_at(*live.object, {"metadata", "uid"}) == found->second)) {
+    recreated_.erase(found);
+    return false;
+  }
+  return true;
 }
 
 void Reconciler::note_departed(const desired::DesiredState& previous,

@@ -164,6 +164,13 @@ class Reconciler {
   std::unordered_map<desired::ObjectKey, std::shared_ptr<const ApplyMemo>,
                      desired::ObjectKeyHash> memos_;
 
+  // Keys re-created (recreate()) whose new object the cache has not shown yet, with its uid:
+  // until it does, the cache's view (the old object, or none once its delete arrives) is stale,
+  // and acting on it would apply again.
+  std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> recreated_;  // memo_mu_
+  // Whether `key` waits for the cache to show the object recreate() made (see recreated_).
+  bool awaits_recreated(const desired::ObjectKey& key, bool desired, const LiveLookup& live);
+
   mutable std::mutex departed_mu_;  // guards departed_
   std::unordered_map<desired::ObjectKey, desired::OptOuts, desired::ObjectKeyHash> departed_;
 
