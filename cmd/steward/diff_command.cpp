@@ -46,6 +46,8 @@ struct DiffFlags {
 int print(const reconcile::DiffReport& report) {
   for (const auto& error : report.load_errors) std::cerr << error << "\n";
   for (const auto& error : report.errors) std::cerr << "steward: " << error << "\n";
+  // Not changes: what `steward run` leaves as it is on purpose (opt-outs, suspended sources).
+  for (const auto& kept : report.kept) std::cerr << "steward: " << kept << "\n";
   for (const auto& change : report.changes) std::cout << change.diff;
   std::cout.flush();
   if (report.failed()) return kExitError;
@@ -61,7 +63,8 @@ std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& 
                                 .path = source.path,
                                 .default_namespace = source.default_namespace},
                        .prune = source.prune,
-                       .adopt = source.adopt});
+                       .adopt = source.adopt,
+                       .suspend = source.suspend});
     reconcile::join_inventory(sources.back(), config.instance,
                               manager::steward_namespace(config.leader_election, rest));
   }

@@ -237,6 +237,14 @@ std::span<const Field<SourceConfig>> source_fields() {
               "naming the managers and fields, a Warning Event; `steward run --once` exits 1); "
               "`Always` forces, taking those fields over; `Never` takes over nothing. Once an "
               "object carries steward's marks it is applied with force."},
+      {.path = "suspend",
+       .value = Flag<S>{at(&S::suspend)},
+       .apply = kLive,
+       .doc = "apply and prune nothing for this source (its desired state still loads, and "
+              "drift is still measured: `steward_drift_detected_total`, `steward diff`). "
+              "Readiness is unaffected and `steward run --once` reports the source as suspended "
+              "instead of failing on it. Set back to `false`, its objects are reconciled at "
+              "once."},
   };
   return fields;
 }

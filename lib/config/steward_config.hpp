@@ -78,6 +78,8 @@ struct SourceConfig {
   double prune_fraction = 0.5;
   // Taking over an object that exists without steward's marks (reconcile/adopt.hpp).
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;
+  // Nothing applied or pruned for this source while set; drift is still measured.
+  bool suspend = false;
 
   bool operator==(const SourceConfig&) const = default;
 };

@@ -61,6 +61,7 @@ std::string canonical_json(const rapidjson::Value& value) {
 
 void make_body(DesiredObject& desired, std::string_view applyset) {
   desired.body = make_apply_body(*desired.object, desired.key.ns, desired.source, applyset);
+  desired.opt_outs = opt_outs_of(*desired.object);
 }
 
 }  // namespace steward::desired

@@ -13,6 +13,7 @@
 
 #include "desired/location.hpp"
 #include "desired/apply_body.hpp"
+#include "desired/opt_outs.hpp"
 #include "kube/object.hpp"
 
 namespace steward::desired {
@@ -46,11 +47,13 @@ struct DesiredObject {
   // (make_body), and reused by the reload diff (same_desired compares the digests), the drift memo
   // and the desired-hash annotation, so no later step writes the object's JSON again.
   ApplyBody body;
+  // What the manifest's steward.dev/* annotations opt out of (opt_outs.hpp), read by make_body.
+  OptOuts opt_outs;
 };
 
 // Makes `desired.body` from its object, key and source, labelled as a member of ApplySet
-// `applyset` (its source's; none when empty). Whoever makes a DesiredObject calls it once the rest
-// is set.
+// `applyset` (its source's; none when empty), and reads its opt-outs. Whoever makes a
+// DesiredObject calls it once the rest is set.
 void make_body(DesiredObject& desired, std::string_view applyset);
 
 using DesiredObjectPtr = std::shared_ptr<const DesiredObject>;

@@ -77,6 +77,17 @@ class DocumentLoader {
     }
   }
 
+  // steward.dev/* opt-out annotations (opt_outs.hpp) with a value steward does not know: an error
+  // at the annotation, so a typo never silently applies what the manifest meant to keep.
+  void check_opt_outs(const rapidjson::Value& metadata, const std::string& metadata_pointer) {
+    const auto annotations = metadata.FindMember("annotations");
+    if (annotations == metadata.MemberEnd()) return;
+    const ReadOptOuts read = read_opt_outs(&annotations->value);
+    if (!read.error) return;
+    error(metadata_pointer + "/annotations/" + json_pointer_token(read.error->annotation),
+          read.error->message);
+  }
+
   // A required, non-empty string member of `object` at `parent`/`name`; nullopt (with an error)
   // when missing.
   std::optional<std::string> required_string(const rapidjson::Value& object,
@@ -116,6 +127,7 @@ class DocumentLoader {
     }
     check_string_map(metadata->value, metadata_pointer, "labels", "label");
     check_string_map(metadata->value, metadata_pointer, "annotations", "annotation");
+    check_opt_outs(metadata->value, metadata_pointer);
     if (!api_version || !kind || !name) return;
     const std::string group(kube::split_api_version(*api_version).first);
     if (std::string problem = check_object_name(group, *kind, *name); !problem.empty())

@@ -64,7 +64,8 @@ reconcile::ControllerOptions controller_options(const config::StewardConfig& con
                                         .default_namespace = source.default_namespace},
                                .prune = source.prune,
                                .prune_fraction = source.prune_fraction,
-                               .adopt = source.adopt});
+                               .adopt = source.adopt,
+                               .suspend = source.suspend});
   }
   options.workers = config.reconcile.workers;
   options.dry_run = dry_run || config.reconcile.dry_run;
@@ -176,7 +177,12 @@ class OnceWaiter final : public Runnable {
         const auto stats = controller_.stats();
         kLog.info("in sync", {{"objects", std::to_string(status.desired)},
                               {"applies", std::to_string(stats.applies)},
-                              {"prunes", std::to_string(stats.prunes)}});
+                              {"prunes", std::to_string(stats.prunes)},
+                              {"suspended", join(status.suspended)}});
+        for (const auto& source : status.suspended) {
+          kLog.warn("source suspended: nothing was applied or pruned for it",
+                    {{"source", source}});
+        }
         manager_.request_stop(kExitOk);
       } else if (status.stuck() || std::chrono::steady_clock::now() > deadline) {
         kLog.error("not in sync", {{"failing", join(status.failures)},

@@ -63,6 +63,10 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                         const auto found = sources_.find(source);
                         return found ? found->adopt : Adopt::kIfNoConflict;
                       },
+                      .suspended = [this](std::string_view source) {
+                        const auto found = sources_.find(source);
+                        return found && found->suspend;
+                      },
                       .source_of_member = [this](std::string_view member) {
                         return sources_.source_of_member(member);
                       },
@@ -139,6 +143,8 @@ void Controller::set_leading(bool leading) {
 void Controller::on_update(const std::string& source, const desired::StoreUpdate& update) {
   // Before any key is queued: a worker may take a removed key at once and ask for a verdict.
   prune_guard_.reset(source);
+  // Before any key is queued: whether a removed key is kept is its last manifest's to say.
+  if (update.previous) reconciler_.note_departed(*update.previous, update.diff.removed);
   kinds_.update(*update.current);
   // Before any key is queued too: a worker may take a removed key at once and record its new
   // outcome (a refused prune), which must not be erased afterwards.
@@ -175,6 +181,34 @@ void Controller::after_reconcile(const desired::ObjectKey& key, const Reconciled
   }
 }
 
+void Controller::update_sources(std::vector<SourceOptions> sources) {
+  const auto before = sources_.all();
+  sources_.update(with_inventory(std::move(sources)));
+  for (const SourceOptions& source : *sources_.all()) {
+    const auto old = std::find_if(before->begin(), before->end(), [&](const SourceOptions& s) {
+      return s.spec.name == source.spec.name;
+    });
+    if (old == before->end() || old->suspend == source.suspend) continue;
+    kLog.info(source.suspend ? "source suspended: nothing is applied or pruned for it"
+                             : "source resumed",
+              {{"source", source.spec.name}});
+    requeue_source(source);
+  }
+}
+
+void Controller::requeue_source(const SourceOptions& source) {
+  const auto state = sources_.current();
+  if (const desired::SourceObjects* objects = state->source(source.spec.name)) {
+    for (const auto& object : objects->objects) runner_.add(object->key);
+  }
+  // What left the desired state while the source was suspended is only in the caches now.
+  std::vector<desired::ObjectKey> members;
+  kinds_.visit_members(member_keys(source), [&](const rapidjson::Value& object) {
+    members.push_back(key_of(object));
+  });
+  for (const auto& key : members) runner_.add(key);
+}
+
 void Controller::update_metrics() {
   runner_.update_queue_metrics();
   kinds_.informers().update_health_metrics();
@@ -205,6 +239,9 @@ ControllerStatus Controller::status() const {
   status.failures = std::move(failing.lines);
   status.desired = sources_.current()->size();
   status.prune_refused = prune_guard_.refused();
+  for (const auto& source : *sources_.all()) {
+    if (source.suspend) status.suspended.push_back(source.spec.name);
+  }
   return status;
 }
 

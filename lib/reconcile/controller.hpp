@@ -92,6 +92,8 @@ struct ControllerStatus {
   std::vector<std::string> load_failures;
   std::vector<std::string> failures;   // "key: why", the first few failing keys
   std::vector<std::string> prune_refused;  // sources whose prune the fraction guard refused
+  // Sources with suspend: true: nothing applied or pruned for them, which is no failure.
+  std::vector<std::string> suspended;
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
   // Nothing left to try soon: every failing key failed permanently and nothing else is running.
@@ -116,9 +118,8 @@ class Controller {
   // are loaded and changed ones (path, default namespace, prune, fraction) reloaded. A source that
   // is gone leaves the desired state, and its objects stay in the cluster untouched: no source of
   // this instance owns them any more, so they are never pruned.
-  void update_sources(std::vector<SourceOptions> sources) {
-    sources_.update(with_inventory(std::move(sources)));
-  }
+  // A source whose `suspend` changed has its keys queued again: resumed, it catches up at once.
+  void update_sources(std::vector<SourceOptions> sources);
   // Grows the worker pool at once; shrinking lets surplus workers finish their current key first.
   void set_workers(int workers) { runner_.set_workers(workers); }
   void set_dry_run(bool dry_run);
@@ -149,6 +150,8 @@ class Controller {
   // keys queued.
   void on_update(const std::string& source, const desired::StoreUpdate& update);
   void after_reconcile(const desired::ObjectKey& key, const Reconciled& done);
+  // Queues every key of `source`: its desired objects and its inventory's members in the caches.
+  void requeue_source(const SourceOptions& source);
   // `sources` with their ApplySet ids and legacy claim set from the inventory's instance.
   std::vector<SourceOptions> with_inventory(std::vector<SourceOptions> sources) const;
 

@@ -77,6 +77,9 @@ class Differ::Run {
     const PlanPolicy policy{.adopt = [this](std::string_view source) { return adopt(source); },
                             .source_of_member = [this](std::string_view member) {
                               return source_of_member(d_.sources_, member);
+                            },
+                            .suspended = [this](std::string_view source) {
+                              return suspended(source);
                             }};
     const Action action = plan({key, state, desired.get(), live, &memo}, policy);
     if (!live.type || (action.step == Step::kApply && !action.exists)) {
@@ -87,7 +90,10 @@ class Differ::Run {
                        "desired/" + object_path(api_version, key)));
       co_return;
     }
-    if (action.step == Step::kNothing) co_return;
+    if (action.step == Step::kNothing) {
+      if (action.held) report_.kept.push_back(key.to_string() + ": " + action.detail);
+      co_return;
+    }
     if (action.step != Step::kApply) {
       fail(key.to_string() + ": " + action.detail);
       co_return;
@@ -129,6 +135,9 @@ class Differ::Run {
                                 },
                             .source_of_member = [this](std::string_view member) {
                               return source_of_member(d_.sources_, member);
+                            },
+                            .suspended = [this](std::string_view source) {
+                              return suspended(source);
                             }};
     std::set<std::pair<std::string, std::string>> listed;  // (group, kind)
     std::map<desired::ObjectKey, std::shared_ptr<kube::Object>> removed;
@@ -146,8 +155,11 @@ class Differ::Run {
         desired::ObjectKey key = key_of(*item);
         if (state.find(key) != nullptr) continue;
         const LiveLookup live{.type = type, .synced = true, .object = item};
-        if (plan({key, state, nullptr, live, nullptr}, policy).step == Step::kPrune) {
+        const Action action = plan({key, state, nullptr, live, nullptr}, policy);
+        if (action.step == Step::kPrune) {
           removed.emplace(std::move(key), std::move(item));
+        } else if (action.step == Step::kRelease || action.held) {
+          report_.kept.push_back(key.to_string() + ": " + action.detail);
         }
       }
     }
@@ -165,6 +177,13 @@ class Differ::Run {
   }
 
   void fail(std::string message) { report_.errors.push_back(std::move(message)); }
+
+  bool suspended(std::string_view source) const {
+    for (const auto& s : d_.sources_) {
+      if (s.spec.name == source) return s.suspend;
+    }
+    return false;
+  }
 
   Adopt adopt(std::string_view source) const {
     for (const auto& s : d_.sources_) {

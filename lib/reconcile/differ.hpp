@@ -13,6 +13,9 @@
 //   a kind not served yet                       the whole body, as new: what would be created once
 //                                               it is served
 //   nothing                                     nothing, and no further API call
+//   held back (reconcile: disabled that drifted, a suspended source's change, a removed object
+//       that prune: disabled keeps)           a line in `kept`, not a diff: what the daemon
+//       would leave as it is is no change
 //
 // Prune candidates are steward's objects (label and source annotation) of the kinds in the desired
 // state, listed per kind as the daemon's informers see them. The daemon's pruneFraction guard is
@@ -46,6 +49,8 @@ struct DiffReport {
   // What failed besides: discovery, an API call about one object ("apps/Deployment ns/web: get:
   // ..."). A failing object does not stop the others.
   std::vector<std::string> errors;
+  // What the daemon leaves alone on purpose, one line each ("apps/Deployment ns/web: kept: ...").
+  std::vector<std::string> kept;
   bool failed() const { return !load_errors.empty() || !errors.empty(); }
 };
 

@@ -1,6 +1,7 @@
 #include "reconcile/ownership.hpp"
 
 #include "informer/reflector.hpp"
+#include "desired/opt_outs.hpp"
 #include "kube/resource.hpp"
 
 namespace steward::reconcile {
@@ -54,6 +55,43 @@ bool is_apply_by(const Value& entry, std::string_view manager) {
          kube::string_at(entry, {"operation"}) == "Apply";
 }
 
+// The opt-out annotations a live object's managedFields say a manager's entry owns.
+constexpr std::string_view kOptOutAnnotations[] = {
+    desired::kReconcileAnnotation, desired::kPruneAnnotation, desired::kSsaAnnotation,
+    desired::kForceAnnotation};
+
+// "f:steward.dev/prune": how fieldsV1 names an annotation.
+std::string field_name(std::string_view annotation) {
+  return "f:" + std::string(annotation);
+}
+
+// The fieldsV1 "f:metadata" / "f:annotations" set of a managedFields entry, or null.
+const Value* owned_annotations(const Value& entry) {
+  const Value* fields = member(entry, "fieldsV1");
+  const Value* metadata = fields ? member(*fields, "f:metadata") : nullptr;
+  return metadata ? member(*metadata, "f:annotations") : nullptr;
+}
+
+// A fieldsV1 holding only the opt-out annotations `entry` owns, or null when it owns none.
+std::optional<Value> opt_out_fields(const Value& entry, kube::Object::AllocatorType& allocator) {
+  const Value* owned = owned_annotations(entry);
+  if (owned == nullptr) return std::nullopt;
+  Value annotations(rapidjson::kObjectType);
+  for (const std::string_view name : kOptOutAnnotations) {
+    const std::string field = field_name(name);
+    if (member(*owned, field) == nullptr) continue;
+    annotations.AddMember(Value(field.data(), static_cast<rapidjson::SizeType>(field.size()),
+                                allocator),
+                          Value(rapidjson::kObjectType), allocator);
+  }
+  if (annotations.MemberCount() == 0) return std::nullopt;
+  Value metadata(rapidjson::kObjectType);
+  metadata.AddMember("f:annotations", annotations, allocator);
+  Value fields(rapidjson::kObjectType);
+  fields.AddMember("f:metadata", metadata, allocator);
+  return fields;
+}
+
 }  // namespace
 
 bool applied_by(const Value& live, std::string_view manager) {
@@ -82,16 +120,44 @@ std::string controller_of(const Value& live) {
 
 void keep_ownership_facts(kube::Object& object) {
   const bool steward_applied = applied_by(object, kFieldManager);
+  auto& allocator = object.GetAllocator();
+  // Read before the transform drops managedFields; kept in the document's own allocator.
+  std::optional<Value> opt_outs;
+  if (steward_applied) {
+    for (const Value& entry : object["metadata"]["managedFields"].GetArray()) {
+      if (!is_apply_by(entry, kFieldManager)) continue;
+      opt_outs = opt_out_fields(entry, allocator);
+      if (opt_outs) break;
+    }
+  }
   informer::default_transform(object);
   if (!steward_applied) return;
-  auto& allocator = object.GetAllocator();
   Value entry(rapidjson::kObjectType);
   entry.AddMember("manager", Value(rapidjson::StringRef(kFieldManager.data(), kFieldManager.size())),
                   allocator);
   entry.AddMember("operation", "Apply", allocator);
+  if (opt_outs) entry.AddMember("fieldsV1", *opt_outs, allocator);
   Value managed(rapidjson::kArrayType);
   managed.PushBack(entry, allocator);
   object["metadata"].AddMember("managedFields", managed, allocator);
+}
+
+std::optional<std::string_view> applied_annotation(const Value& live, std::string_view manager,
+                                                   std::string_view name) {
+  const Value* metadata = member(live, "metadata");
+  const Value* managed = metadata ? member(*metadata, "managedFields") : nullptr;
+  if (managed == nullptr || !managed->IsArray()) return std::nullopt;
+  const std::string field = field_name(name);
+  for (const Value& entry : managed->GetArray()) {
+    if (!is_apply_by(entry, manager)) continue;
+    const Value* owned = owned_annotations(entry);
+    if (owned == nullptr || member(*owned, field) == nullptr) continue;
+    const Value* annotations = member(*metadata, "annotations");
+    const Value* value = annotations ? member(*annotations, name) : nullptr;
+    if (value == nullptr || !value->IsString()) return std::nullopt;
+    return std::string_view(value->GetString(), value->GetStringLength());
+  }
+  return std::nullopt;
 }
 
 std::string_view applied_hash(const Value& live) {

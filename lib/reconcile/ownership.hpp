@@ -67,8 +67,19 @@ std::string controller_of(const rapidjson::Value& live);
 
 // The informers' transform for steward's caches: informer::default_transform, except that of
 // managedFields it keeps the entries of steward's applies, each reduced to its manager and
-// operation, which is all applied_by reads (the fields sets are most of managedFields' bytes).
+// operation, which is all applied_by reads (the fields sets are most of managedFields' bytes),
+// and, of its fields, only the opt-out annotations (desired/opt_outs.hpp) steward's apply owns,
+// which is all applied_annotation reads.
 void keep_ownership_facts(kube::Object& object);
+
+// The value of annotation `name` on the live object when steward's apply (field manager
+// `manager`) owns it, or nullopt: it is there because a manifest steward applied said so. A user's
+// `kubectl annotate` of a different value moves the field to the user's manager, and one the user
+// added is never steward's, so neither makes this answer. Read from the live object only where
+// the manifest is gone (reconcile/opt_outs.hpp).
+std::optional<std::string_view> applied_annotation(const rapidjson::Value& live,
+                                                   std::string_view manager,
+                                                   std::string_view name);
 
 // The live object's desired-hash annotation, or empty.
 std::string_view applied_hash(const rapidjson::Value& live);

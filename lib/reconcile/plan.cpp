@@ -2,6 +2,7 @@
 
 #include "kube/resource.hpp"
 #include "reconcile/drift.hpp"
+#include "reconcile/opt_outs.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -101,8 +102,10 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
     const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
     return {.step = Step::kApply,
             .force = adopt == Adopt::kAlways,
-            .must_not_exist = adopt == Adopt::kNever};
+            .must_not_exist = adopt == Adopt::kNever,
+            .create_only = desired.opt_outs.create_only()};
   }
+  if (desired.opt_outs.create_only()) return leave_alone(desired, memo, *in.live.object);
   const Drift drift = find_drift(memo.reference(), *in.live.object);
   if (!drift.drifted) return {};
   const rapidjson::Value& live = *in.live.object;
@@ -198,6 +201,7 @@ Action plan_not_desired(const PlanInput& in, const PlanPolicy& policy) {
   }
   switch (policy.may_prune ? policy.may_prune(source) : PruneVerdict::kOff) {
     case PruneVerdict::kAllowed:
+      if (auto kept = keep_departed(in, policy, live)) return *std::move(kept);
       if (auto wait = wait_for_dependents(in, policy)) return *std::move(wait);
       return {.step = Step::kPrune,
               .uid = std::string(kube::string_at(live, {"metadata", "uid"})),
@@ -244,11 +248,14 @@ std::string_view to_string(Step step) {
     case Step::kPrune: return "prune";
     case Step::kWait: return "wait";
     case Step::kFail: return "fail";
+    case Step::kRelease: return "release";
   }
   return "unknown";
 }
 
-Action plan(const PlanInput& in, const PlanPolicy& policy) {
+namespace {
+
+Action plan_unsuspended(const PlanInput& in, const PlanPolicy& policy) {
   if (!in.live.type) {
     // Not served: a CRD not created yet, a kind nothing serves, or a kind that went away with its
     // objects.
@@ -261,6 +268,12 @@ Action plan(const PlanInput& in, const PlanPolicy& policy) {
             .waits_for_cache = true};
   }
   return in.desired ? plan_desired(in, policy) : plan_not_desired(in, policy);
+}
+
+}  // namespace
+
+Action plan(const PlanInput& in, const PlanPolicy& policy) {
+  return hold_if_suspended(in, policy, plan_unsuspended(in, policy));
 }
 
 }  // namespace steward::reconcile

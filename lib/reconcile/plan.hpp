@@ -30,6 +30,9 @@
 // it holds or defines. Until then the prune waits. Everything else is pruned at once, which puts
 // Namespaces and CRDs last. What else a Namespace holds is not plan()'s to know: the reconciler
 // checks its contents (namespace_contents.hpp) just before deleting it.
+//
+// A manifest's opt-outs (desired/opt_outs.hpp) and a suspended source hold steward back; how, and
+// what they are read from once the manifest is gone, is reconcile/opt_outs.hpp's.
 
 #include <rapidjson/document.h>
 
@@ -40,6 +43,7 @@
 #include <string_view>
 
 #include "desired/desired_state.hpp"
+#include "desired/opt_outs.hpp"
 #include "reconcile/adopt.hpp"
 #include "reconcile/live_view.hpp"
 #include "reconcile/ownership.hpp"
@@ -90,6 +94,11 @@ struct PlanPolicy {
   // Steward's objects of `kind` in `group` still there, which a prune of the
   // CustomResourceDefinition that defines them waits for. Unset: none.
   std::function<std::size_t(std::string_view group, std::string_view kind)> objects_of_kind;
+  // The opt-outs of the last desired object a key that has left the desired state had (from the
+  // update that removed it; reconcile/opt_outs.hpp). Unset or nullopt: not known (a restart).
+  std::function<std::optional<desired::OptOuts>()> departed;
+  // Whether a source is suspended: nothing is applied or pruned for it. Unset: none is.
+  std::function<bool(std::string_view source)> suspended;
 };
 
 enum class Step {
@@ -98,6 +107,7 @@ enum class Step {
   kPrune,    // delete with the preconditions below
   kWait,     // cannot act yet: `detail` says on what
   kFail,     // cannot act, and nothing steward does will change that: `detail` says why
+  kRelease,  // keep the object but leave the inventory: steward's marks removed (prune: disabled)
 };
 std::string_view to_string(Step step);
 
@@ -113,10 +123,20 @@ struct Action {
   // kApply of an object the cache does not hold (the caches hold only objects with steward's
   // label, so it may exist unmarked): make sure it does not before applying (adopt: Never).
   bool must_not_exist = false;
+  // kApply of an object the cache does not hold, whose manifest says create only
+  // (steward.dev/reconcile: disabled, steward.dev/ssa: IfNotPresent): one that exists is left alone.
+  bool create_only = false;
+  // kNothing: the live object has drifted and is left so on purpose (an opt-out, a suspended
+  // source); `detail` says where. Counted as drift detected, never corrected.
+  bool drifted = false;
+  // kNothing: steward would act but is held back on purpose (an opt-out, a suspended source):
+  // `steward diff` lists it as kept.
+  bool held = false;
   bool waits_for_cache = false; // kWait, kFail: on the kind's cache, which a sync ends
   bool needs_scope = false;    // kWait: the desired object's namespace is not resolved yet
   std::string error_reason;     // kFail: the Status reason it amounts to ("NotFound")
-  // kPrune: the preconditions, so that exactly the object decided on is deleted (409 otherwise).
+  // kPrune, kRelease: the preconditions, so that exactly the object decided on is deleted or
+  // released (409 otherwise).
   std::string uid;
   std::string resource_version;
 

@@ -70,6 +70,14 @@ std::optional<EventRecord> event_for(const Reconciled& done) {
       event.note = call.dry_run ? "missing: would be created" : "created by server-side apply";
       break;
     case Result::kCorrected:
+      if (call.call == "recreate") {
+        // Deleting an object is never routine: a Warning, as for a failed call.
+        event.type = EventType::kWarning;
+        event.reason = "Recreated";
+        event.note = (call.dry_run ? "would be deleted and re-created (" : "deleted and re-created (") +
+                     outcome.detail + ")";
+        break;
+      }
       event.reason = "DriftCorrected";
       event.note = (call.dry_run ? "would be corrected (" : "corrected by server-side apply (") +
                    outcome.detail + ")";
@@ -96,6 +104,27 @@ std::optional<EventRecord> event_for(const Reconciled& done) {
     event.note += " (dry run)";
   }
   return event;
+}
+
+// The field a 422 says is immutable ("spec.template", "spec.clusterIPs[0]"), or "": the causes
+// of kube-apiserver's ValidateImmutableField ("field is immutable") and of a Service's cluster
+// IPs ("may not change once set").
+std::string immutable_field(const kube::ApiError& error) {
+  if (!error.is_invalid()) return {};
+  for (const kube::StatusCause& cause : error.details().causes) {
+    if (cause.message.ends_with("field is immutable") ||
+        cause.message.find("may not change once set") != std::string::npos) {
+      return cause.field;
+    }
+  }
+  return {};
+}
+
+// target?fieldManager=...: the query the API client adds for its own verbs.
+std::string with_field_manager(std::string target, std::string_view manager, bool dry_run) {
+  target += "?fieldManager=" + kube::url_encode(manager);
+  if (dry_run) target += "&dryRun=All";
+  return target;
 }
 
 }  // namespace
@@ -182,6 +211,12 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
   const std::shared_ptr<const ApplyMemo> memo =
       desired && live.type && live.synced ? memo_for(desired) : nullptr;
 
+  if (awaits_recreated(key, desired != nullptr, live)) {
+    Reconciled done{{Result::kInSync, "re-created; the cache has not shown the new object yet"}};
+    done.telemetry.resource = resource;
+    done.telemetry.reconcile_id = reconcile_id;
+    co_return done;
+  }
   const Ours ours = [this](const rapidjson::Value& object) { return this->ours(object); };
   const Action action = plan(
       {.key = key, .state = *snapshot, .desired = desired.get(), .live = live, .memo = memo.get()},
@@ -200,13 +235,23 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
              return stewards_among(
                  [&](const LiveView::Visit& visit) { live_.visit_kind(group, kind, visit); },
                  ours);
-           }});
+           },
+       .departed = [&] { return departed(key); },
+       .suspended = options_.suspended});
 
   Reconciled done;
   switch (action.step) {
     case Step::kNothing:
-      if (!desired && !live.object) forget(key);
+      if (!desired && !live.object) {
+        forget(key);
+        settle_departed(key);
+      }
+      // Drift left alone on purpose (reconcile: disabled, a suspended source) is still drift.
+      if (action.drifted && metrics_) metrics_->drift_detected(resource);
       done.outcome = {Result::kInSync, action.detail};
+      break;
+    case Step::kRelease:
+      done = co_await release(key, *live.type, *live.object, action, reconcile_id);
       break;
     case Step::kWait:
       done.outcome = {.result = Result::kWaiting,
@@ -222,11 +267,11 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       break;
     case Step::kApply:
       if (action.exists && metrics_) metrics_->drift_detected(resource);
-      done = co_await apply(key, *live.type, *memo, action, reconcile_id);
+      done = co_await apply(key, *live.type, *memo, action, live.object.get(), reconcile_id);
       if (action.exists && done.telemetry.object.uid.empty()) {
         done.telemetry.object.uid = std::string(kube::string_at(*live.object, {"metadata", "uid"}));
       }
-      if (done.outcome.result == Result::kCorrected) {
+      if (done.outcome.result == Result::kCorrected && done.telemetry.call != "recreate") {
         done.outcome.detail = action.detail;
         // A dry run detects drift; it corrects nothing.
         if (metrics_ && !done.telemetry.dry_run) metrics_->drift_corrected(resource);
@@ -248,6 +293,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
 boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& key,
                                                      const kube::ResourceType& type,
                                                      const ApplyMemo& memo, const Action& action,
+                                                     const rapidjson::Value* live,
                                                      std::string_view reconcile_id) {
   const bool exists = action.exists;
   kube::ApplyOptions apply_options;
@@ -265,6 +311,20 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
                        "not applied: " + failed->message}};
       done.telemetry.error_reason = "InventoryNotWritten";
       co_return done;
+    }
+  }
+  if (action.create_only) {
+    // reconcile: disabled or ssa: IfNotPresent: created only if it does not exist at all (the
+    // cache holds only objects with steward's marks). Not atomic: one made between this GET and
+    // the apply is applied to, as a create always risks with server-side apply.
+    const kube::ObjectReply existing = co_await client_.get(type, ns, key.name);
+    if (!existing.ok() && !existing.error->is_not_found()) {
+      co_return error_outcome(*existing.error, "get");
+    }
+    if (existing.ok()) {
+      co_return Reconciled{{Result::kInSync,
+                            "exists, left alone (" + desired::describe(memo.desired->opt_outs) +
+                                ")"}};
     }
   }
   if (action.must_not_exist) {
@@ -290,6 +350,18 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
                          reply.ok() ? std::string(kube::string_at(*reply.object, {"metadata", "uid"}))
                                     : std::string()};
   if (!reply.ok()) {
+    if (const std::string immutable = immutable_field(*reply.error); !immutable.empty()) {
+      if (memo.desired->opt_outs.force_recreate && exists && live != nullptr) {
+        co_return co_await recreate(key, type, memo, *live, immutable, reconcile_id);
+      }
+      Reconciled failed = error_outcome(*reply.error, "apply");
+      failed.outcome.detail = memo.desired->location.to_string() + ": " + immutable +
+                              " is immutable, not applied (" +
+                              std::string(desired::kForceAnnotation) +
+                              ": enabled deletes and re-creates the object): " +
+                              failed.outcome.detail;
+      co_return called(std::move(failed), "apply", std::move(object), apply_options.dry_run);
+    }
     Reconciled failed = error_outcome(*reply.error, "apply");
     if (!apply_options.force && reply.error->is_conflict()) {
       // Another manager owns fields this manifest sets with other values: the object is theirs
@@ -348,6 +420,147 @@ boost::asio::awaitable<Reconciled> Reconciler::prune(const desired::ObjectKey& k
   }
   co_return called({{Result::kPruned, delete_options.dry_run ? "dry run" : ""}}, "prune",
                    std::move(object), delete_options.dry_run);
+}
+
+boost::asio::awaitable<Reconciled> Reconciler::recreate(const desired::ObjectKey& key,
+                                                        const kube::ResourceType& type,
+                                                        const ApplyMemo& memo,
+                                                        const rapidjson::Value& live,
+                                                        const std::string& immutable,
+                                                        std::string_view reconcile_id) {
+  const std::string ns = type.namespaced ? key.ns : std::string();
+  const bool dry_run = dry_run_.load();
+  ObjectReference object{std::string(kube::string_at(*memo.body.object, {"apiVersion"})),
+                         key.kind, ns, key.name,
+                         std::string(kube::string_at(live, {"metadata", "uid"}))};
+  const std::string why = immutable + " is immutable; " +
+                          std::string(desired::kForceAnnotation) + ": enabled";
+  reconcile_logger(key, type.qualified_resource(), reconcile_id)
+      .warn("re-creating", {{"field", immutable}, {"dryRun", dry_run ? "true" : "false"}});
+  if (dry_run) {
+    // A dry-run delete leaves the object, so a dry-run apply after it would only be refused again.
+    co_return called({{Result::kCorrected, why + " (dry run)"}}, "recreate", std::move(object),
+                     true);
+  }
+  kube::DeleteOptions delete_options;
+  // Exactly the object whose apply was refused: replaced or changed since, 409, and the next
+  // reconcile decides again.
+  delete_options.uid = object.uid;
+  delete_options.resource_version = std::string(kube::string_at(live, {"metadata", "resourceVersion"}));
+  if (!writes_enabled_.load()) co_return not_leading();
+  const kube::Reply deleted = co_await client_.remove(type, ns, key.name, delete_options);
+  audit_write("delete", "recreate", type, ns, key.name, false,
+              kube::write_result(deleted.error, deleted.response.status), reconcile_id);
+  if (!deleted.ok() && !deleted.error->is_not_found()) {
+    co_return called(error_outcome(*deleted.error, "delete before re-create (" + why + ")"),
+                     "recreate", std::move(object), false);
+  }
+  kube::ApplyOptions apply_options;
+  apply_options.field_manager = options_.field_manager;
+  if (!writes_enabled_.load()) co_return not_leading();
+  const kube::ObjectReply reply =
+      co_await client_.apply(type, ns, *memo.body.object, apply_options);
+  audit_write("apply", "recreate", type, ns, key.name, false,
+              kube::write_result(reply.error, reply.status), reconcile_id);
+  if (!reply.ok()) {
+    co_return called(error_outcome(*reply.error, "apply after delete (" + why + ")"), "recreate",
+                     std::move(object), false);
+  }
+  object.uid = std::string(kube::string_at(*reply.object, {"metadata", "uid"}));
+  remember(key, std::make_shared<const ApplyMemo>(memo.answered(*reply.object)));
+  {
+    std::lock_guard lock(memo_mu_);
+    recreated_[key] = object.uid;
+  }
+  applies_.fetch_add(1);
+  co_return called({{Result::kCorrected, why}}, "recreate", std::move(object), false);
+}
+
+boost::asio::awaitable<Reconciled> Reconciler::release(const desired::ObjectKey& key,
+                                                       const kube::ResourceType& type,
+                                                       const rapidjson::Value& live,
+                                                       const Action& action,
+                                                       std::string_view reconcile_id) {
+  const std::string ns = type.namespaced ? key.ns : std::string();
+  const bool dry_run = dry_run_.load();
+  if (!writes_enabled_.load()) co_return not_leading();
+  // A merge patch, not an apply: steward keeps owning the fields it applied (an apply without
+  // them would remove them), and only its labels go. The resourceVersion makes it conditional:
+  // changed since the cache saw it, 409, and the next reconcile decides again.
+  rapidjson::Document patch(rapidjson::kObjectType);
+  auto& alloc = patch.GetAllocator();
+  rapidjson::Value labels(rapidjson::kObjectType);
+  labels.AddMember(rapidjson::StringRef(kManagedByLabel.data(), kManagedByLabel.size()),
+                   rapidjson::Value(), alloc);
+  labels.AddMember(rapidjson::StringRef(kPartOfLabel.data(), kPartOfLabel.size()),
+                   rapidjson::Value(), alloc);
+  rapidjson::Value metadata(rapidjson::kObjectType);
+  metadata.AddMember("labels", labels, alloc);
+  metadata.AddMember("resourceVersion", rapidjson::Value(action.resource_version.c_str(), alloc),
+                     alloc);
+  patch.AddMember("metadata", metadata, alloc);
+  // A named request: GCC 12 frees a temporary that lives across a co_await twice.
+  kube::HttpRequest request{
+      .method = "PATCH",
+      .target = with_field_manager(type.object_path(ns, key.name), options_.field_manager, dry_run),
+      .content_type = "application/merge-patch+json",
+      .body = kube::to_json(patch),
+      .verb = "patch"};
+  const kube::Reply reply = co_await client_.request(std::move(request));
+  audit_write("patch", "release", type, ns, key.name, dry_run,
+              kube::write_result(reply.error, reply.response.status), reconcile_id);
+  if (!reply.ok() && !reply.error->is_not_found()) {
+    co_return error_outcome(*reply.error, "release from inventory");
+  }
+  const std::string member = member_key(live);
+  reconcile_logger(key, type.qualified_resource(), reconcile_id)
+      .info("released from inventory", {{"inventory", member},
+                                        {"detail", action.detail},
+                                        {"dryRun", dry_run ? "true" : "false"}});
+  if (!dry_run) {
+    forget(key);
+    settle_departed(key);
+  }
+  co_return Reconciled{{Result::kInSync, action.detail + (dry_run ? " (dry run)" : "")}};
+}
+
+bool Reconciler::awaits_recreated(const desired::ObjectKey& key, bool desired,
+                                  const LiveLookup& live) {
+  std::lock_guard lock(memo_mu_);
+  const auto found = recreated_.find(key);
+  if (found == recreated_.end()) return false;
+  // Not desired any more: a prune decides on the cache as it is, and a later create starts over.
+  if (!desired ||
+      (live.object && kube::string_at(*live.object, {"metadata", "uid"}) == found->second)) {
+    recreated_.erase(found);
+    return false;
+  }
+  return true;
+}
+
+void Reconciler::note_departed(const desired::DesiredState& previous,
+                               const std::vector<desired::ObjectKey>& removed) {
+  std::lock_guard lock(departed_mu_);
+  for (const auto& key : removed) {
+    const desired::DesiredObject* was = previous.find(key);
+    if (was != nullptr && was->opt_outs.keeps()) {
+      departed_[key] = was->opt_outs;
+    } else {
+      departed_.erase(key);
+    }
+  }
+}
+
+std::optional<desired::OptOuts> Reconciler::departed(const desired::ObjectKey& key) const {
+  std::lock_guard lock(departed_mu_);
+  const auto found = departed_.find(key);
+  if (found == departed_.end()) return std::nullopt;
+  return found->second;
+}
+
+void Reconciler::settle_departed(const desired::ObjectKey& key) {
+  std::lock_guard lock(departed_mu_);
+  departed_.erase(key);
 }
 
 boost::asio::awaitable<std::optional<Reconciled>> Reconciler::keep_namespace(

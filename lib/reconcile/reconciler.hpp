@@ -6,6 +6,13 @@
 // outcome the runner turns into a requeue, and the telemetry its logs, metrics and Events carry.
 // It knows nothing of queues.
 //
+// Opt-outs (reconcile/opt_outs.hpp): a create-only manifest's create is preceded by a GET; a
+// manifest with steward.dev/force: enabled whose apply the server refuses for an immutable field
+// (422) is deleted with uid and resourceVersion preconditions and applied again, with a Warning
+// Event; a kept object leaving the desired state is released (steward's labels removed by a merge
+// patch). The opt-outs of keys that left the desired state are kept in memory (note_departed)
+// until their key settles.
+//
 // After a restart there is no memo: a live object whose desired-hash annotation equals the current
 // desired object's hash is compared the same way and, if it differs only by normalisation, is
 // applied once more and memoised.
@@ -24,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "desired/desired_state.hpp"
 #include "kube/client.hpp"
@@ -52,6 +60,8 @@ struct ReconcilerOptions {
   std::function<PruneVerdict(std::string_view source)> may_prune;
   // How each source takes over objects that exist without steward's marks. Unset: kIfNoConflict.
   std::function<Adopt(std::string_view source)> adopt;
+  // Whether a source is suspended (PlanPolicy::suspended). Unset: none is.
+  std::function<bool(std::string_view source)> suspended;
   // Which source's inventory a member key is (PlanPolicy::source_of_member).
   std::function<std::optional<std::string>(std::string_view member)> source_of_member;
   // Before each apply: the source's inventory lists the object's kind and namespace
@@ -98,6 +108,11 @@ class Reconciler {
 
   ReconcileStats stats() const;
 
+  // Keys that left the desired state: their opt-outs in `previous` (the snapshot they were in)
+  // decide whether a prune keeps them (PlanPolicy::departed). Call before the keys are queued.
+  void note_departed(const desired::DesiredState& previous,
+                     const std::vector<desired::ObjectKey>& removed);
+
  private:
   std::shared_ptr<const ApplyMemo> memo_for(const desired::DesiredObjectPtr& desired);
   void remember(const desired::ObjectKey& key, std::shared_ptr<const ApplyMemo> memo);
@@ -105,7 +120,22 @@ class Reconciler {
 
   boost::asio::awaitable<Reconciled> apply(const desired::ObjectKey& key,
                                            const kube::ResourceType& type, const ApplyMemo& memo,
-                                           const Action& action, std::string_view reconcile_id);
+                                           const Action& action, const rapidjson::Value* live,
+                                           std::string_view reconcile_id);
+  // Keeps the object, removes it from its inventory (plan.hpp, Step::kRelease).
+  boost::asio::awaitable<Reconciled> release(const desired::ObjectKey& key,
+                                             const kube::ResourceType& type,
+                                             const rapidjson::Value& live, const Action& action,
+                                             std::string_view reconcile_id);
+  // After a 422 for an immutable field, with steward.dev/force: enabled: delete (preconditions
+  // from the live object) and apply again.
+  boost::asio::awaitable<Reconciled> recreate(const desired::ObjectKey& key,
+                                              const kube::ResourceType& type,
+                                              const ApplyMemo& memo, const rapidjson::Value& live,
+                                              const std::string& immutable,
+                                              std::string_view reconcile_id);
+  std::optional<desired::OptOuts> departed(const desired::ObjectKey& key) const;
+  void settle_departed(const desired::ObjectKey& key);
   boost::asio::awaitable<Reconciled> prune(const desired::ObjectKey& key,
                                            const kube::ResourceType& type,
                                            const rapidjson::Value& live, const Action& action,
@@ -133,6 +163,16 @@ class Reconciler {
   mutable std::mutex memo_mu_;  // guards memos_
   std::unordered_map<desired::ObjectKey, std::shared_ptr<const ApplyMemo>,
                      desired::ObjectKeyHash> memos_;
+
+  // Keys re-created (recreate()) whose new object the cache has not shown yet, with its uid:
+  // until it does, the cache's view (the old object, or none once its delete arrives) is stale,
+  // and acting on it would apply again.
+  std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> recreated_;  // memo_mu_
+  // Whether `key` waits for the cache to show the object recreate() made (see recreated_).
+  bool awaits_recreated(const desired::ObjectKey& key, bool desired, const LiveLookup& live);
+
+  mutable std::mutex departed_mu_;  // guards departed_
+  std::unordered_map<desired::ObjectKey, desired::OptOuts, desired::ObjectKeyHash> departed_;
 
   std::atomic<std::uint64_t> applies_{0};
   std::atomic<std::uint64_t> prunes_{0};

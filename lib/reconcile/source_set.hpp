@@ -30,6 +30,8 @@ struct SourceOptions {
   bool prune = false;
   double prune_fraction = 0.5;
   Adopt adopt = Adopt::kIfNoConflict;
+  // Nothing applied or pruned for this source; drift is still measured (reconcile/opt_outs.hpp).
+  bool suspend = false;
   // Objects with steward's marks and no part-of label (applied by a steward before ApplySets) are
   // members of this source's inventory (ownership.hpp). The default instance claims them; any
   // other leaves them to it.

@@ -5,6 +5,7 @@
 #include "managed_fields.hpp"
 #include "object_format.hpp"
 #include "strategic_merge.hpp"
+#include "validation.hpp"
 #include "yaml_to_json.hpp"
 
 namespace steward::testapi {
@@ -317,6 +318,7 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
   }
   normalize(t.type, updated);
   validate_event(t, updated);
+  if (auto immutable = immutable_field_error(t.type, old, updated)) throw *immutable;
   if (t.type.has_generation && spec_changed(old, updated)) {
     const json::Value* g = old.at_path("metadata.generation");
     updated["metadata"]["generation"] = (g && g->is_int() ? g->as_int() : 0) + 1;
@@ -396,6 +398,9 @@ Response Api::apply(const Target& t, const Request& req) {
   }
   json::Value merged = std::move(result.object);
   validate_event(t, merged);
+  if (old) {
+    if (auto immutable = immutable_field_error(t.type, *old, merged)) throw *immutable;
+  }
   if (!old) {
     json::Value managed = merged.at_path("metadata.managedFields") ? *merged.at_path("metadata.managedFields") : json::Value{};
     stamp_new(t.type, merged);

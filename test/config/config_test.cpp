@@ -761,7 +761,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     CHECK(changes[0] == ConfigChange{"sources[apps]",
                                      "{name: apps, path: \"/srv/apps\", defaultNamespace: "
                                      "\"default\", prune: false, pruneFraction: 0.5, "
-                                     "adopt: IfNoConflict}",
+                                     "adopt: IfNoConflict, suspend: false}",
                                      "", true});
     CHECK(changes[1] == ConfigChange{"sources[infra].path", "\"/srv/infra\"", "\"/srv/infra2\"",
                                      true});

@@ -319,3 +319,49 @@ TEST_CASE("a source whose files hold more bytes than the limit fails before any 
   REQUIRE(read.errors.size() == 1);
   CHECK_THAT(read.errors[0].to_string(), Catch::StartsWith((dir.path() / "b.yaml").string()));
 }
+
+TEST_CASE("opt-out annotations are read at load, and an unknown value is an error at its line") {
+  TempDir dir;
+  dir.write("ok.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kept
+  annotations:
+    steward.dev/reconcile: disabled
+    steward.dev/prune: disabled
+    steward.dev/ssa: IfNotPresent
+    steward.dev/force: enabled
+)");
+  const SourceLoad good = load(dir.path());
+  REQUIRE(errors(good).empty());
+  REQUIRE(good.objects.size() == 1);
+  const OptOuts& opt_outs = good.objects[0]->opt_outs;
+  CHECK(opt_outs.reconcile_disabled);
+  CHECK(opt_outs.prune_disabled);
+  CHECK(opt_outs.if_not_present);
+  CHECK(opt_outs.force_recreate);
+
+  dir.write("bad.yaml", R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: typo
+  annotations:
+    steward.dev/ssa: Always
+)");
+  const SourceLoad bad = load(dir.path());
+  CHECK(errors(bad) == std::vector<std::string>{(dir.path() / "bad.yaml").string() +
+                                                ":6:22: steward.dev/ssa must be IfNotPresent, "
+                                                "got \"Always\""});
+  CHECK(bad.objects.empty());  // all or nothing
+
+  dir.write("bad.yaml", R"(apiVersion: v1
+kind: Namespace
+metadata:
+  name: typo
+  annotations: {steward.dev/prune: "no"}
+)");
+  CHECK(errors(load(dir.path())) ==
+        std::vector<std::string>{(dir.path() / "bad.yaml").string() +
+                                 ":5:36: steward.dev/prune must be disabled or namespace-contents, "
+                                 "got \"no\""});
+}

@@ -59,6 +59,9 @@ struct LoopEnv {
   prometheus::Registry registry;
   queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;  // the source's, for the next start()
+  bool suspend = false;  // the source's, for the next start() and suspend()
+  bool prune = false;    // what the last start() said, for suspend()
+  double prune_fraction = 1.0;
   // The steward instance whose inventories (in the test's namespace) the next start() keeps;
   // none: no inventory, objects get steward's legacy marks only.
   std::optional<std::string> instance;
@@ -89,13 +92,9 @@ struct LoopEnv {
   void start(bool prune = false, bool dry_run = false,
              std::chrono::seconds resync = std::chrono::seconds(600), double prune_fraction = 1.0) {
     reconcile::ControllerOptions options;
-    // The source is named after the namespace too: steward prunes what its sources' annotation
-    // names, so two tests sharing a source name on one real server would prune each other's.
-    options.sources.push_back({.spec = {.name = ns, .path = manifests,
-                                        .default_namespace = ns},
-                               .prune = prune,
-                               .prune_fraction = prune_fraction,
-                               .adopt = adopt});
+    this->prune = prune;
+    this->prune_fraction = prune_fraction;
+    options.sources.push_back(source());
     options.dry_run = dry_run;
     options.resync = resync;
     options.backoff = backoff;
@@ -107,6 +106,21 @@ struct LoopEnv {
     }
     controller = std::make_unique<reconcile::Controller>(loop.io, client, discovery, options);
     controller->start();
+  }
+  // The test's one source, as the next start() or a live configuration change gives it.
+  reconcile::SourceOptions source() const {
+    // The source is named after the namespace too: steward prunes what its sources' annotation
+    // names, so two tests sharing a source name on one real server would prune each other's.
+    return {.spec = {.name = ns, .path = manifests, .default_namespace = ns},
+            .prune = prune,
+            .prune_fraction = prune_fraction,
+            .adopt = adopt,
+            .suspend = suspend};
+  }
+  // The configuration changes live: the source is suspended or resumed.
+  void set_suspend(bool suspended) {
+    suspend = suspended;
+    controller->update_sources({source()});
   }
   bool converged() { return eventually([&] { return controller->status().in_sync(); }); }
   std::shared_ptr<kube::Object> get(const kube::ResourceType& type, const std::string& ns,
@@ -1248,4 +1262,280 @@ TEST_CASE("a Namespace holding an object steward did not make is kept while stew
     const auto deleted = env.get(kNamespaces, "", kept);
     return !deleted || (*deleted)["metadata"].HasMember("deletionTimestamp");
   }));
+}
+
+// Opt-outs (desired/opt_outs.hpp, reconcile/opt_outs.hpp) and suspended sources (issue #18).
+namespace {
+
+// ConfigMap `name` with data color: `color` and the annotations (YAML flow mapping members).
+std::string annotated_config_map(const std::string& name, const std::string& annotations,
+                                 const std::string& color = "blue") {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name +
+         "\n  annotations: {" + annotations + "}\ndata: {color: " + color + "}\n";
+}
+
+// Someone else sets data.color of ConfigMap `name`, a field steward owns.
+void paint(LoopEnv& env, const std::string& name, const std::string& color) {
+  REQUIRE(env.loop.sync(env.other.apply(kConfigMaps, env.ns,
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+           R"("},"data":{"color":")" + color + R"("}})"),
+      kube::ApplyOptions{.field_manager = "intruder", .force = true})).ok());
+}
+
+// The DELETE requests the server answered for the object at `path`.
+std::size_t deletes_of(LoopEnv& env, const std::string& path) {
+  std::size_t n = 0;
+  for (const auto& write : env.writes(path)) n += write.method == "DELETE";
+  return n;
+}
+
+const char* kDeploymentWithForce = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations: {FORCE}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: APP}}
+  template:
+    metadata: {labels: {app: APP}}
+    spec:
+      containers: [{name: web, image: nginx:1.25}]
+)";
+
+std::string deployment(const std::string& app, bool force) {
+  std::string yaml = kDeploymentWithForce;
+  yaml.replace(yaml.find("FORCE"), 5, force ? "steward.dev/force: enabled" : "");
+  for (std::size_t at = yaml.find("APP"); at != std::string::npos; at = yaml.find("APP"))
+    yaml.replace(at, 3, app);
+  return yaml;
+}
+
+}  // namespace
+
+TEST_CASE("opt-outs: reconcile disabled creates the object, then neither reverts nor prunes it",
+          "[testapi]") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml",
+             annotated_config_map("settings", "steward.dev/reconcile: disabled"));
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  REQUIRE(env.data("settings", "color") == "blue");
+
+  // Drift is measured, not corrected.
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  const auto in_sync_before = env.controller->stats().in_sync;
+  paint(env, "settings", "red");
+  REQUIRE(eventually([&] { return env.metric("steward_drift_detected_total", configmaps) >= 1; }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->stats().in_sync > in_sync_before);
+  CHECK(env.data("settings", "color") == "red");
+  CHECK(env.metric("steward_drift_corrected_total", configmaps) == 0);
+
+  // A new desired value is not applied either.
+  write_file(env.manifests / "settings.yaml",
+             annotated_config_map("settings", "steward.dev/reconcile: disabled", "green"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "red");
+
+  // Removed from the manifests: kept, released from steward's marks.
+  const std::string path = "/api/v1/namespaces/" + env.ns + "/configmaps/settings";
+  fs::remove(env.manifests / "settings.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] {
+    const auto live = env.get(kConfigMaps, env.ns, "settings");
+    return live && label(*live, "app.kubernetes.io/managed-by").empty();
+  }));
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "red");
+  CHECK(deletes_of(env, path) == 0);
+  CHECK(env.controller->stats().prunes == 0);
+}
+
+TEST_CASE("opt-outs: prune disabled keeps a removed object and takes it out of the inventory",
+          "[testapi]") {
+  LoopEnv env;
+  env.instance = "steward";
+  write_file(env.manifests / "settings.yaml",
+             annotated_config_map("settings", "steward.dev/prune: disabled"));
+  write_file(env.manifests / "creds.yaml", kSecretYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  const std::string id = env.applyset_id("steward");
+  REQUIRE(label(*env.get(kConfigMaps, env.ns, "settings"), desired::kPartOfLabel) == id);
+  REQUIRE(annotation(*env.parent("steward"), desired::kContainsGroupKindsAnnotation) ==
+          "ConfigMap,Secret");
+  // Applied as usual while desired.
+  paint(env, "settings", "red");
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+
+  fs::remove(env.manifests / "settings.yaml");
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] {
+    const auto live = env.get(kConfigMaps, env.ns, "settings");
+    return live && label(*live, desired::kPartOfLabel).empty() &&
+           label(*live, "app.kubernetes.io/managed-by").empty();
+  }));
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "blue");
+  CHECK(deletes_of(env, "/api/v1/namespaces/" + env.ns + "/configmaps/settings") == 0);
+  // No member of its kind is left: the parent stops listing ConfigMaps.
+  REQUIRE(eventually([&] {
+    const auto now = env.parent("steward");
+    return now && annotation(*now, desired::kContainsGroupKindsAnnotation) == "Secret";
+  }));
+  // Released, it is no longer steward's: edits stay.
+  paint(env, "settings", "red");
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "red");
+}
+
+TEST_CASE("opt-outs: after a restart only steward's own apply of prune disabled keeps an object",
+          "[testapi]") {
+  LoopEnv env;
+  write_file(env.manifests / "kept.yaml",
+             annotated_config_map("kept", "steward.dev/prune: disabled"));
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  // A user annotates the other object: the user's field, no switch of steward's.
+  kube::HttpRequest annotate{
+      .method = "PATCH",
+      .target = "/api/v1/namespaces/" + env.ns + "/configmaps/settings?fieldManager=kubectl-annotate",
+      .content_type = "application/merge-patch+json",
+      .body = R"({"metadata":{"annotations":{"steward.dev/prune":"disabled"}}})",
+      .verb = "patch"};
+  REQUIRE(env.loop.sync(env.other.request(std::move(annotate))).ok());
+  env.controller->stop();
+
+  // Both leave the manifests while steward is down: nothing in memory says what they said.
+  fs::remove(env.manifests / "kept.yaml");
+  fs::remove(env.manifests / "settings.yaml");
+  env.start(true);
+  REQUIRE(eventually([&] { return env.get(kConfigMaps, env.ns, "settings") == nullptr; }));
+  REQUIRE(eventually([&] {
+    const auto live = env.get(kConfigMaps, env.ns, "kept");
+    return live && label(*live, "app.kubernetes.io/managed-by").empty();
+  }));
+  REQUIRE(env.converged());
+  CHECK(deletes_of(env, "/api/v1/namespaces/" + env.ns + "/configmaps/kept") == 0);
+  CHECK(env.data("keep", "a") == "1");
+}
+
+TEST_CASE("opt-outs: ssa IfNotPresent creates once and then leaves the object alone", "[testapi]") {
+  LoopEnv env;
+  // One exists already, without steward's marks: not even adopted.
+  REQUIRE(env.loop.sync(env.other.create(kConfigMaps, env.ns,
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"theirs"},"data":{"color":"red"}})"))).ok());
+  write_file(env.manifests / "theirs.yaml",
+             annotated_config_map("theirs", "steward.dev/ssa: IfNotPresent"));
+  write_file(env.manifests / "settings.yaml",
+             annotated_config_map("settings", "steward.dev/ssa: IfNotPresent"));
+  env.start();
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "blue");
+  CHECK(env.data("theirs", "color") == "red");
+  const std::string theirs = "/api/v1/namespaces/" + env.ns + "/configmaps/theirs";
+  CHECK(env.writes(theirs).empty());  // steward only read it (the create above went to the collection)
+
+  paint(env, "settings", "red");
+  write_file(env.manifests / "settings.yaml",
+             annotated_config_map("settings", "steward.dev/ssa: IfNotPresent", "green"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(env.converged());
+  CHECK(env.data("settings", "color") == "red");
+  CHECK(env.metric("steward_drift_detected_total", {{"resource", "configmaps"}}) == 0);
+
+  // Deleted, it is created again.
+  REQUIRE(env.loop.sync(env.other.remove(kConfigMaps, env.ns, "settings")).ok());
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "green"; }));
+}
+
+TEST_CASE("opt-outs: force re-creates an object whose immutable field changed, one DELETE and one "
+          "apply after the 422",
+          "[testapi]") {
+  for (const bool force : {false, true}) {
+    DYNAMIC_SECTION("force " << force) {
+      LoopEnv env;
+      write_file(env.manifests / "web.yaml", deployment("web", force));
+      env.start();
+      REQUIRE(env.converged());
+      const auto before = env.get(kDeployments, env.ns, "web");
+      REQUIRE(before);
+      const std::string uid(kube::string_at(*before, {"metadata", "uid"}));
+      const std::string path = "/apis/apps/v1/namespaces/" + env.ns + "/deployments/web";
+      const std::size_t writes_before = env.writes(path).size();
+
+      write_file(env.manifests / "web.yaml", deployment("www", force));
+      REQUIRE(env.controller->reload(env.ns).accepted);
+      if (!force) {
+        // A permanent error naming the field, and the object as it was.
+        REQUIRE(eventually([&] { return env.controller->status().stuck(); }));
+        const auto status = env.controller->status();
+        REQUIRE(status.failures.size() == 1);
+        CHECK_THAT(status.failures[0], Catch::Contains("spec.selector is immutable") &&
+                                           Catch::Contains("steward.dev/force: enabled"));
+        CHECK(kube::string_at(*env.get(kDeployments, env.ns, "web"), {"metadata", "uid"}) == uid);
+        continue;
+      }
+      REQUIRE(eventually([&] {
+        const auto now = env.get(kDeployments, env.ns, "web");
+        return now && kube::string_at(*now, {"spec", "selector", "matchLabels", "app"}) == "www";
+      }));
+      REQUIRE(env.converged());
+      const auto after = env.get(kDeployments, env.ns, "web");
+      CHECK(kube::string_at(*after, {"metadata", "uid"}) != uid);
+      // The refused apply, then exactly one DELETE and one apply, in that order.
+      auto writes = env.writes(path);
+      writes.erase(writes.begin(), writes.begin() + static_cast<std::ptrdiff_t>(writes_before));
+      std::string seen;
+      for (const auto& write : writes) seen += write.method + " " + std::to_string(write.code) + "; ";
+      INFO(seen);
+      REQUIRE(writes.size() == 3);
+      CHECK((writes[0].method == "PATCH" && writes[0].code == 422));
+      CHECK((writes[1].method == "DELETE" && writes[1].ok()));
+      CHECK((writes[2].method == "PATCH" && writes[2].code == 201));
+      REQUIRE(eventually([&] { return env.events("web", "Recreated").size() == 1; }));
+      const auto event = env.events("web", "Recreated")[0];
+      CHECK(kube::string_at(*event, {"type"}) == "Warning");
+      CHECK_THAT(std::string(kube::string_at(*event, {"note"})), Catch::Contains("spec.selector"));
+    }
+  }
+}
+
+TEST_CASE("suspend: nothing is applied or pruned, drift is counted, resuming catches up",
+          "[testapi]") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  write_file(env.manifests / "keep.yaml", kKeepYaml);
+  env.start(true);
+  REQUIRE(env.converged());
+  const auto writes_before = env.writes().size();
+  env.set_suspend(true);
+
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  paint(env, "settings", "red");
+  REQUIRE(eventually([&] { return env.metric("steward_drift_detected_total", configmaps) >= 1; }));
+  fs::remove(env.manifests / "keep.yaml");
+  write_file(env.manifests / "new.yaml", annotated_config_map("new", ""));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  // Suspended is no failure: in sync as far as --once and readiness go, and named.
+  REQUIRE(env.converged());
+  CHECK(env.controller->status().suspended == std::vector<std::string>{env.ns});
+  CHECK(env.data("settings", "color") == "red");
+  CHECK(env.data("keep", "a") == "1");
+  CHECK(env.data("new", "color") == "<absent>");
+  // Only the intruder wrote.
+  CHECK(env.writes().size() == writes_before + 1);
+
+  env.set_suspend(false);
+  REQUIRE(eventually([&] {
+    return env.data("settings", "color") == "blue" && env.data("keep", "a") == "<absent>" &&
+           env.data("new", "color") == "blue";
+  }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->status().suspended.empty());
 }

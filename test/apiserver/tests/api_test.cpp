@@ -751,3 +751,46 @@ TEST_CASE("an Event's namespace must fit its involved object's (pkg/apis/core/va
                 "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: m2, namespace: kube-system}\nnote: hi\n",
                 "application/apply-patch+yaml").status == 200);
 }
+
+TEST_CASE("an update of an immutable field answers 422 Invalid naming the field, as 1.20 does") {
+  TestServer s;
+  create_namespace(s, "ref");
+  const std::string deploy = "/apis/apps/v1/namespaces/ref/deployments/web";
+  REQUIRE(s.patch(deploy + "?fieldManager=steward&force=true", kDeploymentApply, "application/apply-patch+yaml").status == 201);
+  // The same selector again changes nothing and is no error; the template may change.
+  std::string image = kDeploymentApply;
+  image.replace(image.find("nginx:1.25"), 10, "nginx:1.26");
+  CHECK(s.patch(deploy + "?fieldManager=steward&force=true", image, "application/apply-patch+yaml").status == 200);
+  std::string selector = kDeploymentApply;
+  selector.replace(selector.find("{app: web}}"), 11, "{app: www}}");
+  auto refused = s.patch(deploy + "?fieldManager=steward&force=true", selector, "application/apply-patch+yaml");
+  CHECK(refused.status == 422);
+  const auto status = refused.json();
+  CHECK(status.str("reason") == "Invalid");
+  CHECK(status.str("message") ==
+        "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: &v1.LabelSelector{...}: field is immutable");
+  const auto& causes = status.at_path("details.causes")->as_array();
+  REQUIRE(causes.size() == 1);
+  CHECK(causes[0].str("reason") == "FieldValueInvalid");
+  CHECK(causes[0].str("field") == "spec.selector");
+  CHECK(causes[0].str("message").ends_with("field is immutable"));
+  // A merge patch goes through the same check.
+  CHECK(s.patch(deploy, R"({"spec":{"selector":{"matchLabels":{"app":"x"}}}})", "application/merge-patch+json").status == 422);
+
+  const std::string svc = "/api/v1/namespaces/ref/services/web";
+  const std::string svc_yaml = R"(apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ref}
+spec:
+  clusterIP: 10.0.0.50
+  ports: [{port: 80}]
+)";
+  REQUIRE(s.patch(svc + "?fieldManager=steward&force=true", svc_yaml, "application/apply-patch+yaml").status == 201);
+  std::string moved = svc_yaml;
+  moved.replace(moved.find("10.0.0.50"), 9, "10.0.0.51");
+  auto ip = s.patch(svc + "?fieldManager=steward&force=true", moved, "application/apply-patch+yaml");
+  CHECK(ip.status == 422);
+  CHECK(ip.json().str("message") ==
+        "Service \"web\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.0.0.51\"}: may not change once set");
+  CHECK(ip.json().at_path("details.causes")->as_array()[0].str("field") == "spec.clusterIPs[0]");
+}

@@ -7,6 +7,7 @@
 #include "managed_fields.hpp"
 #include "quantity.hpp"
 #include "selectors.hpp"
+#include "validation.hpp"
 #include "yaml_to_json.hpp"
 
 #include <catch2/catch.hpp>
@@ -195,4 +196,24 @@ TEST_CASE("the compactor compacts at the revision its previous tick wrote") {
   CHECK(compactor.tick() == noted);
   CHECK(store.compacted_rv() == noted);
   CHECK(compactor.tick() == noted + 2);
+}
+
+TEST_CASE("a Job's completions, selector and template are immutable, several in one list") {
+  ResourceType job;
+  job.group = "batch";
+  job.version = "v1";
+  job.kind = "Job";
+  const json::Value old = json::parse(
+      R"({"metadata":{"name":"once"},"spec":{"completions":1,"template":{"spec":{"containers":[{"name":"c","image":"a"}]}}}})");
+  CHECK_FALSE(immutable_field_error(job, old, old));
+  json::Value changed = json::parse(
+      R"({"metadata":{"name":"once","labels":{"x":"y"}},"spec":{"completions":2,"template":{"spec":{"containers":[{"name":"c","image":"b"}]}}}})");
+  const auto error = immutable_field_error(job, old, changed);
+  REQUIRE(error);
+  CHECK(error->code == 422);
+  CHECK(error->message ==
+        "Job.batch \"once\" is invalid: [spec.completions: Invalid value: (*int32){...}: field is immutable, "
+        "spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable]");
+  REQUIRE(error->causes.size() == 2);
+  CHECK(error->causes[1].field == "spec.template");
 }
