@@ -26,6 +26,10 @@ struct RunFlags {
   std::string log_level;
   std::string metrics_address;
   std::string probe_address;
+  // /metrics over HTTPS behind the API server's TokenReview and SubjectAccessReview
+  // (controller-runtime's --metrics-secure; off on a laptop, on in deploy/).
+  bool metrics_secure = false;
+  std::string metrics_cert_dir;
   int once_timeout_seconds = 300;
   // How long the graceful part of a shutdown may take (controller-runtime's
   // GracefulShutdownTimeout, 30 s by default) before the process exits anyway.
@@ -80,6 +84,8 @@ int run(const RunFlags& flags) {
                                  .log_level_flag = !flags.log_level.empty(),
                                  .metrics_address = flags.metrics_address,
                                  .probe_address = flags.probe_address,
+                                 .metrics_secure = flags.metrics_secure,
+                                 .metrics_cert_dir = flags.metrics_cert_dir,
                                  .graceful_shutdown_timeout =
                                      std::chrono::seconds(flags.shutdown_timeout_seconds)};
   options.config.leader_election = election;
@@ -115,6 +121,14 @@ Command add_run_command(CLI::App& app) {
   run_cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   run_cmd->add_option("--metrics-bind-address", flags->metrics_address,
                       "host:port for /metrics (default: metrics.bindAddress, :8080; 0 disables)");
+  auto* secure = run_cmd->add_flag("--metrics-secure", flags->metrics_secure,
+                    "serve /metrics over HTTPS, only to callers the API server authenticates "
+                    "(TokenReview) and allows to get /metrics (SubjectAccessReview)");
+  run_cmd->add_option("--metrics-cert-dir", flags->metrics_cert_dir,
+                      "with --metrics-secure: directory holding tls.crt and tls.key (default: a "
+                      "self-signed certificate made at start)")
+      ->check(CLI::ExistingDirectory)
+      ->needs(secure);
   run_cmd->add_option("--health-probe-bind-address", flags->probe_address,
                       "host:port for /healthz and /readyz (default: health.bindAddress, :8081; 0 "
                       "disables)");

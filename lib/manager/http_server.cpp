@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include <array>
+#include <cctype>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,18 +15,22 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <exception>
 #include <map>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #include "base/bind_address.hpp"
+#include "manager/request_authorizer.hpp"
 #include "manager/request_parser.hpp"
 
 namespace steward::manager {
@@ -251,7 +256,11 @@ struct HttpServer::Impl {
   boost::system::error_code try_listen(const tcp::endpoint& endpoint);
   static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
   static asio::awaitable<void> serve(std::shared_ptr<Impl> self, tcp::socket socket);
-  Response respond(const Request& request, bool has_body) const;
+  template <class Stream>
+  static asio::awaitable<void> serve_connection(std::shared_ptr<Impl> self, Stream& stream);
+  // The authorizer's refusal of `request`, or nullopt when it may be answered.
+  asio::awaitable<std::optional<Reply>> refusal(const Request& request) const;
+  Response respond(const Request& request, bool has_body, std::optional<Reply> refused) const;
   Reply route(std::string_view target) const;
   Reply metrics() const;
   void close_all();
@@ -320,21 +329,39 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
 }
 
 asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+  if (self->options.tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *self->options.tls);
+    co_await serve_connection(self, stream);
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve_connection(self, stream);
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve_connection(std::shared_ptr<Impl> self,
+                                                         Stream& stream) {
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
   const std::uint64_t id = self->next_id++;
-  self->open.emplace(id, &stream);
+  self->open.emplace(id, &lowest);
   struct Unregister {
     Impl& impl;
     std::uint64_t id;
     ~Unregister() { impl.open.erase(id); }
   } unregister{*self, id};
 
-  beast::flat_buffer buffer;
   bool keep_alive = true;
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    // A client that connects and never finishes its handshake is a slow client.
+    lowest.expires_after(self->options.read_timeout);
+    auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    keep_alive = !handshake_ec;
+  }
+  beast::flat_buffer buffer;
   while (keep_alive && !self->stopped) {
     RequestParser parser;
     limit_request_parser(parser, self->options.max_header_bytes);
-    stream.expires_after(self->options.read_timeout);
+    lowest.expires_after(self->options.read_timeout);
     auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     if (self->stopped) break;
     Response response;
@@ -347,25 +374,43 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
       unread_input = true;
     } else {
       unread_input = !parser.is_done();
-      response = self->respond(parser.get(), unread_input);
+      std::optional<Reply> refused = co_await self->refusal(parser.get());
+      if (self->stopped) break;
+      response = self->respond(parser.get(), unread_input, std::move(refused));
     }
-    stream.expires_after(kWriteTimeout);
+    lowest.expires_after(kWriteTimeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
     if (write_ec) break;
-    if (unread_input) co_await drain(stream);
+    if (unread_input) co_await drain(lowest);
     keep_alive = response.keep_alive();
   }
 
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream.close();
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest.close();
   if (!self->stopped) self->wake.cancel();  // a slot is free
 }
 
-Response HttpServer::Impl::respond(const Request& request, bool has_body) const {
+asio::awaitable<std::optional<Reply>> HttpServer::Impl::refusal(const Request& request) const {
+  if (!options.authorizer) co_return std::nullopt;
+  const std::string_view target = request.target();
+  std::string path(target.substr(0, target.find('?')));
+  const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  std::string verb(get ? std::string("get") : std::string(request.method_string()));
+  for (char& c : verb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const AuthDecision decision = co_await options.authorizer->authorize(
+      std::string(request[http::field::authorization]), std::move(verb), std::move(path));
+  if (decision.allowed()) co_return std::nullopt;
+  co_return plain(static_cast<http::status>(decision.status), decision.message + "\n");
+}
+
+Response HttpServer::Impl::respond(const Request& request, bool has_body,
+                                   std::optional<Reply> refused) const {
   const bool head = request.method() == http::verb::head;
   Reply reply;
-  if (request.method() != http::verb::get && !head) {
+  if (refused) {
+    reply = std::move(*refused);
+  } else if (request.method() != http::verb::get && !head) {
     reply = plain(http::status::method_not_allowed, "method not allowed\n");
   } else if (has_body) {
     reply = plain(http::status::payload_too_large, "a request body is not accepted\n");

@@ -13,6 +13,11 @@
 //              one server with only a registry (:8080) and one with only checks (:8081).
 // Anything else answers 404; methods other than GET and HEAD 405; a request with a body 413.
 //
+// Security, for the metrics server with --metrics-secure: with `tls` it speaks HTTPS only (the
+// handshake bounded by the read deadline), and with `authorizer` every request is first put to it
+// (any path, any method) and answered with its refusal (401, 403, 503) when it does not allow it
+// (manager/metrics_auth.hpp). The probe server stays plain HTTP: the kubelet probes it so.
+//
 // Limits, so that a scraper or a stray client cannot hurt the daemon: a header size limit, a read
 // deadline (an idle keep-alive connection is closed when it runs out), and a cap on open
 // connections (beyond it new connections wait in the kernel's backlog until one closes).
@@ -35,12 +40,17 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 namespace prometheus {
 class Registry;
 }
 
 namespace steward::manager {
+
+class RequestAuthorizer;
 
 // A named health condition. `check` answers nullopt when healthy, else why not (one line).
 // `detail` (optional) is asked only when the check passed, for ?verbose: nullopt for nothing to say.
@@ -72,6 +82,10 @@ struct HttpServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   // Most connections served at once; a handful of scrapers and the kubelet need a few.
   std::size_t max_connections = 64;
+  // HTTPS with this identity (manager/serving_tls.hpp); plain HTTP when null.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Asked before any request is answered (manager/request_authorizer.hpp); nobody when null.
+  std::shared_ptr<RequestAuthorizer> authorizer;
 };
 
 class HttpServer {
