@@ -41,7 +41,7 @@ while read -r name; do
   if [[ $kind == rbac.authorization.k8s.io/* ]]; then rbac=$((rbac + 1)); continue; fi
   files+=(-f "$base/$name")
 done < <(base_resources)
-[ $rbac -eq 4 ] || fail "expected 4 RBAC files in the base, found $rbac"
+[ $rbac -eq 5 ] || fail "expected 5 RBAC files in the base, found $rbac"
 out=$(k apply --server-side --dry-run=server --validate=false "${files[@]}" 2>&1); rc=$?
 [ $rc -eq 0 ] || fail "kubectl apply --server-side --dry-run=server exited $rc: $out"
 applied=$(grep -c 'serverside-applied (server dry run)$' <<<"$out")
