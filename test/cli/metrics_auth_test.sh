@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# steward run --metrics-secure: /metrics over HTTPS (a self-signed certificate), served only to
+# callers the API server authenticates (TokenReview) and allows to get /metrics
+# (SubjectAccessReview), as controller-runtime's metrics authentication does:
+#   no token 401, a token the server rejects 401, a user without the right 403, a user bound to
+#   deploy/base's steward-metrics-reader 200 with the metrics; plain HTTP gets no answer; the
+#   probes stay plain HTTP; no token appears in steward's log (debug level); and, on
+#   steward-testapi, a review the API server cannot answer gives 503, never 200.
+# Against steward-testapi (its static users, --user) or a real kube-apiserver (plain_testapi.sh;
+# scripts/kube-apiserver's users prometheus and nobody).
+# Usage: metrics_auth_test.sh STEWARD STEWARD-TESTAPI
+set -u
+steward=$1
+. "$(dirname "$0")/plain_testapi.sh" "$2" --user prometheus-t0ken,prometheus,prometheus-uid \
+  --user nobody-t0ken,nobody,nobody-uid
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -n "$real_apiserver" ]; then
+  user_token() { "$repo/scripts/kube-apiserver" token "$STEWARD_REAL_APISERVER_DIR" "$1"; }
+  prometheus_token=$(user_token prometheus) && nobody_token=$(user_token nobody) ||
+    { echo "FAIL: no prometheus or nobody user in the real server's token file"; exit 1; }
+else
+  prometheus_token=prometheus-t0ken
+  nobody_token=nobody-t0ken
+fi
+
+# The reader role as deploy/ ships it, bound to prometheus only.
+reader=$(api PATCH "/apis/rbac.authorization.k8s.io/v1/clusterroles/steward-metrics-reader?fieldManager=test" \
+  "$(cat "$repo/deploy/base/clusterrole-metrics-reader.yaml")" application/apply-patch+yaml)
+grep -q '"nonResourceURLs":\["/metrics"\]' <<<"$reader" || { echo "FAIL: applying the reader role: $reader"; exit 1; }
+binding=$(api POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings \
+  '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"prometheus-steward-metrics"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"steward-metrics-reader"},"subjects":[{"kind":"User","name":"prometheus"}]}')
+grep -q '"name":"prometheus-steward-metrics"' <<<"$binding" || { echo "FAIL: binding: $binding"; exit 1; }
+
+mkdir -p "$dir/manifests"
+steward_config "$dir/steward.yaml" "$dir/manifests"
+log=$dir/steward.log
+"$steward" run --config "$dir/steward.yaml" --kubeconfig "$dir/kubeconfig" --metrics-secure \
+  --log-level debug >"$log" 2>&1 &
+pid=$!
+pids+=($pid)
+wait_for 60 grep -q '"msg":"serving"' "$log" || { echo "FAIL: steward did not serve: $(tail -n 3 "$log")"; exit 1; }
+metrics=$(serving_port "$log" metrics)
+probes=$(serving_port "$log" probes)
+grep -q '"metricsSecure":"true"' "$log" || fail "the serving line does not say metricsSecure: $(grep serving "$log")"
+
+# scrape [TOKEN]: "STATUS BODY-FILE" of GET https://.../metrics, the certificate not verified.
+scrape() {
+  curl -sk --max-time 60 -o "$dir/body" -w '%{http_code}' ${1:+-H "Authorization: Bearer $1"} \
+    "https://127.0.0.1:$metrics/metrics"
+}
+[ "$(scrape)" = 401 ] || fail "no token: $(scrape) $(head -c 200 "$dir/body")"
+[ "$(scrape made-up-t0ken)" = 401 ] || fail "a rejected token: $(head -c 200 "$dir/body")"
+status=$(scrape "$nobody_token")
+[ "$status" = 403 ] || fail "nobody: $status $(head -c 200 "$dir/body")"
+grep -q 'Authorization denied for user nobody' "$dir/body" || fail "the 403 body: $(head -c 200 "$dir/body")"
+status=$(scrape "$prometheus_token")
+[ "$status" = 200 ] || fail "prometheus: $status $(head -c 200 "$dir/body")"
+grep -q '^steward_build_info{' "$dir/body" || fail "prometheus got no metrics: $(head -c 300 "$dir/body")"
+# Plain HTTP on the metrics port is a failed TLS handshake: no HTTP answer at all.
+plain=$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics/metrics")
+[ "$plain" = 000 ] || fail "plain HTTP to the metrics port answered $plain"
+# The kubelet's probes: plain HTTP, no token.
+[ "$(probe /healthz)" = 200 ] || fail "/healthz over plain HTTP: $(probe /healthz)"
+
+if [ -z "$real_apiserver" ]; then
+  # The API server gone: an unreviewed token is refused with 503, never served.
+  kill "$testapi_pid"
+  wait "$testapi_pid" 2>/dev/null
+  status=$(scrape never-reviewed-t0ken)
+  [ "$status" = 503 ] || fail "a scrape the API server cannot review: $status $(head -c 200 "$dir/body")"
+  grep -q '"msg":"cannot authenticate a request' "$log" || fail "no warning about the failed review"
+fi
+
+# Whatever was logged, at debug level: never a token.
+for t in "$prometheus_token" "$nobody_token" made-up-t0ken never-reviewed-t0ken "$token"; do
+  grep -qF -- "$t" "$log" && fail "a token is in steward's log"
+done
+grep -q '"msg":"request forbidden","user":"nobody"' "$log" || fail "no debug line for the 403"
+
+[ $failures -eq 0 ] && echo "metrics auth: all checks passed"
+exit $((failures > 0))
