@@ -5,7 +5,9 @@
 #   no token 401, a token the server rejects 401, a user without the right 403, a user bound to
 #   deploy/base's steward-metrics-reader 200 with the metrics; plain HTTP gets no answer; the
 #   probes stay plain HTTP; no token appears in steward's log (debug level); and, on
-#   steward-testapi, a review the API server cannot answer gives 503, never 200.
+#   steward-testapi, a review the API server cannot answer gives 503, never 200. --metrics-cert-dir
+#   serves its tls.crt (curl verifies it), and stops steward at start when its key is missing;
+#   metrics.secure and metrics.certDir in the config do the same, --metrics-secure=false wins.
 # Against steward-testapi (its static users, --user) or a real kube-apiserver (plain_testapi.sh;
 # scripts/kube-apiserver's users prometheus and nobody).
 # Usage: metrics_auth_test.sh STEWARD STEWARD-TESTAPI
@@ -61,6 +63,50 @@ plain=$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$
 [ "$plain" = 000 ] || fail "plain HTTP to the metrics port answered $plain"
 # The kubelet's probes: plain HTTP, no token.
 [ "$(probe /healthz)" = 200 ] || fail "/healthz over plain HTTP: $(probe /healthz)"
+
+# --metrics-cert-dir: the certificate served is the one in the folder; a folder without its key
+# stops steward at start (exit 1), naming the file.
+mkdir -p "$dir/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=steward-cert-dir-test \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/certs/tls.key" -out "$dir/certs/tls.crt" >/dev/null 2>&1 ||
+  fail "openssl could not make a certificate"
+# This time from the config file (metrics.secure, metrics.certDir relative to the file's folder).
+printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- {name: s, path: %s}\nmetrics: {bindAddress: "127.0.0.1:0", secure: true, certDir: certs}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+  "$dir/manifests" >"$dir/steward2.yaml"
+"$steward" run --config "$dir/steward2.yaml" --kubeconfig "$dir/kubeconfig" >"$dir/steward2.log" 2>&1 &
+pid2=$!
+pids+=($pid2)
+wait_for 60 grep -q '"msg":"serving"' "$dir/steward2.log" || fail "steward with --metrics-cert-dir did not serve: $(tail -n 3 "$dir/steward2.log")"
+metrics2=$(serving_port "$dir/steward2.log" metrics)
+status=$(curl -s --max-time 30 --cacert "$dir/certs/tls.crt" -o "$dir/body" -w '%{http_code}' \
+  -H "Authorization: Bearer $prometheus_token" "https://127.0.0.1:$metrics2/metrics")
+[ "$status" = 200 ] || fail "the --metrics-cert-dir certificate does not verify or serve: $status"
+kill "$pid2"
+# --metrics-secure=false wins over the file's secure: true.
+"$steward" run --config "$dir/steward2.yaml" --kubeconfig "$dir/kubeconfig" --metrics-secure=false \
+  >"$dir/steward4.log" 2>&1 &
+pid4=$!
+pids+=($pid4)
+wait_for 60 grep -q '"msg":"serving"' "$dir/steward4.log" || fail "steward --metrics-secure=false did not serve"
+grep -q '"metricsSecure":"false"' "$dir/steward4.log" ||
+  fail "--metrics-secure=false did not override metrics.secure: $(grep serving "$dir/steward4.log")"
+metrics4=$(serving_port "$dir/steward4.log" metrics)
+[ "$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics4/metrics")" = 200 ] ||
+  fail "plain /metrics without --metrics-secure"
+kill "$pid4"
+rm "$dir/certs/tls.key"
+"$steward" run --config "$dir/steward2.yaml" --kubeconfig "$dir/kubeconfig" --metrics-secure \
+  --metrics-cert-dir "$dir/certs" >"$dir/steward3.log" 2>&1 &
+pid3=$!
+pids+=($pid3)
+wait_exit $pid3 60; rc=$?
+[ $rc = 1 ] || fail "a cert dir without tls.key: exit $rc, want 1"
+# A cert dir without secure metrics is a mistake: exit 2 for the flag.
+"$steward" run --config "$dir/steward.yaml" --kubeconfig "$dir/kubeconfig" --metrics-cert-dir "$dir/certs" \
+  >"$dir/steward5.log" 2>&1
+rc=$?
+[ $rc = 2 ] || fail "--metrics-cert-dir without --metrics-secure: exit $rc, want 2"
+grep -q "tls.key" "$dir/steward3.log" || fail "the error does not name tls.key: $(tail -n 2 "$dir/steward3.log")"
 
 if [ -z "$real_apiserver" ]; then
   # The API server gone: an unreviewed token is refused with 503, never served.
