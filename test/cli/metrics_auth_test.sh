@@ -4,7 +4,9 @@
 # (SubjectAccessReview), as controller-runtime's metrics authentication does:
 #   no token 401, a token the server rejects 401, a user without the right 403, a user bound to
 #   deploy/base's steward-metrics-reader 200 with the metrics; plain HTTP gets no answer; the
-#   probes stay plain HTTP; no token appears in steward's log (debug level); and, on
+#   probes stay plain HTTP; a real Prometheus scrapes it with a token as deploy/'s ServiceMonitor
+#   does (up with the allowed token, down with the other); no token appears in steward's log
+#   (debug level); and, on
 #   steward-testapi, a review the API server cannot answer gives 503, never 200. --metrics-cert-dir
 #   serves its tls.crt (curl verifies it), and stops steward at start when its key is missing;
 #   metrics.secure and metrics.certDir in the config do the same, --metrics-secure=false wins.
@@ -63,6 +65,40 @@ plain=$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$
 [ "$plain" = 000 ] || fail "plain HTTP to the metrics port answered $plain"
 # The kubelet's probes: plain HTTP, no token.
 [ "$(probe /healthz)" = 200 ] || fail "/healthz over plain HTTP: $(probe /healthz)"
+
+# A real Prometheus scrapes it as deploy/optional/servicemonitor.yaml has it scrape: https, the
+# certificate not verified, a bearer token; the job with nobody's token is down (403).
+if command -v prometheus >/dev/null; then
+  prom_port=$(free_port)
+  printf '%s\n' "$prometheus_token" >"$dir/prometheus.token"
+  printf '%s\n' "$nobody_token" >"$dir/nobody.token"
+  cat >"$dir/prometheus.yml" <<EOF2
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+- job_name: allowed
+  scheme: https
+  tls_config: {insecure_skip_verify: true}
+  authorization: {credentials_file: $dir/prometheus.token}
+  static_configs: [{targets: ["127.0.0.1:$metrics"]}]
+- job_name: forbidden
+  scheme: https
+  tls_config: {insecure_skip_verify: true}
+  authorization: {credentials_file: $dir/nobody.token}
+  static_configs: [{targets: ["127.0.0.1:$metrics"]}]
+EOF2
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$dir/prometheus.log" 2>&1 &
+  pids+=($!)
+  query() { curl -sS -G "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" 2>/dev/null; }
+  has_result() { query "$1" | grep -q "\"$2\""; }
+  wait_for 90 has_result 'steward_build_info{job="allowed"}' version ||
+    fail "Prometheus did not scrape steward over https: $(query 'up') $(tail -n 5 "$dir/prometheus.log")"
+  wait_for 90 has_result 'up{job="forbidden"} == 0' value ||
+    fail "the forbidden job is not down: $(query 'up')"
+  has_result 'steward_build_info{job="forbidden"}' version && fail "the forbidden job got metrics"
+else
+  fail "prometheus not on PATH (scripts/setup installs it)"
+fi
 
 # --metrics-cert-dir: the certificate served is the one in the folder; a folder without its key
 # stops steward at start (exit 1), naming the file.
