@@ -6,7 +6,6 @@
 #include <rapidjson/writer.h>
 
 #include <array>
-#include <cctype>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cctype>
 #include <exception>
 #include <map>
 #include <stdexcept>
