@@ -26,6 +26,11 @@ struct RunFlags {
   std::string log_level;
   std::string metrics_address;
   std::string probe_address;
+  // /metrics over HTTPS behind the API server's TokenReview and SubjectAccessReview
+  // (controller-runtime's --metrics-secure; off on a laptop, on in deploy/): override
+  // metrics.secure (when given) and metrics.certDir.
+  std::optional<bool> metrics_secure;
+  std::string metrics_cert_dir;
   int once_timeout_seconds = 300;
   // How long the graceful part of a shutdown may take (controller-runtime's
   // GracefulShutdownTimeout, 30 s by default) before the process exits anyway.
@@ -80,9 +85,20 @@ int run(const RunFlags& flags) {
                                  .log_level_flag = !flags.log_level.empty(),
                                  .metrics_address = flags.metrics_address,
                                  .probe_address = flags.probe_address,
+                                 .metrics_secure =
+                                     flags.metrics_secure.value_or(config.metrics.secure),
+                                 .metrics_cert_dir = flags.metrics_cert_dir.empty()
+                                                         ? config.metrics.cert_dir
+                                                         : std::filesystem::path(flags.metrics_cert_dir),
                                  .graceful_shutdown_timeout =
                                      std::chrono::seconds(flags.shutdown_timeout_seconds)};
   options.config.leader_election = election;
+  // The flag asks for something that would not happen; metrics.certDir without secure metrics
+  // (say, --metrics-secure=false for a while) is left unused.
+  if (!flags.metrics_cert_dir.empty() && !options.metrics_secure) {
+    std::cerr << "steward: --metrics-cert-dir needs --metrics-secure (or metrics.secure: true)\n";
+    return kExitUsage;
+  }
   try {
     options.rest = load_rest_config(with_config(flags.cluster, config.cluster));
   } catch (const kube::ConfigError& e) {
@@ -115,6 +131,16 @@ Command add_run_command(CLI::App& app) {
   run_cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");
   run_cmd->add_option("--metrics-bind-address", flags->metrics_address,
                       "host:port for /metrics (default: metrics.bindAddress, :8080; 0 disables)");
+  // A function, as --leader-elect: --metrics-secure=false overrides metrics.secure: true.
+  run_cmd->add_flag_function(
+      "--metrics-secure", [flags](std::int64_t count) { flags->metrics_secure = count > 0; },
+      "serve /metrics over HTTPS, only to callers the API server authenticates (TokenReview) and "
+      "allows to get /metrics (SubjectAccessReview) (default: metrics.secure, false; deploy/ "
+      "turns it on)");
+  run_cmd->add_option("--metrics-cert-dir", flags->metrics_cert_dir,
+                      "with --metrics-secure: directory holding tls.crt and tls.key (default: "
+                      "metrics.certDir, else a self-signed certificate made at start)")
+      ->check(CLI::ExistingDirectory);
   run_cmd->add_option("--health-probe-bind-address", flags->probe_address,
                       "host:port for /healthz and /readyz (default: health.bindAddress, :8081; 0 "
                       "disables)");

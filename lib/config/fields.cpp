@@ -132,6 +132,17 @@ std::span<const Field<StewardConfig>> config_fields() {
        .value = Text<C>{at(&C::metrics, &MetricsConfig::bind_address), bind_address},
        .apply = kRestart,
        .doc = "`host:port` of `/metrics` (Prometheus); `\"0\"` disables it."},
+      {.path = "metrics.secure",
+       .value = Flag<C>{at(&C::metrics, &MetricsConfig::secure)},
+       .apply = kRestart,
+       .doc = "serve `/metrics` over HTTPS, only to callers the API server authenticates "
+              "(TokenReview) and allows to get `/metrics` (SubjectAccessReview); 401, 403, or 503 "
+              "while it cannot be asked. `--metrics-secure` overrides it."},
+      {.path = "metrics.certDir",
+       .value = FilePath<C>{at(&C::metrics, &MetricsConfig::cert_dir), true},
+       .apply = kRestart,
+       .doc = "with `secure`: folder holding `tls.crt` and `tls.key`, read at start. Empty: a "
+              "self-signed certificate made at each start. `--metrics-cert-dir` overrides it."},
       {.path = "health.bindAddress",
        .value = Text<C>{at(&C::health, &HealthConfig::bind_address), bind_address},
        .apply = kRestart,

@@ -117,6 +117,11 @@ struct ReconcileConfig {
 struct MetricsConfig {
   // host:port of the /metrics endpoint; "0" disables it.
   std::string bind_address = ":8080";
+  // HTTPS, for callers the API server authenticates and authorizes (manager/metrics_auth.hpp).
+  // Off, as `steward run` on a laptop wants it; deploy/ turns it on (--metrics-secure).
+  bool secure = false;
+  // tls.crt and tls.key for it; empty: a self-signed pair made at start.
+  std::filesystem::path cert_dir;
   bool operator==(const MetricsConfig&) const = default;
 };
 

@@ -23,6 +23,8 @@
 #include "manager/leader_elector.hpp"
 #include "manager/lease_lock.hpp"
 #include "manager/manager.hpp"
+#include "manager/metrics_auth.hpp"
+#include "manager/serving_tls.hpp"
 #include "observe/build_info.hpp"
 #include "observe/log.hpp"
 #include "observe/process_metrics.hpp"
@@ -312,6 +314,12 @@ Daemon::Daemon(const DaemonOptions& o)
                                manager_.exit_at_once(kExitFailure);
                              },
                          .registry = registry_.get()});
+  }
+  if (o.metrics_secure) {
+    // The reviews go through the daemon's client: its throttle, breaker and retries.
+    manager_.secure_metrics(
+        serving_tls_context(o.metrics_cert_dir),
+        std::make_shared<MetricsAuth>(std::make_shared<KubeAccessReviewer>(client_)));
   }
   add_parts();
   add_checks();

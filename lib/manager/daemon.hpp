@@ -43,6 +43,11 @@ struct DaemonOptions {
   bool log_level_flag = false;         // --log-level: the file's logging.level is ignored
   std::string metrics_address;         // "" for config.metrics.bind_address
   std::string probe_address;           // "" for config.health.bind_address
+  // --metrics-secure: /metrics over HTTPS, for callers the API server authenticates (TokenReview)
+  // and authorizes to get /metrics (SubjectAccessReview); manager/metrics_auth.hpp.
+  bool metrics_secure = false;
+  // --metrics-cert-dir: tls.crt and tls.key for it; empty: a self-signed pair made at start.
+  std::filesystem::path metrics_cert_dir;
   std::chrono::seconds graceful_shutdown_timeout{30};
 };
 

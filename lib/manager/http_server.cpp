@@ -14,18 +14,23 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cctype>
 #include <exception>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #include "base/bind_address.hpp"
 #include "manager/connection_slots.hpp"
+#include "manager/request_authorizer.hpp"
 #include "manager/request_parser.hpp"
 
 namespace steward::manager {
@@ -253,9 +258,14 @@ struct HttpServer::Impl {
   static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
   static asio::awaitable<void> serve(std::shared_ptr<Impl> self, tcp::socket socket,
                                      ConnectionSlots::Id slot);
+  template <class Stream>
+  static asio::awaitable<void> serve_connection(std::shared_ptr<Impl> self, Stream& stream,
+                                                ConnectionSlots::Id slot);
   void slot_may_be_free();
   void slow_close(HttpServerOptions::SlowClose why) const;
-  Response respond(const Request& request, bool has_body) const;
+  // The authorizer's refusal of `request`, or nullopt when it may be answered.
+  asio::awaitable<std::optional<Reply>> refusal(const Request& request) const;
+  Response respond(const Request& request, bool has_body, std::optional<Reply> refused) const;
   Reply route(std::string_view target) const;
   Reply metrics() const;
   void close_all();
@@ -342,11 +352,23 @@ void HttpServer::Impl::slot_may_be_free() {
 
 asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::socket socket,
                                               ConnectionSlots::Id slot) {
-  beast::tcp_stream stream(std::move(socket));
-  self->slots.attach(slot, [&stream] {
+  if (self->options.tls) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *self->options.tls);
+    co_await serve_connection(self, stream, slot);
+  } else {
+    beast::tcp_stream stream(std::move(socket));
+    co_await serve_connection(self, stream, slot);
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve_connection(std::shared_ptr<Impl> self,
+                                                         Stream& stream, ConnectionSlots::Id slot) {
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  self->slots.attach(slot, [&lowest] {
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();
   });
   struct Release {
     Impl& impl;
@@ -354,12 +376,21 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
     ~Release() { impl.slots.release(slot); }
   } release{*self, slot};
 
-  beast::flat_buffer buffer;
   bool keep_alive = true;
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    // A client that connects and never finishes its handshake is a slow client: bounded by the
+    // header deadline, and evictable as one waiting for its header.
+    lowest.expires_after(self->options.read_timeout);
+    self->slots.waiting(slot);
+    self->slot_may_be_free();
+    auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    keep_alive = !handshake_ec;
+  }
+  beast::flat_buffer buffer;
   while (keep_alive && !self->stopped) {
     RequestParser parser;
     limit_request_parser(parser, self->options.max_header_bytes);
-    stream.expires_after(self->options.read_timeout);
+    lowest.expires_after(self->options.read_timeout);
     self->slots.waiting(slot);  // from here until its header is in, it may be evicted
     self->slot_may_be_free();
     auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
@@ -377,30 +408,48 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Impl> self, tcp::s
       unread_input = true;
     } else {
       unread_input = !parser.is_done();
-      response = self->respond(parser.get(), unread_input);
+      std::optional<Reply> refused = co_await self->refusal(parser.get());
+      if (self->stopped) break;
+      response = self->respond(parser.get(), unread_input, std::move(refused));
     }
-    stream.expires_after(kWriteTimeout);
+    lowest.expires_after(kWriteTimeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
     if (write_ec) break;
     if (unread_input) {
       self->slots.waiting(slot);  // draining is a courtesy: a newcomer may have the slot
       self->slot_may_be_free();
-      co_await drain(stream);
+      co_await drain(lowest);
     }
     keep_alive = response.keep_alive();
   }
 
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream.close();
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  lowest.close();
   self->slots.release(slot);
   self->slot_may_be_free();
 }
 
-Response HttpServer::Impl::respond(const Request& request, bool has_body) const {
+asio::awaitable<std::optional<Reply>> HttpServer::Impl::refusal(const Request& request) const {
+  if (!options.authorizer) co_return std::nullopt;
+  const std::string_view target = request.target();
+  std::string path(target.substr(0, target.find('?')));
+  const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  std::string verb(get ? std::string("get") : std::string(request.method_string()));
+  for (char& c : verb) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const AuthDecision decision = co_await options.authorizer->authorize(
+      std::string(request[http::field::authorization]), std::move(verb), std::move(path));
+  if (decision.allowed()) co_return std::nullopt;
+  co_return plain(static_cast<http::status>(decision.status), decision.message + "\n");
+}
+
+Response HttpServer::Impl::respond(const Request& request, bool has_body,
+                                   std::optional<Reply> refused) const {
   const bool head = request.method() == http::verb::head;
   Reply reply;
-  if (request.method() != http::verb::get && !head) {
+  if (refused) {
+    reply = std::move(*refused);
+  } else if (request.method() != http::verb::get && !head) {
     reply = plain(http::status::method_not_allowed, "method not allowed\n");
   } else if (has_body) {
     reply = plain(http::status::payload_too_large, "a request body is not accepted\n");

@@ -13,6 +13,11 @@
 //              one server with only a registry (:8080) and one with only checks (:8081).
 // Anything else answers 404; methods other than GET and HEAD 405; a request with a body 413.
 //
+// Security, for the metrics server with --metrics-secure: with `tls` it speaks HTTPS only (the
+// handshake bounded by the read deadline), and with `authorizer` every request is first put to it
+// (any path, any method) and answered with its refusal (401, 403, 503) when it does not allow it
+// (manager/metrics_auth.hpp). The probe server stays plain HTTP: the kubelet probes it so.
+//
 // Limits, so that a scraper or a stray client cannot hurt the daemon: a header size limit, a
 // header deadline (read_timeout: a slow or idle connection is closed when it runs out), and a cap
 // on open connections. At the cap a new connection takes the slot of the one that has waited
@@ -38,12 +43,17 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 namespace prometheus {
 class Registry;
 }
 
 namespace steward::manager {
+
+class RequestAuthorizer;
 
 // A named health condition. `check` answers nullopt when healthy, else why not (one line).
 // `detail` (optional) is asked only when the check passed, for ?verbose: nullopt for nothing to say.
@@ -89,6 +99,10 @@ struct HttpServerOptions {
   // Called, on the server's strand, for each connection closed for being slow; the daemon counts
   // them (steward_http_slow_connections_closed_total). Optional; must be quick.
   std::function<void(SlowClose)> on_slow_close;
+  // HTTPS with this identity (manager/serving_tls.hpp); plain HTTP when null.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Asked before any request is answered (manager/request_authorizer.hpp); nobody when null.
+  std::shared_ptr<RequestAuthorizer> authorizer;
 };
 
 class HttpServer {

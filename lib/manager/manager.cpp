@@ -74,6 +74,8 @@ struct Manager::Impl {
   std::vector<manager::HealthCheck> healthz;
   std::vector<manager::HealthCheck> readyz;
   std::vector<std::function<void()>> before_scrape;
+  std::shared_ptr<boost::asio::ssl::context> metrics_tls;
+  std::shared_ptr<RequestAuthorizer> metrics_authorizer;
   std::optional<manager::HttpServer> metrics_server;
   std::optional<manager::HttpServer> probe_server;
   std::optional<boost::asio::signal_set> signals;
@@ -122,7 +124,9 @@ struct Manager::Impl {
                                        [this] {
                                          for (const auto& refresh : before_scrape) refresh();
                                        },
-                                   .on_slow_close = count_slow_closes(options.registry, "metrics")});
+                                   .on_slow_close = count_slow_closes(options.registry, "metrics"),
+                                   .tls = metrics_tls,
+                                   .authorizer = metrics_authorizer});
     // Its own server, so its own connection cap: a flood of the metrics port leaves it alone.
     probe_server.emplace(
         io, manager::HttpServerOptions{.bind_address = options.health_bind_address,
@@ -138,7 +142,8 @@ struct Manager::Impl {
       return false;
     }
     kLog.info("serving", {{"metrics", std::to_string(metrics_server->port())},
-                          {"probes", std::to_string(probe_server->port())}});
+                          {"probes", std::to_string(probe_server->port())},
+                          {"metricsSecure", metrics_tls ? "true" : "false"}});
     return true;
   }
 
@@ -172,6 +177,12 @@ void Manager::add_readyz_check(manager::HealthCheck check) {
 
 void Manager::add_before_scrape(std::function<void()> refresh) {
   impl_->before_scrape.push_back(std::move(refresh));
+}
+
+void Manager::secure_metrics(std::shared_ptr<boost::asio::ssl::context> tls,
+                             std::shared_ptr<RequestAuthorizer> authorizer) {
+  impl_->metrics_tls = std::move(tls);
+  impl_->metrics_authorizer = std::move(authorizer);
 }
 
 void Manager::request_stop(int exit_code) {

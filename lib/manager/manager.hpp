@@ -3,7 +3,8 @@
 // (controller-runtime's pkg/manager). It owns what every part shares and none should own:
 //
 //   * the io_context and its I/O threads (IoThreads), stopped last, after every part;
-//   * the metrics server (/metrics) and the probe server (/healthz, /readyz), with the health and
+//   * the metrics server (/metrics; HTTPS behind the API server's authentication and authorization
+//     with secure_metrics()) and the probe server (/healthz, /readyz), with the health and
 //     readiness checks the parts register (add_healthz_check, add_readyz_check) and a heartbeat
 //     check of its own ("event-loop");
 //   * the signals: SIGTERM or SIGINT asks for the end (run() returns `signal_exit_code`), a second
@@ -31,7 +32,10 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 namespace prometheus {
 class Registry;
 }
@@ -75,6 +79,10 @@ class Manager {
   void add_readyz_check(manager::HealthCheck check);
   // Called before each scrape of /metrics, to refresh computed gauges (quick, no API calls).
   void add_before_scrape(std::function<void()> refresh);
+  // --metrics-secure: the metrics server speaks HTTPS with `tls` and serves only what
+  // `authorizer` allows (manager/metrics_auth.hpp). The probe server stays plain HTTP.
+  void secure_metrics(std::shared_ptr<boost::asio::ssl::context> tls,
+                      std::shared_ptr<RequestAuthorizer> authorizer);
 
   // Ends run() with `exit_code`; the first request wins. From any thread.
   void request_stop(int exit_code);

@@ -1,4 +1,4 @@
-// The server's TLS identity, made at start with OpenSSL's C API: a throwaway CA and a serving
+// The server's TLS identity, made at start (net/certificate.hpp): a throwaway CA and a serving
 // certificate for 127.0.0.1 and localhost signed by it (ECDSA P-256: fast to generate, and accepted
 // by Go's TLS stack). Only the CA reaches the kubeconfig.
 #pragma once

@@ -1,5 +1,6 @@
 // steward-testapi: an in-memory imitation of kube-apiserver 1.20 for steward's tests.
-//   steward-testapi --listen 127.0.0.1:0 --kubeconfig-out FILE [--token T] [--plain]
+//   steward-testapi --listen 127.0.0.1:0 --kubeconfig-out FILE [--token T] [--user T,NAME,UID[,G...]]
+//                   [--plain]
 // When ready it prints one line, "listening https://127.0.0.1:PORT", and serves until SIGTERM/SIGINT.
 #include "kubeconfig.hpp"
 #include "server.hpp"
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to listen on (port 0 picks a free one)");
   app.add_option("--kubeconfig-out", kubeconfig_out, "write a kubeconfig for this server here")->required();
   app.add_option("--token", options.token, "bearer token clients must send");
+  std::vector<std::string> users;
+  app.add_option("--user", users,
+                 "TOKEN,NAME,UID[,GROUP...]: a static user besides the admin, for TokenReview and "
+                 "SubjectAccessReview (as a line of kube-apiserver's --token-auth-file); repeatable");
   app.add_flag("--plain", plain, "serve plain HTTP instead of TLS");
   app.add_option("--bookmark-interval", bookmark_seconds, "seconds between watch bookmarks (default 60, as the real server)");
   app.add_option("--watch-history", options.watch_history, "events kept per resource for watch resumption");
@@ -46,6 +51,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     std::cerr << "steward-testapi: bad port in --listen " << listen << "\n";
     return 2;
+  }
+  for (const auto& line : users) {
+    auto user = steward::testapi::parse_static_user(line);
+    if (!user) {
+      std::cerr << "steward-testapi: --user wants TOKEN,NAME,UID[,GROUP...], got " << line << "\n";
+      return 2;
+    }
+    options.users.push_back(*user);
   }
   options.tls = !plain;
   options.bookmark_interval = std::chrono::milliseconds(static_cast<long>(bookmark_seconds * 1000));

@@ -5,15 +5,31 @@
 
 namespace steward::testapi {
 
-Router::Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
-               ActionHandler on_actions)
-    : api_(api), registry_(registry), faults_(faults), stats_(stats), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
+namespace {
 
-bool Router::authorized(const Request& req) const {
+std::vector<StaticUser> with_admin(const std::string& token, std::vector<StaticUser> users) {
+  // As scripts/kube-apiserver's admin line: token,admin,admin,"system:masters".
+  users.insert(users.begin(), StaticUser{token, "admin", "admin", {"system:masters"}});
+  return users;
+}
+
+}  // namespace
+
+Router::Router(Api& api, Registry& registry, Faults& faults, Stats& stats, const Store& store, std::string token,
+               std::vector<StaticUser> users, ActionHandler on_actions)
+    : api_(api),
+      registry_(registry),
+      faults_(faults),
+      stats_(stats),
+      token_(token),
+      on_actions_(std::move(on_actions)),
+      reviews_(store, with_admin(token, std::move(users))) {}
+
+std::string Router::bearer(const Request& req) {
   const std::string prefix = "Bearer ";
-  if (req.authorization.size() <= prefix.size()) return false;
-  if (req.authorization.compare(0, prefix.size(), prefix) != 0) return false;
-  return req.authorization.substr(prefix.size()) == token_;
+  if (req.authorization.size() <= prefix.size()) return "";
+  if (req.authorization.compare(0, prefix.size(), prefix) != 0) return "";
+  return req.authorization.substr(prefix.size());
 }
 
 ApiReply Router::route(const Request& req) {
@@ -35,7 +51,16 @@ ApiReply Router::dispatch(const Request& req) {
     r.body = "ok";
     return r;
   }
-  if (!authorized(req)) return error_response(unauthorized());
+  const std::string token = bearer(req);
+  if (token.empty() || !reviews_.user_of_token(token)) return error_response(unauthorized());
+  if (token != token_) {
+    ApiError e;
+    e.code = 403;
+    e.reason = "Forbidden";
+    e.message = "forbidden: User \"" + reviews_.user_of_token(token)->name +
+                "\" may only be reviewed on steward-testapi";
+    return error_response(e);
+  }
 
   if (path == "/_testapi/stats") return json_response(200, stats_.describe());
   if (path == "/_testapi/faults") {
@@ -44,8 +69,10 @@ ApiReply Router::dispatch(const Request& req) {
         json::Value body = req.body.empty() ? json::Value::object() : json::parse(req.body);
         Faults::Actions actions = faults_.configure(body);
         // Token rotation: from now on only the new token is accepted (steward must re-read its file).
-        if (const json::Value* t = body.find("token"); t && t->is_string() && !t->as_string().empty())
+        if (const json::Value* t = body.find("token"); t && t->is_string() && !t->as_string().empty()) {
           token_ = t->as_string();
+          reviews_.set_admin_token(token_);
+        }
         // Answer before restarting: the caller learns the fault took effect, then loses the link.
         Response r = json_response(200, faults_.describe());
         on_actions_(actions);
@@ -64,6 +91,7 @@ ApiReply Router::dispatch(const Request& req) {
   if (path != "/version" && path != "/version/") {
     if (auto failure = faults_.draw_failure(req.method, path)) return error_response(*failure);
   }
+  if (auto review = reviews_.handle(req)) return *review;
   if (auto d = discovery(registry_, path, server_address_)) {
     ++stats_.discovery_requests[path];
     return *d;

@@ -1,5 +1,8 @@
 // Where a request goes: authentication first (every path but the health probes), then the admin
-// endpoints (faults, the write log, stats), injected faults, discovery, and the resource API.
+// endpoints (faults, the write log, stats), injected faults, the reviews (reviews.hpp),
+// discovery, and the resource API. Only the admin token (--token) may do anything; the tokens of
+// the other static users (--user) are known to TokenReview and answered 403 everywhere (a real
+// server would let RBAC decide; the tests only need them reviewed).
 // Every write request is recorded in the write log with the code it was answered with.
 // Transport-free.
 #pragma once
@@ -8,6 +11,7 @@
 #include "faults.hpp"
 #include "http_types.hpp"
 #include "registry.hpp"
+#include "reviews.hpp"
 #include "stats.hpp"
 #include "write_log.hpp"
 
@@ -20,8 +24,9 @@ class Router {
  public:
   using ActionHandler = std::function<void(const Faults::Actions&)>;
 
-  Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
-         ActionHandler on_actions);
+  // `users`: the static users besides the admin, whose token is `token`.
+  Router(Api& api, Registry& registry, Faults& faults, Stats& stats, const Store& store, std::string token,
+         std::vector<StaticUser> users, ActionHandler on_actions);
 
   void set_server_address(std::string address) { server_address_ = std::move(address); }
   ApiReply route(const Request& req);
@@ -29,7 +34,8 @@ class Router {
 
  private:
   ApiReply dispatch(const Request& req);
-  bool authorized(const Request& req) const;
+  // The bearer token of the request, or "".
+  static std::string bearer(const Request& req);
 
   Api& api_;
   Registry& registry_;
@@ -39,6 +45,7 @@ class Router {
   std::string server_address_;
   ActionHandler on_actions_;
   WriteLog writes_;
+  Reviews reviews_;
 };
 
 }  // namespace steward::testapi

@@ -55,7 +55,7 @@ struct Server::Impl {
         compactor(store),
         faults(options.seed),
         api(store, registry, options.seed, [this](std::function<void()> fn) { net::post(ioc, std::move(fn)); }),
-        router(api, registry, faults, stats, options.token, [this](const Faults::Actions& a) { on_actions(a); }) {
+        router(api, registry, faults, stats, store, options.token, options.users, [this](const Faults::Actions& a) { on_actions(a); }) {
     api.on_storage_removed = [this](const std::string& key) { each_connection([&](Connection& c) { c.end_watch(key); }); };
     store.set_observer([this](const std::string& key, const StoreEvent& ev) { router.write_log().record_version(key, ev); });
   }

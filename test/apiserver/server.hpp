@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "reviews.hpp"
 
 namespace steward::testapi {
 
@@ -14,6 +17,8 @@ struct ServerOptions {
   unsigned short port = 0;  // 0: the kernel picks a free port
   bool tls = true;          // false: plain HTTP (--plain)
   std::string token = "steward-testapi-token";
+  // Static users besides the admin (--user TOKEN,NAME,UID[,GROUP...]): TokenReview knows them.
+  std::vector<StaticUser> users;
   // How often a watch that allows bookmarks gets one (the real server: about once a minute).
   std::chrono::milliseconds bookmark_interval{60000};
   // Events kept per resource for watches to resume from; older resourceVersions answer 410.

@@ -22,7 +22,10 @@ for sub in version check validate run diff; do
 done
 
 # An unknown subcommand followed by --help is a bad command line too, not a call for the main help.
-for args in "bogus" "--bogus" "version --bogus" "" "status --help" "status -h" "bogus --help"; do
+# --metrics-cert-dir must be a directory (without secure metrics it is refused too:
+# metrics_auth_test.sh, which has a config to load).
+for args in "bogus" "--bogus" "version --bogus" "" "status --help" "status -h" "bogus --help" \
+            "run --config x.yaml --metrics-secure --metrics-cert-dir /no/such/dir"; do
   # shellcheck disable=SC2086
   err=$("$steward" $args 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] || fail "'steward $args' exited $rc, want 2"

@@ -138,6 +138,8 @@ reconcile:
     burst: 20
 metrics:
   bindAddress: "127.0.0.1:9090"
+  secure: true
+  certDir: certs
 health:
   bindAddress: "[::1]:9091"
 leaderElection:
@@ -182,6 +184,8 @@ logging:
   CHECK(c.reconcile.rate_limiter.qps == 2.5);
   CHECK(c.reconcile.rate_limiter.burst == 20);
   CHECK(c.metrics.bind_address == "127.0.0.1:9090");
+  CHECK(c.metrics.secure);
+  CHECK(c.metrics.cert_dir == "/etc/steward/certs");  // beside the config file
   CHECK(c.health.bind_address == "[::1]:9091");
   CHECK(c.leader_election.enabled);
   CHECK(c.leader_election.ns == "steward-system");

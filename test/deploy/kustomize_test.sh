@@ -25,7 +25,8 @@ sort -o "$tmp/files.ids" "$tmp/files.ids"
 diff "$tmp/files.ids" "$tmp/rendered.ids" >"$tmp/diff" ||
   fail "kustomize renders other objects than the files hold: $(cat "$tmp/diff")"
 for want in Namespace//steward-system ServiceAccount/steward-system/steward ClusterRole//steward \
-            ClusterRoleBinding//steward Role/steward-system/steward-leader-election \
+            ClusterRoleBinding//steward ClusterRole//steward-metrics-reader \
+            Role/steward-system/steward-leader-election \
             RoleBinding/steward-system/steward-leader-election ConfigMap/steward-system/steward-config \
             ConfigMap/steward-system/steward-manifests Deployment/steward-system/steward \
             Service/steward-system/steward-metrics NetworkPolicy/steward-system/steward \

@@ -74,7 +74,8 @@ errors=$(grep -v '^validated ' <<<"$out")
 dep=$base/deployment.yaml
 c0='(index .spec.template.spec.containers 0)'
 args=$(field "$dep" "{{range $c0.args}}{{.}} {{end}}")
-[ "$args" = "run --config /etc/steward/config/steward.yaml " ] || fail "deployment args: $args"
+[ "$args" = "run --config /etc/steward/config/steward.yaml --metrics-secure=true " ] ||
+  fail "deployment args: $args"
 mounts=$(field "$dep" "{{range $c0.volumeMounts}}{{.name}}={{.mountPath}}:{{.readOnly}} {{end}}")
 volumes=$(field "$dep" '{{range .spec.template.spec.volumes}}{{.name}}={{.configMap.name}} {{end}}')
 [[ " $mounts" == *" config=/etc/steward/config:true "* ]] || fail "deployment mounts: $mounts"
@@ -173,6 +174,21 @@ if [ -n "$max_unavailable" ]; then disruptions=$max_unavailable; else disruption
 [ "$disruptions" = 1 ] ||
   fail "the PodDisruptionBudget allows $disruptions evictions at a time of $replicas replicas, want 1"
 
+# /metrics: HTTPS behind the API server's reviews (the Deployment's --metrics-secure=true above),
+# which steward may create; the reader ClusterRole grants get on /metrics and nothing else, and is bound by no file here
+# (the operator binds their Prometheus); the ServiceMonitor scrapes https with a token.
+reader=$base/clusterrole-metrics-reader.yaml
+[ "$(field "$reader" '{{.kind}}/{{.metadata.name}}')" = ClusterRole/steward-metrics-reader ] ||
+  fail "clusterrole-metrics-reader.yaml is not ClusterRole steward-metrics-reader"
+[ "$(field "$reader" '{{range .rules}}{{range .nonResourceURLs}}{{.}}{{end}}:{{range .verbs}}{{.}},{{end}}{{.apiGroups}}{{.resources}} {{end}}')" = "/metrics:get,<no value><no value> " ] ||
+  fail "steward-metrics-reader grants more or less than get on /metrics: $(cat "$reader")"
+grep -l 'name: steward-metrics-reader' "$base"/*binding*.yaml >/dev/null 2>&1 &&
+  fail "a binding in the base binds steward-metrics-reader"
+sm=$repo/deploy/optional/servicemonitor.yaml
+[ "$(field "$sm" '{{range .spec.endpoints}}{{.scheme}} {{.bearerTokenFile}} {{.tlsConfig.insecureSkipVerify}}{{end}}')" = \
+  "https /var/run/secrets/kubernetes.io/serviceaccount/token true" ] ||
+  fail "the ServiceMonitor does not scrape https with the ServiceAccount token"
+
 # Every kind of the example desired state has the verbs steward needs in the ClusterRole
 # (resource = lower-case kind + "s", right for the example's kinds).
 rules=$(field "$base/clusterrole.yaml" '{{range $rule := .rules}}{{range $g := $rule.apiGroups}}{{range $r := $rule.resources}}{{$g}}/{{$r}} {{range $rule.verbs}}{{.}},{{end}}{{"\n"}}{{end}}{{end}}{{end}}')
@@ -193,6 +209,10 @@ for group in "" events.k8s.io; do
   for verb in create patch update; do
     [[ ",$verbs" == *",$verb,"* ]] || fail "ClusterRole lacks $verb on $group/events"
   done
+done
+for review in authentication.k8s.io/tokenreviews authorization.k8s.io/subjectaccessreviews; do
+  verbs=$(awk -v r="$review" '$1 == r {print $2}' <<<"$rules")
+  [ "$verbs" = "create," ] || fail "ClusterRole grants ${verbs:-nothing} on $review, want create only"
 done
 # Deleting a Namespace deletes whatever is in it: never granted for every Namespace.
 unnamed=$(field "$base/clusterrole.yaml" '{{range $rule := .rules}}{{if not $rule.resourceNames}}{{range $r := $rule.resources}}{{$r}} {{range $rule.verbs}}{{.}},{{end}}{{"\n"}}{{end}}{{end}}{{end}}')

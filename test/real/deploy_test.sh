@@ -131,8 +131,22 @@ can no patch secrets/steward-steward-manifests -n default
 can no patch deployments.apps -n steward-system
 can no update configmaps --all-namespaces
 can no delete events --all-namespaces
+# --metrics-secure: the reviews of each scrape.
+can yes create tokenreviews.authentication.k8s.io
+can yes create subjectaccessreviews.authorization.k8s.io
+can no get tokenreviews.authentication.k8s.io
 can no create clusterrolebindings.rbac.authorization.k8s.io
 can no '*' '*'
+
+# steward-metrics-reader lets whoever it is bound to get /metrics, and nothing else.
+prom=system:serviceaccount:monitoring:prometheus
+[ "$(k auth can-i get /metrics --as="$prom" 2>/dev/null)" = no ] || fail "$prom may get /metrics unbound"
+k create clusterrolebinding steward-metrics-test --clusterrole=steward-metrics-reader \
+  --serviceaccount=monitoring:prometheus >"$tmp/bind.out" 2>&1 || fail "binding: $(cat "$tmp/bind.out")"
+[ "$(k auth can-i get /metrics --as="$prom" 2>/dev/null)" = yes ] ||
+  fail "steward-metrics-reader does not let $prom get /metrics"
+[ "$(k auth can-i list configmaps --as="$prom" 2>/dev/null)" = no ] ||
+  fail "steward-metrics-reader grants more than /metrics"
 
 # steward run --once on the base's config and example manifests, with the ServiceAccount's token.
 configmap_files "$base/manifests.yaml" "$tmp/manifests"

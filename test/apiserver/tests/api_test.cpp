@@ -794,3 +794,77 @@ spec:
         "Service \"web\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.0.0.51\"}: may not change once set");
   CHECK(ip.json().at_path("details.causes")->as_array()[0].str("field") == "spec.clusterIPs[0]");
 }
+
+namespace {
+
+ServerOptions with_reviewable_users() {
+  ServerOptions o = TestServer::plain_options();
+  o.users = {{"ptok", "prometheus", "prometheus-uid", {}}, {"ntok", "nobody", "nobody-uid", {"g1"}}};
+  return o;
+}
+
+std::string token_review(const std::string& token) {
+  return R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":")" + token + R"("}})";
+}
+
+std::string metrics_review(const std::string& user, const std::string& verb = "get") {
+  return R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"nonResourceAttributes":{"path":"/metrics","verb":")" +
+         verb + R"("},"user":")" + user + R"(","groups":["system:authenticated"]}})";
+}
+
+constexpr const char* kTokenReviews = "/apis/authentication.k8s.io/v1/tokenreviews";
+constexpr const char* kAccessReviews = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+
+}  // namespace
+
+// Answers captured from kube-apiserver 1.20 with a static token file (scripts/kube-apiserver),
+// managedFields left out.
+TEST_CASE("TokenReview: a static user is authenticated with system:authenticated, a bad token is not") {
+  TestServer s(with_reviewable_users());
+  auto r = s.post(kTokenReviews, token_review("ntok"));
+  CHECK(r.status == 201);
+  CHECK(r.body ==
+        R"({"kind":"TokenReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":null},"spec":{"token":"ntok"},"status":{"authenticated":true,"user":{"username":"nobody","uid":"nobody-uid","groups":["g1","system:authenticated"]},"audiences":["https://kubernetes.default.svc"]}})");
+  r = s.post(kTokenReviews, token_review("bogus"));
+  CHECK(r.status == 201);
+  CHECK(r.json().at_path("status")->find("authenticated") == nullptr);
+  CHECK(r.json().at_path("status.error")->as_string() == "invalid bearer token");
+  // The admin is reviewed as scripts/kube-apiserver's admin line says.
+  r = s.post(kTokenReviews, token_review(s.endpoint().token));
+  CHECK(r.json().at_path("status.user.username")->as_string() == "admin");
+  CHECK(s.post(kTokenReviews, R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{}})").status == 400);
+  // A reviewable user cannot use the API itself.
+  Endpoint nobody = s.endpoint();
+  nobody.token = "ntok";
+  CHECK(request(nobody, "POST", kTokenReviews, token_review("ptok")).status == 403);
+}
+
+TEST_CASE("SubjectAccessReview of a non-resource URL follows ClusterRoleBindings as RBAC does") {
+  TestServer s(with_reviewable_users());
+  auto r = s.post(kAccessReviews, metrics_review("prometheus"));
+  CHECK(r.status == 201);
+  CHECK(r.json().at_path("status")->find("allowed")->as_bool() == false);
+  REQUIRE(s.post("/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                 R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"steward-metrics-reader"},"rules":[{"nonResourceURLs":["/metrics"],"verbs":["get"]}]})")
+              .status == 201);
+  REQUIRE(s.post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                 R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"prom"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"steward-metrics-reader"},"subjects":[{"kind":"User","name":"prometheus"}]})")
+              .status == 201);
+  r = s.post(kAccessReviews, metrics_review("prometheus"));
+  CHECK(r.json().at_path("status.allowed")->as_bool());
+  CHECK(r.json().at_path("status.reason")->as_string() ==
+        R"(RBAC: allowed by ClusterRoleBinding "prom" of ClusterRole "steward-metrics-reader" to User "prometheus")");
+  // The verb and the path must both match: HEAD is not get, /metrics/ is not /metrics.
+  CHECK_FALSE(s.post(kAccessReviews, metrics_review("prometheus", "head")).json().at_path("status.allowed")->as_bool());
+  CHECK_FALSE(s.post(kAccessReviews, metrics_review("nobody")).json().at_path("status.allowed")->as_bool());
+  // system:masters may do anything, without a reason.
+  r = s.post(kAccessReviews,
+             R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"nonResourceAttributes":{"path":"/metrics","verb":"get"},"user":"admin","groups":["system:masters"]}})");
+  CHECK(r.json().at_path("status.allowed")->as_bool());
+  CHECK(r.json().at_path("status")->find("reason") == nullptr);
+  // Neither attributes, or no user nor group: 422 Invalid.
+  CHECK(s.post(kAccessReviews, R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"x"}})").status == 422);
+  CHECK(s.post(kAccessReviews,
+               R"({"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"nonResourceAttributes":{"path":"/metrics","verb":"get"}}})")
+            .status == 422);
+}
