@@ -237,6 +237,15 @@ std::span<const Field<SourceConfig>> source_fields() {
               "naming the managers and fields, a Warning Event; `steward run --once` exits 1); "
               "`Always` forces, taking those fields over; `Never` takes over nothing. Once an "
               "object carries steward's marks it is applied with force."},
+      {.path = "ignore",
+       .value = IgnoreList<S>{at(&S::ignore)},
+       .apply = kLive,
+       .doc = "fields steward sets when it creates an object and then leaves to whoever changes "
+              "them: a list of rules, each with either `paths` (JSON pointers into the manifest, "
+              "RFC 6901, not into lists: `[\"/spec/replicas\"]`) or `managers` (field managers: a "
+              "field one of them owns in `managedFields` is theirs), and an optional `target` "
+              "(`group`, `version`, `kind`, `namespace`, `name`, `labelSelector`: equality-based). "
+              "A manifest change of an ignored field is still applied. See \"Ignore rules\" below."},
   };
   return fields;
 }

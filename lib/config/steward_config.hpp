@@ -33,6 +33,7 @@
 #include "kube/circuit_breaker.hpp"
 #include "observe/log.hpp"
 #include "reconcile/adopt.hpp"
+#include "reconcile/ignore_rule.hpp"
 
 namespace steward::config {
 
@@ -78,6 +79,8 @@ struct SourceConfig {
   double prune_fraction = 0.5;
   // Taking over an object that exists without steward's marks (reconcile/adopt.hpp).
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;
+  // Fields steward sets only when it creates an object (reconcile/ignore_rule.hpp).
+  std::vector<reconcile::IgnoreRule> ignore;
 
   bool operator==(const SourceConfig&) const = default;
 };
