@@ -48,6 +48,8 @@ int print(const reconcile::DiffReport& report) {
   for (const auto& error : report.errors) std::cerr << "steward: " << error << "\n";
   for (const auto& change : report.changes) std::cout << change.diff;
   std::cout.flush();
+  // Not changes: fields the sources' ignore rules leave to the cluster.
+  for (const auto& line : report.ignored) std::cerr << "ignored: " << line << "\n";
   if (report.failed()) return kExitError;
   return report.changes.empty() ? kExitNoChanges : kExitChanges;
 }
@@ -61,7 +63,8 @@ std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& 
                                 .path = source.path,
                                 .default_namespace = source.default_namespace},
                        .prune = source.prune,
-                       .adopt = source.adopt});
+                       .adopt = source.adopt,
+                       .ignore = source.ignore});
     reconcile::join_inventory(sources.back(), config.instance,
                               manager::steward_namespace(config.leader_election, rest));
   }

@@ -14,6 +14,10 @@
 //                                               it is served
 //   nothing                                     nothing, and no further API call
 //
+// A source's ignore rules (ignore_rules.hpp) shape the body exactly as they do for the daemon, so a
+// field a rule leaves to someone else is never shown as a change; each such field whose live value
+// differs from the manifest's is listed in `DiffReport::ignored` instead, with its rule.
+//
 // Prune candidates are steward's objects (label and source annotation) of the kinds in the desired
 // state, listed per kind as the daemon's informers see them. The daemon's pruneFraction guard is
 // not applied: the diff shows what the desired state asks for. Apply order is not waited for
@@ -46,6 +50,10 @@ struct DiffReport {
   // What failed besides: discovery, an API call about one object ("apps/Deployment ns/web: get:
   // ..."). A failing object does not stop the others.
   std::vector<std::string> errors;
+  // Fields an ignore rule keeps from the apply although the live value differs from the
+  // manifest's: "apps/Deployment ns/web: /spec/replicas ignored by ignore[0] (paths
+  // /spec/replicas): live 5, manifest 2 (left to its owner)". Not changes.
+  std::vector<std::string> ignored;
   bool failed() const { return !load_errors.empty() || !errors.empty(); }
 };
 

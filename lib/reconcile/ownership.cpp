@@ -2,6 +2,7 @@
 
 #include "informer/reflector.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/ignore_rules.hpp"
 
 namespace steward::reconcile {
 
@@ -80,9 +81,40 @@ std::string controller_of(const Value& live) {
   return {};
 }
 
+// The managedFields of an object that ignore rules target (it carries their digests annotation),
+// each entry reduced to manager, operation and fieldsV1: what ignore_rules.cpp reads to tell whose
+// a field is. Taken out of `object`; null when it has none or is not targeted.
+Value take_field_owners(kube::Object& object) {
+  Value out;
+  if (kube::string_at(object, {"metadata", "annotations", kIgnoredDigestsAnnotation}).empty()) {
+    return out;
+  }
+  const auto metadata = object.FindMember("metadata");
+  const auto managed = metadata->value.FindMember("managedFields");
+  if (managed == metadata->value.MemberEnd() || !managed->value.IsArray()) return out;
+  out.Swap(managed->value);
+  for (Value& entry : out.GetArray()) {
+    if (!entry.IsObject()) continue;
+    for (auto m = entry.MemberBegin(); m != entry.MemberEnd();) {
+      const std::string_view name(m->name.GetString(), m->name.GetStringLength());
+      if (name == "manager" || name == "operation" || name == "fieldsV1") {
+        ++m;
+      } else {
+        m = entry.EraseMember(m);
+      }
+    }
+  }
+  return out;
+}
+
 void keep_ownership_facts(kube::Object& object) {
   const bool steward_applied = applied_by(object, kFieldManager);
+  Value owners = take_field_owners(object);
   informer::default_transform(object);
+  if (owners.IsArray()) {
+    object["metadata"].AddMember("managedFields", owners, object.GetAllocator());
+    return;
+  }
   if (!steward_applied) return;
   auto& allocator = object.GetAllocator();
   Value entry(rapidjson::kObjectType);

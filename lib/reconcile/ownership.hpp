@@ -68,6 +68,9 @@ std::string controller_of(const rapidjson::Value& live);
 // The informers' transform for steward's caches: informer::default_transform, except that of
 // managedFields it keeps the entries of steward's applies, each reduced to its manager and
 // operation, which is all applied_by reads (the fields sets are most of managedFields' bytes).
+// An object that ignore rules target (it carries steward.dev/ignored-digests) keeps every entry's
+// manager, operation and fieldsV1: whose each field is decides what steward's body claims
+// (ignore_rules.hpp).
 void keep_ownership_facts(kube::Object& object);
 
 // The live object's desired-hash annotation, or empty.

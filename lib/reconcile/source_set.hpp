@@ -20,6 +20,7 @@
 #include "desired/manifest_loader.hpp"
 #include "kube/discovery.hpp"
 #include "reconcile/adopt.hpp"
+#include "reconcile/ignore_rule.hpp"
 
 namespace steward::reconcile {
 
@@ -30,6 +31,8 @@ struct SourceOptions {
   bool prune = false;
   double prune_fraction = 0.5;
   Adopt adopt = Adopt::kIfNoConflict;
+  // Fields of its objects steward sets only when it creates them (ignore_rules.hpp).
+  std::vector<IgnoreRule> ignore;
   // Objects with steward's marks and no part-of label (applied by a steward before ApplySets) are
   // members of this source's inventory (ownership.hpp). The default instance claims them; any
   // other leaves them to it.
