@@ -17,6 +17,7 @@
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
+#include "reconcile/differ.hpp"
 #include "reconcile/namespace_contents.hpp"
 #include "support/async.hpp"
 #include "support/files.hpp"
@@ -1437,4 +1438,33 @@ TEST_CASE("ignore rules: a manifest change of an ignored field is applied, once"
   wait_for_resyncs(env, 3);
   CHECK(web_replicas(env) == 6);
   CHECK(env.controller->stats().applies == 2);
+}
+
+TEST_CASE("ignore rules: steward diff lists an ignored field and never proposes to revert it") {
+  LoopEnv env;
+  env.ignore = {ignore_replicas()};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start();
+  REQUIRE(env.converged());
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 5; });
+  env.controller->stop();
+  const auto diff = [&](std::vector<reconcile::IgnoreRule> rules) {
+    reconcile::Differ differ(env.client, env.discovery,
+                             {{.spec = {.name = env.ns, .path = env.manifests,
+                                        .default_namespace = env.ns},
+                               .ignore = std::move(rules)}});
+    return env.loop.sync(differ.run());
+  };
+  const reconcile::DiffReport with_rule = diff({ignore_replicas()});
+  CHECK_FALSE(with_rule.failed());
+  CHECK(with_rule.changes.empty());
+  CHECK(with_rule.ignored ==
+        std::vector<std::string>{"apps/Deployment " + env.ns + "/web: /spec/replicas ignored by "
+                                 "ignore[0] (paths /spec/replicas): live 5, manifest 2 (left to "
+                                 "its owner)"});
+  const reconcile::DiffReport without = diff({});
+  REQUIRE(without.changes.size() == 1);
+  CHECK_THAT(without.changes[0].diff, Catch::Contains("-  replicas: 5") &&
+                                          Catch::Contains("+  replicas: 2"));
+  CHECK(without.ignored.empty());
 }
