@@ -144,7 +144,7 @@ void remove_at(Value& node, const Tokens& field, std::size_t i) {
   if (child->value.ObjectEmpty()) node.RemoveMember(child);
 }
 
-void set_at(kube::Object& doc, const Tokens& field, const Value& value) {
+void set_at(rapidjson::Document& doc, const Tokens& field, const Value& value) {
   Value* node = &doc;
   for (std::size_t i = 0; i < field.size(); ++i) {
     if (!node->IsObject()) return;
@@ -377,6 +377,17 @@ rapidjson::Value IgnoreAdjustment::drift_reference(
       node = found != node->MemberEnd() ? &found->value : nullptr;
     }
     if (node != nullptr && node->IsObject()) node->RemoveMember(name_of(tokens.back()));
+  }
+  return out;
+}
+
+std::shared_ptr<const rapidjson::Document> with_manifest_values(
+    const Value& projection, const Value& body, std::span<const IgnoredField> fields) {
+  auto out = std::make_shared<rapidjson::Document>();
+  out->CopyFrom(projection, out->GetAllocator());
+  for (const IgnoredField& field : fields) {
+    if (field.treatment == Treatment::kManifest) continue;
+    if (const Value* manifest = at_tokens(body, field.tokens)) set_at(*out, field.tokens, *manifest);
   }
   return out;
 }

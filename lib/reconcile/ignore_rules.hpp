@@ -91,6 +91,15 @@ IgnoreAdjustment adjust_for_ignore_rules(const rapidjson::Value& body, const rap
                                          std::span<const IgnoreRule> rules,
                                          std::string_view field_manager);
 
+// `projection` (the memo's projection of an apply's answer, drift.hpp) with the manifest's values
+// of `body` at the fields the apply left out or sent live: what the server holds there is someone
+// else's, not a normalised form of the manifest's value. While the rule stands the drift rule
+// skips those fields anyway; once it is gone they are compared with the manifest again, not with
+// a value that happened to be live.
+std::shared_ptr<const rapidjson::Document> with_manifest_values(
+    const rapidjson::Value& projection, const rapidjson::Value& body,
+    std::span<const IgnoredField> fields);
+
 // Whether `rule` applies to the object `object` (a desired one: its apiVersion, kind, namespace,
 // name and labels).
 bool targets(const IgnoreTarget& target, const rapidjson::Value& object);

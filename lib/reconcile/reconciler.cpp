@@ -309,7 +309,11 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
     co_return called(std::move(failed), "apply", std::move(object), apply_options.dry_run);
   }
   if (!apply_options.dry_run) {
-    remember(key, std::make_shared<const ApplyMemo>(memo.answered(*reply.object)));
+    ApplyMemo next = memo.answered(*reply.object);
+    if (!action.ignored.empty()) {
+      next.projection = with_manifest_values(*next.projection, *memo.body.object, action.ignored);
+    }
+    remember(key, std::make_shared<const ApplyMemo>(std::move(next)));
     applies_.fetch_add(1);
   }
   co_return called({{exists ? Result::kCorrected : Result::kCreated,

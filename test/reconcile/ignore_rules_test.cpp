@@ -330,3 +330,22 @@ TEST_CASE("the caches keep field owners only of objects ignore rules target") {
   REQUIRE((*plain)["metadata"]["managedFields"].Size() == 1);
   CHECK_FALSE((*plain)["metadata"]["managedFields"][0].HasMember("fieldsV1"));
 }
+
+TEST_CASE("ignore rules: once a rule is gone, the memo of an apply under it does not hide drift") {
+  const auto desired = desired_deployment(2, "nginx:2");
+  // What steward's apply that left replicas to kubectl-edit answered: replicas 5.
+  const auto live = live_of(*desired, 5, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                            replicas_digest(2));
+  const Action under_rule = plan_with(desired, live, {paths_rule({"/spec/replicas"})});
+  REQUIRE(under_rule.ignored.size() == 1);
+  ApplyMemo memo = ApplyMemo::of(desired).answered(*live);
+  memo.projection =
+      reconcile::with_manifest_values(*memo.projection, *desired->body.object, under_rule.ignored);
+  CHECK((*memo.projection)["spec"]["replicas"].GetInt() == 2);
+  const desired::DesiredState state;
+  const LiveLookup lookup{.type = kDeployments, .synced = true, .object = live};
+  const Action without_rule = reconcile::plan(
+      {.key = kKey, .state = state, .desired = desired.get(), .live = lookup, .memo = &memo}, {});
+  CHECK(without_rule.step == Step::kApply);
+  CHECK(without_rule.detail == ".spec.replicas differs");
+}
