@@ -50,6 +50,8 @@ int print(const reconcile::DiffReport& report) {
   for (const auto& kept : report.kept) std::cerr << "steward: " << kept << "\n";
   for (const auto& change : report.changes) std::cout << change.diff;
   std::cout.flush();
+  // Not changes: fields the sources' ignore rules leave to the cluster.
+  for (const auto& line : report.ignored) std::cerr << "ignored: " << line << "\n";
   if (report.failed()) return kExitError;
   return report.changes.empty() ? kExitNoChanges : kExitChanges;
 }
@@ -64,7 +66,8 @@ std::vector<reconcile::SourceOptions> diff_sources(const config::StewardConfig& 
                                 .default_namespace = source.default_namespace},
                        .prune = source.prune,
                        .adopt = source.adopt,
-                       .suspend = source.suspend});
+                       .suspend = source.suspend,
+                       .ignore = source.ignore});
     reconcile::join_inventory(sources.back(), config.instance,
                               manager::steward_namespace(config.leader_election, rest));
   }

@@ -115,8 +115,13 @@ std::string fuzz_dictionary_fields() {
     tokens.add_path(field.path);
     if (const auto* constant = std::get_if<Constant>(&field.value)) tokens.add(constant->value);
     if (std::holds_alternative<SourceList<StewardConfig>>(field.value))
-      for (const Field<SourceConfig>& source_field : source_fields())
+      for (const Field<SourceConfig>& source_field : source_fields()) {
         tokens.add_path(source_field.path);
+        if (std::holds_alternative<IgnoreList<SourceConfig>>(source_field.value))
+          for (std::string_view name : {"paths", "managers", "target", "group", "version", "kind",
+                                        "namespace", "name", "labelSelector"})
+            tokens.add(name);
+      }
     if (const auto* choice = std::get_if<Choice<StewardConfig>>(&field.value))
       choices.insert(choices.end(), choice->names.begin(), choice->names.end());
   }

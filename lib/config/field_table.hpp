@@ -123,6 +123,13 @@ struct SourceList {
   Slot<Root, std::vector<SourceConfig>> at;
 };
 
+// `ignore` of a source: a list of ignore rules (reconcile/ignore_rule.hpp), each a mapping of
+// `paths` or `managers` and an optional `target`, checked where each is written.
+template <typename Root>
+struct IgnoreList {
+  Slot<Root, std::vector<reconcile::IgnoreRule>> at;
+};
+
 template <typename Root, typename Enum>
 Choice<Root> choice(Slot<Root, Enum> at, std::initializer_list<Enum> values) {
   std::vector<std::string_view> names;
@@ -136,7 +143,8 @@ Choice<Root> choice(Slot<Root, Enum> at, std::initializer_list<Enum> values) {
 
 template <typename Root>
 using Value = std::variant<Constant, Flag<Root>, Integer<Root>, Number<Root>, Text<Root>,
-                           FilePath<Root>, Period<Root>, Choice<Root>, SourceList<Root>>;
+                           FilePath<Root>, Period<Root>, Choice<Root>, SourceList<Root>,
+                           IgnoreList<Root>>;
 
 template <typename Root>
 struct Field {

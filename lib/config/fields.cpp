@@ -256,6 +256,15 @@ std::span<const Field<SourceConfig>> source_fields() {
               "Readiness is unaffected and `steward run --once` reports the source as suspended "
               "instead of failing on it. Set back to `false`, its objects are reconciled at "
               "once."},
+      {.path = "ignore",
+       .value = IgnoreList<S>{at(&S::ignore)},
+       .apply = kLive,
+       .doc = "fields steward sets when it creates an object and then leaves to whoever changes "
+              "them: a list of rules, each with either `paths` (JSON pointers into the manifest, "
+              "RFC 6901, not into lists: `[\"/spec/replicas\"]`) or `managers` (field managers: a "
+              "field one of them owns in `managedFields` is theirs), and an optional `target` "
+              "(`group`, `version`, `kind`, `namespace`, `name`, `labelSelector`: equality-based). "
+              "A manifest change of an ignored field is still applied. See \"Ignore rules\" below."},
   };
   return fields;
 }

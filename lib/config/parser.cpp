@@ -216,6 +216,7 @@ class ConfigParser {
                      read(m, name, p.at.get(root), &YamlValues::duration, p.check);
                    },
                    [&](const Choice<Root>& c) { read_choice(m, name, c, root); },
+                   [&](const IgnoreList<Root>& l) { read_ignore(m, name, l.at.get(root)); },
                },
                field.value);
   }
@@ -299,6 +300,110 @@ class ConfigParser {
            if (got == want) return std::string();
            return "must be " + quote(want) + ", got " + quote(got);
          }));
+  }
+
+  // A list of strings at `path`, each checked by `check` ("" when fine); nullopt when it is not
+  // a list (reported).
+  std::optional<std::vector<std::string>> read_strings(
+      const YAML::Node& node, const std::string& path,
+      const std::function<std::string(const std::string&)>& check) {
+    if (!node.IsSequence()) {
+      error(node, path + " must be a list, not " + describe(node));
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    std::size_t index = 0;
+    for (const YAML::Node& item : node) {
+      const std::string item_path = path + "[" + std::to_string(index++) + "]";
+      auto text = values_.string(item, item_path);
+      if (!text) {
+        if (item.IsNull()) error(item, item_path + " must not be empty");
+        continue;
+      }
+      if (std::string problem = check(*text); !problem.empty()) {
+        error(item, item_path + " " + quote(*text) + " " + problem);
+        continue;
+      }
+      out.push_back(std::move(*text));
+    }
+    return out;
+  }
+
+  // sources[].ignore (reconcile/ignore_rule.hpp). A rule holds exactly one of paths and managers,
+  // not empty: two kinds of rule in one would make it unclear which the target narrows.
+  void read_ignore(const Mapping& m, std::string_view name, std::vector<reconcile::IgnoreRule>& out) {
+    const YAML::Node list = m.get(name);
+    const std::string path = m.path_of(name);
+    if (list.IsNull()) return;
+    if (!list.IsSequence()) {
+      error(list, path + " must be a list of rules, not " + describe(list));
+      return;
+    }
+    static const std::vector<std::string_view> kRuleNames = {"paths", "managers", "target"};
+    static const std::vector<std::string_view> kTargetNames = {"group", "version", "kind",
+                                                               "namespace", "name",
+                                                               "labelSelector"};
+    std::size_t index = 0;
+    for (const YAML::Node& item : list) {
+      const std::string rule_path = path + "[" + std::to_string(index++) + "]";
+      const Mapping rule_map = mapping(item, rule_path, m.mark, kRuleNames);
+      if (!rule_map.is_mapping) continue;
+      if (item.IsNull()) {
+        found_.error(rule_map.mark, rule_path + " is an empty rule: give it paths or managers");
+        continue;
+      }
+      reconcile::IgnoreRule rule;
+      const YAML::Node paths = rule_map.get("paths");
+      const YAML::Node managers = rule_map.get("managers");
+      if (paths.IsNull() == managers.IsNull()) {
+        found_.error(rule_map.mark,
+                     rule_path + (paths.IsNull() ? " needs paths or managers"
+                                                 : " has both paths and managers: write two rules"));
+        continue;
+      }
+      const std::size_t errors_before = found_.error_count();
+      if (!paths.IsNull()) {
+        auto read = read_strings(paths, rule_path + ".paths", [](const std::string& p) {
+          const reconcile::ParsedPointer parsed = reconcile::parse_json_pointer(p);
+          return parsed.error.empty() ? std::string() : "is not a pointer steward can ignore: it " +
+                                                            parsed.error;
+        });
+        if (read) rule.paths = std::move(*read);
+      } else {
+        auto read = read_strings(managers, rule_path + ".managers", [](const std::string& manager) {
+          if (manager.empty()) return std::string("must not be empty");
+          if (manager == "steward")
+            return std::string("is steward's own field manager, whose fields are steward's");
+          return std::string();
+        });
+        if (read) rule.managers = std::move(*read);
+      }
+      if (found_.error_count() == errors_before && rule.paths.empty() && rule.managers.empty()) {
+        error(paths.IsNull() ? managers : paths,
+              rule_path + (paths.IsNull() ? ".managers" : ".paths") +
+                  " is empty: list at least one");
+      }
+      const YAML::Node target = rule_map.get("target");
+      const Mapping target_map = mapping(target, rule_path + ".target", rule_map.mark, kTargetNames);
+      if (target_map.is_mapping && !target.IsNull()) {
+        reconcile::IgnoreTarget& t = rule.target;
+        for (auto [field, slot] : {std::pair<std::string_view, std::string*>{"group", &t.group},
+                                   {"version", &t.version},
+                                   {"kind", &t.kind},
+                                   {"namespace", &t.ns},
+                                   {"name", &t.name},
+                                   {"labelSelector", &t.label_selector}}) {
+          if (auto text = values_.string(target_map.get(field), target_map.path_of(field)))
+            *slot = std::move(*text);
+        }
+        if (!t.label_selector.empty() && !reconcile::parse_label_selector(t.label_selector)) {
+          error(target_map.get("labelSelector"),
+                target_map.path_of("labelSelector") + " " + quote(t.label_selector) +
+                    " is not an equality-based label selector (\"app=web,tier!=db,canary,!old\")");
+        }
+      }
+      if (found_.error_count() == errors_before) out.push_back(std::move(rule));
+    }
   }
 
   void read_sources(const Mapping& m, std::string_view name, std::vector<SourceConfig>& out) {

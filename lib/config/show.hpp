@@ -19,5 +19,7 @@ std::string show(double value);
 std::string show(Duration value);
 std::string show(const std::string& value);
 std::string show(const std::filesystem::path& value);
+// Ignore rules as flow YAML: "[]", "[{paths: [/spec/replicas], target: {kind: Deployment}}]".
+std::string show(const std::vector<reconcile::IgnoreRule>& rules);
 
 }  // namespace steward::config

@@ -33,6 +33,7 @@
 #include "kube/circuit_breaker.hpp"
 #include "observe/log.hpp"
 #include "reconcile/adopt.hpp"
+#include "reconcile/ignore_rule.hpp"
 
 namespace steward::config {
 
@@ -80,6 +81,8 @@ struct SourceConfig {
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;
   // Nothing applied or pruned for this source while set; drift is still measured.
   bool suspend = false;
+  // Fields steward sets only when it creates an object (reconcile/ignore_rule.hpp).
+  std::vector<reconcile::IgnoreRule> ignore;
 
   bool operator==(const SourceConfig&) const = default;
 };

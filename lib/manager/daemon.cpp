@@ -67,7 +67,8 @@ reconcile::ControllerOptions controller_options(const config::StewardConfig& con
                                .prune = source.prune,
                                .prune_fraction = source.prune_fraction,
                                .adopt = source.adopt,
-                               .suspend = source.suspend});
+                               .suspend = source.suspend,
+                               .ignore = source.ignore});
   }
   options.workers = config.reconcile.workers;
   options.dry_run = dry_run || config.reconcile.dry_run;

@@ -70,6 +70,10 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                       .source_of_member = [this](std::string_view member) {
                         return sources_.source_of_member(member);
                       },
+                      .ignore_rules = [this](std::string_view source) {
+                        const auto found = sources_.find(source);
+                        return found ? found->ignore : std::vector<IgnoreRule>();
+                      },
                       .cover = options_.inventory
                                    ? [this](const desired::DesiredObject& desired,
                                             const kube::ResourceType& type) {

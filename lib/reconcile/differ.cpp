@@ -80,11 +80,16 @@ class Differ::Run {
                             },
                             .suspended = [this](std::string_view source) {
                               return suspended(source);
+                            },
+                            .ignore_rules = [this](std::string_view source) {
+                              return ignore_rules(source);
                             }};
     const Action action = plan({key, state, desired.get(), live, &memo}, policy);
+    if (live.object) note_ignored(key, *desired->object, *live.object, action);
+    const rapidjson::Value& body = action.body ? *action.body : *memo.body.object;
     if (!live.type || (action.step == Step::kApply && !action.exists)) {
       // Not there, or its kind is not served yet (a CRD not created): it would be created.
-      const SecretMask sides(nullptr, memo.body.object.get());
+      const SecretMask sides(nullptr, &body);
       show(key, ObjectChange::Kind::kCreate,
            object_diff(sides.before(), sides.after(), "/dev/null",
                        "desired/" + object_path(api_version, key)));
@@ -103,7 +108,7 @@ class Differ::Run {
     dry_run.dry_run = true;
     dry_run.force = action.force;
     const kube::ObjectReply answer =
-        co_await d_.client_.apply(*live.type, ns, *memo.body.object, dry_run);
+        co_await d_.client_.apply(*live.type, ns, body, dry_run);
     if (!answer.ok()) {
       fail(key.to_string() + ": dry-run apply: " + answer.error->to_string());
       co_return;
@@ -183,6 +188,41 @@ class Differ::Run {
       if (s.spec.name == source) return s.suspend;
     }
     return false;
+  }
+
+  std::vector<IgnoreRule> ignore_rules(std::string_view source) const {
+    for (const auto& s : d_.sources_) {
+      if (s.spec.name == source) return s.ignore;
+    }
+    return {};
+  }
+
+  // Each field an ignore rule keeps from the apply, with both values: shown beside the diff,
+  // never as a change to make.
+  void note_ignored(const desired::ObjectKey& key, const rapidjson::Value& manifest,
+                    const rapidjson::Value& live, const Action& action) {
+    const auto value_at = [](const rapidjson::Value& root, const std::vector<std::string>& tokens) {
+      const rapidjson::Value* node = &root;
+      for (const std::string& token : tokens) {
+        if (!node->IsObject()) return std::string("(absent)");
+        const auto found = node->FindMember(rapidjson::StringRef(token.c_str()));
+        if (found == node->MemberEnd()) return std::string("(absent)");
+        node = &found->value;
+      }
+      return kube::to_json(*node);
+    };
+    const bool secret = key.group.empty() && key.kind == "Secret";
+    for (const IgnoredField& field : action.ignored) {
+      if (!field.kept_from_write) continue;
+      std::string line = key.to_string() + ": " + field.pointer + " ignored by " + field.rule;
+      if (!secret) {
+        line += ": live " + value_at(live, field.tokens) + ", manifest " +
+                value_at(manifest, field.tokens);
+      }
+      line += field.treatment == Treatment::kLive ? " (steward keeps the live value)"
+                                                  : " (left to its owner)";
+      report_.ignored.push_back(std::move(line));
+    }
   }
 
   Adopt adopt(std::string_view source) const {

@@ -17,6 +17,10 @@
 //       that prune: disabled keeps)           a line in `kept`, not a diff: what the daemon
 //       would leave as it is is no change
 //
+// A source's ignore rules (ignore_rules.hpp) shape the body exactly as they do for the daemon, so a
+// field a rule leaves to someone else is never shown as a change; each such field whose live value
+// differs from the manifest's is listed in `DiffReport::ignored` instead, with its rule.
+//
 // Prune candidates are steward's objects (label and source annotation) of the kinds in the desired
 // state, listed per kind as the daemon's informers see them. The daemon's pruneFraction guard is
 // not applied: the diff shows what the desired state asks for. Apply order is not waited for
@@ -51,6 +55,10 @@ struct DiffReport {
   std::vector<std::string> errors;
   // What the daemon leaves alone on purpose, one line each ("apps/Deployment ns/web: kept: ...").
   std::vector<std::string> kept;
+  // Fields an ignore rule keeps from the apply although the live value differs from the
+  // manifest's: "apps/Deployment ns/web: /spec/replicas ignored by ignore[0] (paths
+  // /spec/replicas): live 5, manifest 2 (left to its owner)". Not changes.
+  std::vector<std::string> ignored;
   bool failed() const { return !load_errors.empty() || !errors.empty(); }
 };
 

@@ -3,6 +3,7 @@
 #include "informer/reflector.hpp"
 #include "desired/opt_outs.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/ignore_rules.hpp"
 
 namespace steward::reconcile {
 
@@ -118,12 +119,41 @@ std::string controller_of(const Value& live) {
   return {};
 }
 
+// The managedFields of an object that ignore rules target (it carries their digests annotation),
+// each entry reduced to manager, operation and fieldsV1: what ignore_rules.cpp reads to tell whose
+// a field is. Taken out of `object`; null when it has none or is not targeted.
+Value take_field_owners(kube::Object& object) {
+  Value out;
+  if (kube::string_at(object, {"metadata", "annotations", kIgnoredDigestsAnnotation}).empty()) {
+    return out;
+  }
+  const auto metadata = object.FindMember("metadata");
+  const auto managed = metadata->value.FindMember("managedFields");
+  if (managed == metadata->value.MemberEnd() || !managed->value.IsArray()) return out;
+  out.Swap(managed->value);
+  for (Value& entry : out.GetArray()) {
+    if (!entry.IsObject()) continue;
+    for (auto m = entry.MemberBegin(); m != entry.MemberEnd();) {
+      const std::string_view name(m->name.GetString(), m->name.GetStringLength());
+      if (name == "manager" || name == "operation" || name == "fieldsV1") {
+        ++m;
+      } else {
+        m = entry.EraseMember(m);
+      }
+    }
+  }
+  return out;
+}
+
 void keep_ownership_facts(kube::Object& object) {
   const bool steward_applied = applied_by(object, kFieldManager);
   auto& allocator = object.GetAllocator();
-  // Read before the transform drops managedFields; kept in the document's own allocator.
+  // An object ignore rules target keeps every entry's field sets, steward's apply entry (and so
+  // its opt-out annotations) among them.
+  Value owners = take_field_owners(object);
+  // Otherwise read before the transform drops managedFields; kept in the document's own allocator.
   std::optional<Value> opt_outs;
-  if (steward_applied) {
+  if (steward_applied && !owners.IsArray()) {
     for (const Value& entry : object["metadata"]["managedFields"].GetArray()) {
       if (!is_apply_by(entry, kFieldManager)) continue;
       opt_outs = opt_out_fields(entry, allocator);
@@ -131,6 +161,10 @@ void keep_ownership_facts(kube::Object& object) {
     }
   }
   informer::default_transform(object);
+  if (owners.IsArray()) {
+    object["metadata"].AddMember("managedFields", owners, object.GetAllocator());
+    return;
+  }
   if (!steward_applied) return;
   Value entry(rapidjson::kObjectType);
   entry.AddMember("manager", Value(rapidjson::StringRef(kFieldManager.data(), kFieldManager.size())),

@@ -69,7 +69,9 @@ std::string controller_of(const rapidjson::Value& live);
 // managedFields it keeps the entries of steward's applies, each reduced to its manager and
 // operation, which is all applied_by reads (the fields sets are most of managedFields' bytes),
 // and, of its fields, only the opt-out annotations (desired/opt_outs.hpp) steward's apply owns,
-// which is all applied_annotation reads.
+// which is all applied_annotation reads. An object that ignore rules target (it carries
+// steward.dev/ignored-digests) keeps every entry's manager, operation and fieldsV1: whose each
+// field is decides what steward's body claims (ignore_rules.hpp).
 void keep_ownership_facts(kube::Object& object);
 
 // The value of annotation `name` on the live object when steward's apply (field manager

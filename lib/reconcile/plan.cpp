@@ -80,6 +80,28 @@ Action kind_not_served(const desired::DesiredState& state, const desired::Desire
           .error_reason = "NotFound"};
 }
 
+// The ignore rules' answer for this desired object (ignore_rules.hpp); empty when its source has
+// none or none targets it.
+IgnoreAdjustment ignore_adjustment(const ApplyMemo& memo, const rapidjson::Value* live,
+                                   const std::string& source, const PlanPolicy& policy) {
+  if (!policy.ignore_rules) return {};
+  const std::vector<IgnoreRule> rules = policy.ignore_rules(source);
+  if (rules.empty()) return {};
+  return adjust_for_ignore_rules(*memo.body.object, live, rules, policy.field_manager);
+}
+
+// The drift rule against what the body claims: the memo's reference without the fields the rules
+// leave out of the body or send with their live values.
+Drift ignore_aware_drift(const ApplyMemo& memo, const IgnoreAdjustment& ignore,
+                         const rapidjson::Value& live) {
+  if (!ignore.body) return find_drift(memo.reference(), live);
+  rapidjson::Document scratch;
+  const rapidjson::Value reference = ignore.drift_reference(memo.reference(), scratch.GetAllocator());
+  return find_drift(reference, live);
+}
+
+Action plan_drifted(const PlanInput& in, const PlanPolicy& policy, const Drift& drift);
+
 Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   const desired::DesiredObject& desired = *in.desired;
   if (desired.scope_unknown && in.live.type->namespaced && in.key.ns.empty()) {
@@ -100,14 +122,29 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
     // Not in the cache, which holds only objects with steward's label: it may still exist,
     // without them. A create is a possible adoption.
     const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
-    return {.step = Step::kApply,
-            .force = adopt == Adopt::kAlways,
-            .must_not_exist = adopt == Adopt::kNever,
-            .create_only = desired.opt_outs.create_only()};
+    Action create{.step = Step::kApply,
+                  .force = adopt == Adopt::kAlways,
+                  .must_not_exist = adopt == Adopt::kNever,
+                  .create_only = desired.opt_outs.create_only()};
+    // A create sends every manifest value; the rules only add the digests they compare later.
+    create.body = ignore_adjustment(memo, nullptr, desired.source, policy).body;
+    return create;
   }
   if (desired.opt_outs.create_only()) return leave_alone(desired, memo, *in.live.object);
-  const Drift drift = find_drift(memo.reference(), *in.live.object);
-  if (!drift.drifted) return {};
+  const IgnoreAdjustment ignore =
+      ignore_adjustment(memo, in.live.object.get(), desired.source, policy);
+  const Drift drift = ignore_aware_drift(memo, ignore, *in.live.object);
+  if (!drift.drifted) return {.ignored = ignore.fields};
+  Action action = plan_drifted(in, policy, drift);
+  if (action.step == Step::kApply) action.body = ignore.body;
+  action.ignored = ignore.fields;
+  return action;
+}
+
+// A desired object that exists and has drifted: whose it is decides how it is applied.
+Action plan_drifted(const PlanInput& in, const PlanPolicy& policy, const Drift& drift) {
+  const desired::DesiredObject& desired = *in.desired;
+  const ApplyMemo& memo = *in.memo;
   const rapidjson::Value& live = *in.live.object;
   const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
   if (!owning_source(live).empty() && !member_source(live, policy.source_of_member)) {

@@ -24,6 +24,10 @@
 // inventory (another steward instance's, or another tool's ApplySet) is taken over only with
 // adopt: Always.
 //
+// A source's ignore rules (ignore_rules.hpp, issue 18) adjust the body of an object they target:
+// the drift rule compares only what that body claims from the manifest, and an apply sends it
+// (`Action::body`), so a field a rule leaves to someone else is never drift and never written.
+//
 // Prunes go in a safe order (issue 17): a Namespace only once steward's objects in it are gone,
 // and a CustomResourceDefinition only once steward's objects of the kind it defines are gone
 // (`PlanPolicy::objects_in_namespace`, `objects_of_kind`), so that nothing is deleted before what
@@ -45,6 +49,7 @@
 #include "desired/desired_state.hpp"
 #include "desired/opt_outs.hpp"
 #include "reconcile/adopt.hpp"
+#include "reconcile/ignore_rules.hpp"
 #include "reconcile/live_view.hpp"
 #include "reconcile/ownership.hpp"
 
@@ -99,6 +104,8 @@ struct PlanPolicy {
   std::function<std::optional<desired::OptOuts>()> departed;
   // Whether a source is suspended: nothing is applied or pruned for it. Unset: none is.
   std::function<bool(std::string_view source)> suspended;
+  // The ignore rules of a source (ignore_rules.hpp). Unset or none: every field is steward's.
+  std::function<std::vector<IgnoreRule>(std::string_view source)> ignore_rules;
 };
 
 enum class Step {
@@ -139,6 +146,12 @@ struct Action {
   // released (409 otherwise).
   std::string uid;
   std::string resource_version;
+  // kApply: what to send instead of the memo's body, when ignore rules adjusted it; null: the
+  // memo's body.
+  std::shared_ptr<const kube::Object> body;
+  // kApply, kNothing: the fields ignore rules left out of the body or sent with their live
+  // values (each with its rule), for the log, steward_ignored_fields_total and `steward diff`.
+  std::vector<IgnoredField> ignored;
 
   bool operator==(const Action&) const = default;
 };

@@ -42,7 +42,10 @@ ReconcileMetrics::ReconcileMetrics(prometheus::Registry& registry)
                    .Register(registry)),
       reloads_(counter_family(registry, "steward_desired_reload_total",
                               "Loads of a desired-state source, by source and result (success, "
-                              "failure).")) {}
+                              "failure).")),
+      ignored_(counter_family(registry, "steward_ignored_fields_total",
+                              "Fields an ignore rule of the source kept steward from writing (their "
+                              "live value differs from the manifest's), per field and reconcile.")) {}
 
 void ReconcileMetrics::reconciled(const std::string& resource, std::string_view result,
                                   double seconds) {
@@ -75,6 +78,10 @@ void ReconcileMetrics::prune_blocked(const std::string& reason) {
 
 void ReconcileMetrics::desired_reload(const std::string& source, bool ok) {
   reloads_.Add({{"source", source}, {"result", ok ? "success" : "failure"}}).Increment();
+}
+
+void ReconcileMetrics::ignored_fields(const std::string& source, double count) {
+  ignored_.Add({{"source", source}}).Increment(count);
 }
 
 void ReconcileMetrics::managed_objects(const std::map<std::string, double>& counts) {

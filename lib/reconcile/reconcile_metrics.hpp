@@ -22,6 +22,10 @@
 //   steward_managed_objects{resource}                 gauge      objects of steward's sources in
 //                                                                the informers' caches
 //   steward_desired_reload_total{source,result}       counter    loads of a source: success, failure
+//   steward_ignored_fields_total{source}              counter    fields an ignore rule kept steward
+//                                                                from writing: their live value
+//                                                                differs from the manifest's (per
+//                                                                field, per reconcile)
 //
 // `resource` is the resource as discovery names it, group-qualified as kubectl and the informer
 // metrics have it: "deployments.apps", "configmaps". A kind discovery does not serve (yet) stands
@@ -59,6 +63,7 @@ class ReconcileMetrics {
   void pruned(const std::string& resource);
   void prune_blocked(const std::string& reason);
   void desired_reload(const std::string& source, bool ok);
+  void ignored_fields(const std::string& source, double count);
   // Sets steward_managed_objects to `counts` (by resource), removing resources not in it.
   void managed_objects(const std::map<std::string, double>& counts);
 
@@ -72,6 +77,7 @@ class ReconcileMetrics {
   prometheus::Family<prometheus::Counter>& prune_blocked_;
   prometheus::Family<prometheus::Gauge>& managed_;
   prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Counter>& ignored_;
 
   std::mutex managed_mu_;               // guards managed_resources_
   std::set<std::string> managed_resources_;  // the series of managed_ this instance has set

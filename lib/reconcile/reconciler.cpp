@@ -237,7 +237,9 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
                  ours);
            },
        .departed = [&] { return departed(key); },
-       .suspended = options_.suspended});
+       .suspended = options_.suspended,
+       .ignore_rules = options_.ignore_rules});
+  const std::string ignored = note_ignored(key, resource, desired.get(), action, reconcile_id);
 
   Reconciled done;
   switch (action.step) {
@@ -273,6 +275,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       }
       if (done.outcome.result == Result::kCorrected && done.telemetry.call != "recreate") {
         done.outcome.detail = action.detail;
+        if (!ignored.empty()) done.outcome.detail += "; ignored " + ignored;
         // A dry run detects drift; it corrects nothing.
         if (metrics_ && !done.telemetry.dry_run) metrics_->drift_corrected(resource);
       }
@@ -341,8 +344,10 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
                                 memo.desired->source + " has adopt: Never"}};
     }
   }
-  const kube::ObjectReply reply =
-      co_await client_.apply(type, ns, *memo.body.object, apply_options);
+  // The body ignore rules adjusted, else the memo's; either way the memo's projection is made of
+  // the memo's body, and plan() strips the ignored fields from it again.
+  const rapidjson::Value& body = action.body ? *action.body : *memo.body.object;
+  const kube::ObjectReply reply = co_await client_.apply(type, ns, body, apply_options);
   audit_write("apply", exists ? "correct" : "create", type, ns, key.name, apply_options.dry_run,
               kube::write_result(reply.error, reply.status), reconcile_id);
   ObjectReference object{std::string(kube::string_at(*memo.body.object, {"apiVersion"})),
@@ -376,7 +381,11 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
     co_return called(std::move(failed), "apply", std::move(object), apply_options.dry_run);
   }
   if (!apply_options.dry_run) {
-    remember(key, std::make_shared<const ApplyMemo>(memo.answered(*reply.object)));
+    ApplyMemo next = memo.answered(*reply.object);
+    if (!action.ignored.empty()) {
+      next.projection = with_manifest_values(*next.projection, *memo.body.object, action.ignored);
+    }
+    remember(key, std::make_shared<const ApplyMemo>(std::move(next)));
     applies_.fetch_add(1);
   }
   co_return called({{exists ? Result::kCorrected : Result::kCreated,
@@ -586,6 +595,28 @@ boost::asio::awaitable<std::optional<Reconciled>> Reconciler::keep_namespace(
       .warn("prune blocked", {{"reason", "namespace-not-empty"}, {"detail", kept.outcome.detail}});
   if (metrics_) metrics_->prune_blocked("namespace-not-empty");
   co_return kept;
+}
+
+std::string Reconciler::note_ignored(const desired::ObjectKey& key, const std::string& resource,
+                                     const desired::DesiredObject* desired, const Action& action,
+                                     std::string_view reconcile_id) {
+  if (desired == nullptr || action.ignored.empty()) return {};
+  std::string kept;
+  std::size_t count = 0;
+  for (const IgnoredField& field : action.ignored) {
+    if (!field.kept_from_write) continue;
+    ++count;
+    kept += (kept.empty() ? "" : "; ") + field.pointer + " by " + field.rule + " (" +
+            std::string(to_string(field.treatment)) + ")";
+  }
+  if (count == 0) return {};
+  if (metrics_) metrics_->ignored_fields(desired->source, static_cast<double>(count));
+  if (action.step == Step::kNothing) {
+    // In sync only because of the rules: say which, or the difference looks like a bug.
+    reconcile_logger(key, resource, reconcile_id)
+        .info("drift ignored", {{"source", desired->source}, {"fields", kept}});
+  }
+  return kept;
 }
 
 bool Reconciler::ours(const rapidjson::Value& object) const {

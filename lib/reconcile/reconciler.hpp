@@ -64,6 +64,8 @@ struct ReconcilerOptions {
   std::function<bool(std::string_view source)> suspended;
   // Which source's inventory a member key is (PlanPolicy::source_of_member).
   std::function<std::optional<std::string>(std::string_view member)> source_of_member;
+  // Each source's ignore rules (ignore_rules.hpp). Unset: none.
+  std::function<std::vector<IgnoreRule>(std::string_view source)> ignore_rules;
   // Before each apply: the source's inventory lists the object's kind and namespace
   // (inventory_keeper.hpp); a failure is the apply's. Unset: no inventory.
   std::function<boost::asio::awaitable<Inventory::Result>(const desired::DesiredObject& desired,
@@ -145,6 +147,12 @@ class Reconciler {
   boost::asio::awaitable<std::optional<Reconciled>> keep_namespace(const desired::ObjectKey& key,
                                                                    std::string_view reconcile_id);
   Reconciled error_outcome(const kube::ApiError& error, std::string_view action);
+  // The fields ignore rules kept from a write in `action`, "; " between them ("" for none):
+  // counted in steward_ignored_fields_total, and logged with their rules when that left the
+  // object in sync.
+  std::string note_ignored(const desired::ObjectKey& key, const std::string& resource,
+                           const desired::DesiredObject* desired, const Action& action,
+                           std::string_view reconcile_id);
   // Whether a live object is this instance's to prune: a member of one of its inventories that
   // steward applied (plan.hpp's rule, without the per-object conditions).
   bool ours(const rapidjson::Value& object) const;

@@ -20,6 +20,7 @@
 #include "desired/manifest_loader.hpp"
 #include "kube/discovery.hpp"
 #include "reconcile/adopt.hpp"
+#include "reconcile/ignore_rule.hpp"
 
 namespace steward::reconcile {
 
@@ -32,6 +33,8 @@ struct SourceOptions {
   Adopt adopt = Adopt::kIfNoConflict;
   // Nothing applied or pruned for this source; drift is still measured (reconcile/opt_outs.hpp).
   bool suspend = false;
+  // Fields of its objects steward sets only when it creates them (ignore_rules.hpp).
+  std::vector<IgnoreRule> ignore;
   // Objects with steward's marks and no part-of label (applied by a steward before ApplySets) are
   // members of this source's inventory (ownership.hpp). The default instance claims them; any
   // other leaves them to it.

@@ -765,7 +765,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     CHECK(changes[0] == ConfigChange{"sources[apps]",
                                      "{name: apps, path: \"/srv/apps\", defaultNamespace: "
                                      "\"default\", prune: false, pruneFraction: 0.5, "
-                                     "adopt: IfNoConflict, suspend: false}",
+                                     "adopt: IfNoConflict, suspend: false, ignore: []}",
                                      "", true});
     CHECK(changes[1] == ConfigChange{"sources[infra].path", "\"/srv/infra\"", "\"/srv/infra2\"",
                                      true});
@@ -781,4 +781,52 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     std::swap(next.sources[0], next.sources[1]);
     CHECK(compare(running, next).empty());
   }
+}
+
+TEST_CASE("ignore rules are read with their targets") {
+  const ConfigLoad load = parse(kHead +
+                                "    ignore:\n"
+                                "      - paths: [\"/spec/replicas\", \"/metadata/annotations/a~1b\"]\n"
+                                "        target: {kind: Deployment, labelSelector: \"app=web\"}\n"
+                                "      - managers: [kube-controller-manager]\n");
+  REQUIRE(load.ok());
+  const auto& rules = load.config->sources[0].ignore;
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0].paths == std::vector<std::string>{"/spec/replicas", "/metadata/annotations/a~1b"});
+  CHECK(rules[0].target.kind == "Deployment");
+  CHECK(rules[0].target.label_selector == "app=web");
+  CHECK(rules[0].managers.empty());
+  CHECK(rules[1].managers == std::vector<std::string>{"kube-controller-manager"});
+  CHECK(rules[1].target == steward::reconcile::IgnoreTarget{});
+  CHECK(parse(kHead).config->sources[0].ignore.empty());
+}
+
+TEST_CASE("a bad ignore rule is an error at its file and line") {
+  CHECK(errors(kHead + "    ignore:\n      - paths: [\"spec/replicas\"]\n") ==
+        Lines{"steward.yaml:7:17: sources[0].ignore[0].paths[0] \"spec/replicas\" is not a pointer "
+              "steward can ignore: it must start with '/' (a JSON pointer, RFC 6901: "
+              "\"/spec/replicas\")"});
+  CHECK(errors(kHead + "    ignore:\n      - paths: [/spec/containers/0/image]\n") ==
+        Lines{"steward.yaml:7:17: sources[0].ignore[0].paths[0] \"/spec/containers/0/image\" is "
+              "not a pointer steward can ignore: it has the list index \"0\": pointers into lists "
+              "are not supported (ignore the whole list instead)"});
+  CHECK(errors(kHead + "    ignore:\n      - paths: []\n") ==
+        Lines{"steward.yaml:7:16: sources[0].ignore[0].paths is empty: list at least one"});
+  CHECK(errors(kHead + "    ignore:\n      - {}\n") ==
+        Lines{"steward.yaml:7:9: sources[0].ignore[0] needs paths or managers"});
+  CHECK(errors(kHead + "    ignore:\n      - paths: [/a]\n        managers: [x]\n") ==
+        Lines{"steward.yaml:7:9: sources[0].ignore[0] has both paths and managers: write two "
+              "rules"});
+  CHECK(errors(kHead + "    ignore:\n      - managers: [steward]\n") ==
+        Lines{"steward.yaml:7:20: sources[0].ignore[0].managers[0] \"steward\" is steward's own "
+              "field manager, whose fields are steward's"});
+  CHECK(errors(kHead + "    ignore:\n      - paths: [/a]\n        target: {knd: Deployment}\n") ==
+        Lines{"steward.yaml:8:18: unknown field \"knd\" in sources[0].ignore[0].target (did you "
+              "mean \"kind\"?)"});
+  CHECK(errors(kHead +
+               "    ignore:\n      - paths: [/a]\n        target: {labelSelector: \"env in (a)\"}\n") ==
+        Lines{"steward.yaml:8:33: sources[0].ignore[0].target.labelSelector \"env in (a)\" is not "
+              "an equality-based label selector (\"app=web,tier!=db,canary,!old\")"});
+  CHECK(errors(kHead + "    ignore: {paths: [/a]}\n") ==
+        Lines{"steward.yaml:6:13: sources[0].ignore must be a list of rules, not a mapping"});
 }

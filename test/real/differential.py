@@ -609,6 +609,14 @@ def run_sequence(both, report, skip_compaction_reason):
               dep + "/web?fieldManager=steward&force=true&dryRun=All",
               apply_body(dict(trimmed, metadata={"name": "web", "namespace": ns, "labels": {"team": "b"}})), APPLY)
     both.call("get Deployment after the applies", "GET", dep + "/web")
+    # Ignore rules (issue 18) rest on this hand-over: an Update moves a field to its manager out of
+    # every other set, and an apply that then leaves the field out does not remove it.
+    both.call("merge patch replicas 7 by kubectl-edit: ownership moves to it", "PATCH",
+              dep + "/web?fieldManager=kubectl-edit", {"spec": {"replicas": 7}}, MERGE)
+    without_replicas = json.loads(json.dumps(trimmed))
+    del without_replicas["spec"]["replicas"]
+    both.call("SSA leaving out a field another manager took: it stays theirs", "PATCH",
+              dep + "/web?fieldManager=steward&force=true", apply_body(without_replicas), APPLY)
     both.call("400 SSA without fieldManager", "PATCH", dep + "/web", apply_body(trimmed), APPLY)
     both.call("SSA create ConfigMap", "PATCH", cm + "/applied?fieldManager=steward&force=true",
               apply_body({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "namespace": ns},

@@ -10,12 +10,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 
 #include "desired/applyset.hpp"
 #include "desired/yaml_json.hpp"
 #include "kube/discovery.hpp"
 #include "kube/kubeconfig.hpp"
 #include "reconcile/controller.hpp"
+#include "reconcile/differ.hpp"
 #include "reconcile/namespace_contents.hpp"
 #include "support/async.hpp"
 #include "support/files.hpp"
@@ -62,6 +64,7 @@ struct LoopEnv {
   bool suspend = false;  // the source's, for the next start() and suspend()
   bool prune = false;    // what the last start() said, for suspend()
   double prune_fraction = 1.0;
+  std::vector<reconcile::IgnoreRule> ignore;  // the source's ignore rules, for the next start()
   // The steward instance whose inventories (in the test's namespace) the next start() keeps;
   // none: no inventory, objects get steward's legacy marks only.
   std::optional<std::string> instance;
@@ -115,7 +118,8 @@ struct LoopEnv {
             .prune = prune,
             .prune_fraction = prune_fraction,
             .adopt = adopt,
-            .suspend = suspend};
+            .suspend = suspend,
+            .ignore = ignore};
   }
   // The configuration changes live: the source is suspended or resumed.
   void set_suspend(bool suspended) {
@@ -1313,6 +1317,64 @@ std::string deployment(const std::string& app, bool force) {
 
 }  // namespace
 
+// ---- ignore rules (issue 18) ----------------------------------------------------------------
+
+namespace {
+
+// A Deployment `web` as JSON (which is YAML too): the manifest file holds this text.
+std::string web_deployment(int replicas, const std::string& image) {
+  return R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},)"
+         R"("spec":{"replicas":)" + std::to_string(replicas) +
+         R"(,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":)"
+         R"({"app":"web"}},"spec":{"containers":[{"name":"web","image":")" + image +
+         R"("}]}}}})";
+}
+
+reconcile::IgnoreRule ignore_replicas() {
+  reconcile::IgnoreRule rule;
+  rule.paths = {"/spec/replicas"};
+  rule.target.kind = "Deployment";
+  return rule;
+}
+
+// What `kubectl edit` (or `kubectl replace --field-manager=...`) does: an Update (PUT) by field
+// manager `manager` of the live Deployment web with `change` made to it.
+void update_web_as(LoopEnv& env, const std::string& manager,
+                   const std::function<void(kube::Object&)>& change) {
+  auto live = env.get(kDeployments, env.ns, "web");
+  REQUIRE(live);
+  change(*live);
+  kube::HttpRequest put{.method = "PUT",
+                        .target = "/apis/apps/v1/namespaces/" + env.ns +
+                                  "/deployments/web?fieldManager=" + manager,
+                        .content_type = "application/json",
+                        .body = kube::to_json(*live),
+                        .verb = "update"};
+  const kube::Reply reply = env.loop.sync(env.other.request(std::move(put)));
+  INFO((reply.ok() ? std::string() : reply.error->to_string()));
+  REQUIRE(reply.ok());
+}
+
+int web_replicas(LoopEnv& env) {
+  auto live = env.get(kDeployments, env.ns, "web");
+  return live ? (*live)["spec"]["replicas"].GetInt() : -1;
+}
+
+std::string web_image(LoopEnv& env) {
+  auto live = env.get(kDeployments, env.ns, "web");
+  if (!live) return "<absent>";
+  return std::string(
+      kube::string_at((*live)["spec"]["template"]["spec"]["containers"][0], {"image"}));
+}
+
+// Waits for `n` more reconciles that found the key in sync (resyncs re-deliver it every second).
+void wait_for_resyncs(LoopEnv& env, std::uint64_t n) {
+  const auto before = env.controller->stats().in_sync;
+  REQUIRE(eventually([&] { return env.controller->stats().in_sync >= before + n; }));
+}
+
+}  // namespace
+
 TEST_CASE("opt-outs: reconcile disabled creates the object, then neither reverts nor prunes it",
           "[testapi]") {
   LoopEnv env;
@@ -1538,4 +1600,161 @@ TEST_CASE("suspend: nothing is applied or pruned, drift is counted, resuming cat
   }));
   REQUIRE(env.converged());
   CHECK(env.controller->status().suspended.empty());
+}
+
+TEST_CASE("ignore rules: replicas another manager set are left to it, the rest still rolls out, a "
+          "re-create uses the manifest") {
+  LoopEnv env;
+  env.ignore = {ignore_replicas()};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start(false, false, std::chrono::seconds(1));
+  REQUIRE(env.converged());
+  REQUIRE(web_replicas(env) == 2);
+  CHECK(env.controller->stats().applies == 1);
+
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 5; });
+  wait_for_resyncs(env, 3);
+  CHECK(web_replicas(env) == 5);
+  CHECK(env.controller->stats().applies == 1);  // no write over several resyncs
+  CHECK(env.metric("steward_drift_detected_total", {{"resource", "deployments.apps"}}) == 0);
+  CHECK(env.metric("steward_ignored_fields_total", {{"source", env.ns}}) >= 3);
+
+  // A manifest change elsewhere rolls out and leaves replicas to kubectl-edit.
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.26"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return web_image(env) == "nginx:1.26"; }));
+  REQUIRE(env.converged());
+  wait_for_resyncs(env, 2);
+  CHECK(web_replicas(env) == 5);
+  CHECK(env.controller->stats().applies == 2);
+
+  // Deleted: re-created from the manifest, replicas included.
+  REQUIRE(env.loop.sync(env.other.remove(kDeployments, env.ns, "web")).ok());
+  REQUIRE(eventually([&] { return web_replicas(env) == 2; }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->stats().applies == 3);
+}
+
+TEST_CASE("ignore rules: without a rule another manager's replicas are reverted with one write") {
+  LoopEnv env;
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start(false, false, std::chrono::seconds(1));
+  REQUIRE(env.converged());
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 5; });
+  REQUIRE(eventually([&] { return web_replicas(env) == 2; }));
+  REQUIRE(env.converged());
+  wait_for_resyncs(env, 2);
+  CHECK(env.controller->stats().applies == 2);
+  CHECK(env.metric("steward_ignored_fields_total", {{"source", env.ns}}) == 0);
+}
+
+TEST_CASE("ignore rules: replicas steward still owns (a 1.20 /scale write) keep their live value") {
+  // steward-testapi has no /scale subresource. Its effect on 1.20 is a new value with ownership
+  // unchanged (steward's Apply still owns spec.replicas), which an apply by field manager steward
+  // of steward's own body with replicas 5 reproduces.
+  LoopEnv env;
+  env.ignore = {ignore_replicas()};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start(false, false, std::chrono::seconds(1));
+  REQUIRE(env.converged());
+  auto live = env.get(kDeployments, env.ns, "web");
+  REQUIRE(live);
+  rapidjson::Document scaled = json(web_deployment(5, "nginx:1.25"));
+  auto& a = scaled.GetAllocator();
+  scaled["metadata"].AddMember("labels", rapidjson::Value((*live)["metadata"]["labels"], a), a);
+  scaled["metadata"].AddMember("annotations",
+                               rapidjson::Value((*live)["metadata"]["annotations"], a), a);
+  REQUIRE(env.loop.sync(env.other.apply(kDeployments, env.ns, scaled,
+                                        kube::ApplyOptions{.field_manager = "steward"})).ok());
+  REQUIRE(web_replicas(env) == 5);
+  wait_for_resyncs(env, 3);
+  CHECK(web_replicas(env) == 5);
+  CHECK(env.controller->stats().applies == 1);
+
+  // A manifest change elsewhere sends the live replicas: steward keeps the field, nothing resets.
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.26"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return web_image(env) == "nginx:1.26"; }));
+  REQUIRE(env.converged());
+  wait_for_resyncs(env, 2);
+  CHECK(web_replicas(env) == 5);
+  CHECK(env.controller->stats().applies == 2);
+}
+
+TEST_CASE("ignore rules: a managers rule leaves that manager's fields alone and corrects the rest") {
+  LoopEnv env;
+  reconcile::IgnoreRule rule;
+  rule.managers = {"kubectl-edit"};
+  env.ignore = {rule};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start(false, false, std::chrono::seconds(1));
+  REQUIRE(env.converged());
+
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 7; });
+  wait_for_resyncs(env, 3);
+  CHECK(web_replicas(env) == 7);
+  CHECK(env.controller->stats().applies == 1);
+
+  // Someone the rule does not name changes the image: corrected, replicas still kubectl-edit's.
+  update_web_as(env, "kubectl-set", [](kube::Object& o) {
+    o["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:bad";
+  });
+  REQUIRE(eventually([&] { return web_image(env) == "nginx:1.25"; }));
+  REQUIRE(env.converged());
+  wait_for_resyncs(env, 2);
+  CHECK(web_replicas(env) == 7);
+  CHECK(env.controller->stats().applies == 2);
+}
+
+TEST_CASE("ignore rules: a manifest change of an ignored field is applied, once") {
+  LoopEnv env;
+  env.ignore = {ignore_replicas()};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start(false, false, std::chrono::seconds(1));
+  REQUIRE(env.converged());
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 5; });
+  wait_for_resyncs(env, 2);
+  REQUIRE(web_replicas(env) == 5);
+
+  write_file(env.manifests / "web.yaml", web_deployment(3, "nginx:1.25"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] { return web_replicas(env) == 3; }));
+  REQUIRE(env.converged());
+  wait_for_resyncs(env, 3);
+  CHECK(env.controller->stats().applies == 2);
+
+  // The new value is steward's now, and still ignored: another edit is left alone.
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 6; });
+  wait_for_resyncs(env, 3);
+  CHECK(web_replicas(env) == 6);
+  CHECK(env.controller->stats().applies == 2);
+}
+
+TEST_CASE("ignore rules: steward diff lists an ignored field and never proposes to revert it") {
+  LoopEnv env;
+  env.ignore = {ignore_replicas()};
+  write_file(env.manifests / "web.yaml", web_deployment(2, "nginx:1.25"));
+  env.start();
+  REQUIRE(env.converged());
+  update_web_as(env, "kubectl-edit", [](kube::Object& o) { o["spec"]["replicas"] = 5; });
+  env.controller->stop();
+  const auto diff = [&](std::vector<reconcile::IgnoreRule> rules) {
+    reconcile::Differ differ(env.client, env.discovery,
+                             {{.spec = {.name = env.ns, .path = env.manifests,
+                                        .default_namespace = env.ns},
+                               .ignore = std::move(rules)}});
+    return env.loop.sync(differ.run());
+  };
+  const reconcile::DiffReport with_rule = diff({ignore_replicas()});
+  CHECK_FALSE(with_rule.failed());
+  CHECK(with_rule.changes.empty());
+  CHECK(with_rule.ignored ==
+        std::vector<std::string>{"apps/Deployment " + env.ns + "/web: /spec/replicas ignored by "
+                                 "ignore[0] (paths /spec/replicas): live 5, manifest 2 (left to "
+                                 "its owner)"});
+  const reconcile::DiffReport without = diff({});
+  REQUIRE(without.changes.size() == 1);
+  CHECK_THAT(without.changes[0].diff, Catch::Contains("-  replicas: 5") &&
+                                          Catch::Contains("+  replicas: 2"));
+  CHECK(without.ignored.empty());
 }
