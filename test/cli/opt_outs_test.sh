@@ -3,7 +3,8 @@
 # real kube-apiserver, whose 422 for an immutable field is what steward.dev/force must recognise:
 # a suspended source (nothing written, --once exits 0 and says so), an unknown opt-out value (a
 # load error at its line), steward.dev/force (without it a permanent error naming the field, with
-# it the Deployment re-created), and `steward diff` listing a reconcile-disabled drift as kept.
+# it the Deployment re-created), `steward diff` listing a reconcile-disabled drift as kept, and an
+# ignore rule from the config leaving a field another manager changed to it.
 set -u
 steward=$1
 testapi=$2
@@ -83,6 +84,25 @@ rc=$?
 grep -q 'ConfigMap default/opt-rd: drifted (.data.color differs), not corrected: steward.dev/reconcile: disabled' "$dir/diff.err" ||
   fail "steward diff did not list opt-rd as kept: $(cat "$dir/diff.err")"
 [ "$(color opt-rd)" = red ] || fail "opt-rd was reverted"
+
+# An ignore rule from the StewardConfig reaches the daemon: a field another manager changed by an
+# Update is left to it by `steward run`; the same source without the rule reverts it.
+mkdir -p "$dir/ign"
+config_map opt-ign blue > "$dir/ign/a.yaml"
+config "$dir/ign.yaml" ign "$dir/ign" \
+  '  ignore: [{paths: ["/data/color"], target: {kind: ConfigMap}}]'
+rc=$(once "$dir/ign.yaml" "$dir/ign1.log")
+[ "$rc" = 0 ] || fail "creating opt-ign exited $rc: $(tail -n 3 "$dir/ign1.log")"
+api PATCH '/api/v1/namespaces/default/configmaps/opt-ign?fieldManager=editor' \
+  '{"data":{"color":"red"}}' application/merge-patch+json > /dev/null
+rc=$(once "$dir/ign.yaml" "$dir/ign2.log")
+[ "$rc" = 0 ] || fail "--once with an ignored change exited $rc: $(tail -n 3 "$dir/ign2.log")"
+[ "$(color opt-ign)" = red ] || fail "the ignore rule did not keep editor's color: $(color opt-ign)"
+grep -q '"msg":"audit"' "$dir/ign2.log" && fail "steward wrote despite the ignore rule"
+config "$dir/noign.yaml" ign "$dir/ign"
+rc=$(once "$dir/noign.yaml" "$dir/ign3.log")
+[ "$rc" = 0 ] || fail "--once without the rule exited $rc"
+[ "$(color opt-ign)" = blue ] || fail "without the rule the color was not reverted: $(color opt-ign)"
 
 [ "$failures" -eq 0 ] && echo "opt-outs: all passed"
 exit $((failures > 0))
