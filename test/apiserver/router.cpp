@@ -5,9 +5,9 @@
 
 namespace steward::testapi {
 
-Router::Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
-               ActionHandler on_actions)
-    : api_(api), registry_(registry), faults_(faults), stats_(stats), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
+Router::Router(Api& api, Registry& registry, const Store& store, const OpenApi& openapi, Faults& faults,
+               Stats& stats, std::string token, ActionHandler on_actions)
+    : api_(api), registry_(registry), store_(store), openapi_(openapi), faults_(faults), stats_(stats), token_(std::move(token)), on_actions_(std::move(on_actions)) {}
 
 bool Router::authorized(const Request& req) const {
   const std::string prefix = "Bearer ";
@@ -68,6 +68,7 @@ ApiReply Router::dispatch(const Request& req) {
     ++stats_.discovery_requests[path];
     return *d;
   }
+  if (path == "/openapi/v2" && (req.method == "GET" || req.method == "HEAD")) return openapi_.serve(req, store_);
   if (auto reply = api_.handle(req)) {
     if (std::holds_alternative<WatchSpec>(*reply) && faults_.refusing_watches())
       return error_response(faults_.watch_refusal());

@@ -1,5 +1,6 @@
 // Where a request goes: authentication first (every path but the health probes), then the admin
-// endpoints (faults, the write log, stats), injected faults, discovery, and the resource API.
+// endpoints (faults, the write log, stats), injected faults, discovery, /openapi/v2, and the
+// resource API.
 // Every write request is recorded in the write log with the code it was answered with.
 // Transport-free.
 #pragma once
@@ -7,6 +8,7 @@
 #include "api.hpp"
 #include "faults.hpp"
 #include "http_types.hpp"
+#include "openapi.hpp"
 #include "registry.hpp"
 #include "stats.hpp"
 #include "write_log.hpp"
@@ -20,8 +22,8 @@ class Router {
  public:
   using ActionHandler = std::function<void(const Faults::Actions&)>;
 
-  Router(Api& api, Registry& registry, Faults& faults, Stats& stats, std::string token,
-         ActionHandler on_actions);
+  Router(Api& api, Registry& registry, const Store& store, const OpenApi& openapi, Faults& faults, Stats& stats,
+         std::string token, ActionHandler on_actions);
 
   void set_server_address(std::string address) { server_address_ = std::move(address); }
   ApiReply route(const Request& req);
@@ -33,6 +35,8 @@ class Router {
 
   Api& api_;
   Registry& registry_;
+  const Store& store_;
+  const OpenApi& openapi_;
   Faults& faults_;
   Stats& stats_;
   std::string token_;
