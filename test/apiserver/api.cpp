@@ -3,6 +3,7 @@
 #include "api_error.hpp"
 #include "managed_fields.hpp"
 #include "object_format.hpp"
+#include "scale.hpp"
 #include "validation.hpp"
 
 #include <charconv>
@@ -87,7 +88,9 @@ std::optional<Api::Target> Api::resolve(const std::string& path, bool& not_found
   if (rest.size() >= 2) t.name = rest[1];
   if (rest.size() == 3) {
     t.subresource = rest[2];
-    if (t.subresource != "status" || !type->status_subresource) return std::nullopt;
+    bool known = (t.subresource == "status" && type->status_subresource) ||
+                 (t.subresource == "scale" && type->scale_subresource);
+    if (!known) return std::nullopt;
   }
   not_found = false;
   return t;
@@ -145,6 +148,7 @@ std::optional<ApiReply> Api::handle(const Request& req) {
 Response Api::get(const Target& t) {
   ObjectPtr obj = store_.get(t.type.storage_key(), t.ns, t.name);
   if (!obj) throw not_found(t.type.group, t.type.resource, t.name);
+  if (t.subresource == "scale") return json_response(200, scale_of(*obj));
   return json_response(200, format_object(t.type, *obj, Framing::WithKind));
 }
 

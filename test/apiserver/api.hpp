@@ -72,7 +72,11 @@ class Api {
   Response remove_collection(const Target& t, const Request& req);
 
   // Shared tail of update and patch: defaults, generation, managed fields, no-op detection, write.
+  // An empty `manager` leaves managedFields as they were (writes through /scale).
   Response commit_update(const Target& t, const json::Value& old, json::Value updated, const std::string& manager);
+  // PUT or PATCH of the scale subresource: `scale` (the Scale as sent or patched) sets spec.replicas;
+  // answers the Scale (scale.hpp).
+  Response write_scale(const Target& t, const json::Value& old, const json::Value& scale);
   // Deletes (or marks for deletion when finalizers remain); the answer's body and status.
   Response delete_object(const Target& t, ObjectPtr old);
 

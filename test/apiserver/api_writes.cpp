@@ -4,6 +4,7 @@
 #include "defaulting.hpp"
 #include "managed_fields.hpp"
 #include "object_format.hpp"
+#include "scale.hpp"
 #include "strategic_merge.hpp"
 #include "validation.hpp"
 #include "yaml_to_json.hpp"
@@ -230,6 +231,11 @@ Response Api::create(const Target& t, const Request& req) {
 Response Api::update(const Target& t, const Request& req) {
   require_json(req.content_type);
   json::Value body = parse_body(req.body);
+  if (t.subresource == "scale") {  // a Scale, not the object
+    ObjectPtr old = store_.get(t.type.storage_key(), t.ns, t.name);
+    if (!old) throw not_found(t.type.group, t.type.resource, t.name);
+    return write_scale(t, *old, body);
+  }
   check_body_identity(t, body, true);
   ObjectPtr old = store_.get(t.type.storage_key(), t.ns, t.name);
   if (!old) throw not_found(t.type.group, t.type.resource, t.name);
@@ -267,12 +273,18 @@ Response Api::update(const Target& t, const Request& req) {
 
 Response Api::patch(const Target& t, const Request& req) {
   std::string ct = req.content_type.substr(0, req.content_type.find(';'));
-  if (ct == "application/apply-patch+yaml") return apply(t, req);
+  if (ct == "application/apply-patch+yaml") {
+    if (t.subresource == "scale") throw unsupported_media_type();
+    return apply(t, req);
+  }
   ObjectPtr old = store_.get(t.type.storage_key(), t.ns, t.name);
   if (!old) throw not_found(t.type.group, t.type.resource, t.name);
-  json::Value updated = *old;
-  updated["apiVersion"] = t.type.api_version();
-  updated["kind"] = t.type.kind;
+  // The scale subresource patches the Scale it shows, not the object.
+  json::Value updated = t.subresource == "scale" ? scale_of(*old) : *old;
+  if (t.subresource != "scale") {
+    updated["apiVersion"] = t.type.api_version();
+    updated["kind"] = t.type.kind;
+  }
   json::Value body = parse_body(req.body);
   if (ct == "application/merge-patch+json" || ct == "application/strategic-merge-patch+json") {
     if (!body.is_object()) throw bad_request("the patch is not a JSON object");
@@ -291,6 +303,7 @@ Response Api::patch(const Target& t, const Request& req) {
   } else {
     throw unsupported_media_type();
   }
+  if (t.subresource == "scale") return write_scale(t, *old, updated);
   json::Value result = *old;
   if (t.subresource == "status") {
     if (const json::Value* s = updated.find("status")) result["status"] = *s;
@@ -323,7 +336,7 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
     const json::Value* g = old.at_path("metadata.generation");
     updated["metadata"]["generation"] = (g && g->is_int() ? g->as_int() : 0) + 1;
   }
-  record_update(updated, old, manager, t.type.api_version(), now());
+  if (!manager.empty()) record_update(updated, old, manager, t.type.api_version(), now());
   if (same_ignoring_rv(old, updated)) return json_response(200, format_object(t.type, old, Framing::WithKind));
   if (dry_run_) return json_response(200, format_object(t.type, updated, Framing::WithKind));
   if (updated.at_path("metadata.deletionTimestamp") && !has_finalizers(updated)) {
@@ -337,6 +350,20 @@ Response Api::commit_update(const Target& t, const json::Value& old, json::Value
   }
   ObjectPtr stored = store_.update(t.type.storage_key(), std::move(updated));
   return json_response(200, format_object(t.type, *stored, Framing::WithKind));
+}
+
+Response Api::write_scale(const Target& t, const json::Value& old, const json::Value& scale) {
+  std::string rv = meta_str(scale, "resourceVersion");
+  if (!rv.empty() && rv != meta_str(old, "resourceVersion")) throw conflict_modified(t.type.group, t.type.resource, t.name);
+  const json::Value* replicas = scale.at_path("spec.replicas");
+  if (replicas && !replicas->is_null() && !replicas->is_int()) throw bad_request("spec.replicas of the Scale is not an integer");
+  json::Value updated = old;
+  updated["spec"]["replicas"] = replicas && replicas->is_int() ? replicas->as_int() : std::int64_t{0};
+  // 1.20 leaves managedFields alone on a write through /scale (the managers of the object keep
+  // spec.replicas): no manager is recorded.
+  Response r = commit_update(t, old, std::move(updated), "");
+  if (r.status == 200) r.body = json::write(scale_of(json::parse(r.body)));
+  return r;
 }
 
 Response Api::apply(const Target& t, const Request& req) {

@@ -43,12 +43,26 @@ json::Value status_entry(const ResourceType& t) {
   return e;
 }
 
+// deployments/scale: the only entry of a group's list whose kind lives in another group (05).
+json::Value scale_entry(const ResourceType& t) {
+  json::Value e = json::Value::object();
+  e["name"] = t.resource + "/scale";
+  e["singularName"] = "";
+  e["namespaced"] = t.namespaced;
+  e["group"] = "autoscaling";
+  e["version"] = "v1";
+  e["kind"] = "Scale";
+  e["verbs"] = string_array({"get", "patch", "update"});
+  return e;
+}
+
 Response resource_list(const Registry& registry, const std::string& group, const std::string& version) {
   std::vector<json::Value> entries;
   for (const auto& t : registry.all()) {
     if (t.group != group || t.version != version) continue;
     entries.push_back(resource_entry(t));
     if (t.status_subresource) entries.push_back(status_entry(t));
+    if (t.scale_subresource) entries.push_back(scale_entry(t));
   }
   std::sort(entries.begin(), entries.end(),
             [](const json::Value& a, const json::Value& b) { return a.str("name") < b.str("name"); });

@@ -17,6 +17,8 @@ struct Request {
   std::string authorization;
   std::string content_type;
   std::string user_agent;
+  std::string accept;         // "" when absent
+  std::string if_none_match;  // "" when absent
   std::string body;
 
   // The first value of a query parameter, or "".

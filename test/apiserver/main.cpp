@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", options.seed, "seed for uids, generated names and fault draws");
   app.add_option("--seed-configmaps", options.seed_configmaps, "create N ConfigMaps in namespace bench at start");
   app.add_option("--seed-bytes", options.seed_bytes, "bytes of data in each seeded ConfigMap");
+  app.add_option("--openapi-v2", options.openapi_v2_file,
+                 "the built-in definitions of /openapi/v2 (default: openapi/builtin-v2.json in the source tree)");
   app.add_flag("--log-writes", options.log_writes, "print \"write METHOD STATUS TARGET USER-AGENT\" for each write request");
   CLI11_PARSE(app, argc, argv);
 

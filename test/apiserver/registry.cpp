@@ -47,6 +47,7 @@ Registry::Registry() {
   deploy.categories = {"all"};
   deploy.has_generation = true;
   deploy.status_subresource = true;
+  deploy.scale_subresource = true;
   types_.push_back(deploy);
   // events.k8s.io Events are stored as core Events by the real server, hence the core hash.
   types_.push_back(builtin("events.k8s.io", "events", "Event", true, kAllVerbs, {"ev"}, "", "v1"));

@@ -21,6 +21,7 @@ struct ResourceType {
   bool builtin = true;             // built-in list items carry no kind/apiVersion of their own
   bool has_generation = false;     // metadata.generation kept (Deployment, CRD, custom resources)
   bool status_subresource = false; // main-resource writes keep status; /status writes only status
+  bool scale_subresource = false;  // /scale reads and writes spec.replicas as an autoscaling/v1 Scale
   std::string storage_version_hash;
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

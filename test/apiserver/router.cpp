@@ -15,10 +15,13 @@ std::vector<StaticUser> with_admin(const std::string& token, std::vector<StaticU
 
 }  // namespace
 
-Router::Router(Api& api, Registry& registry, Faults& faults, Stats& stats, const Store& store, std::string token,
-               std::vector<StaticUser> users, ActionHandler on_actions)
+Router::Router(Api& api, Registry& registry, const Store& store, const OpenApi& openapi,
+               Faults& faults, Stats& stats, std::string token, std::vector<StaticUser> users,
+               ActionHandler on_actions)
     : api_(api),
       registry_(registry),
+      store_(store),
+      openapi_(openapi),
       faults_(faults),
       stats_(stats),
       token_(token),
@@ -96,6 +99,7 @@ ApiReply Router::dispatch(const Request& req) {
     ++stats_.discovery_requests[path];
     return *d;
   }
+  if (path == "/openapi/v2" && (req.method == "GET" || req.method == "HEAD")) return openapi_.serve(req, store_);
   if (auto reply = api_.handle(req)) {
     if (std::holds_alternative<WatchSpec>(*reply) && faults_.refusing_watches())
       return error_response(faults_.watch_refusal());

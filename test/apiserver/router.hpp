@@ -1,8 +1,8 @@
 // Where a request goes: authentication first (every path but the health probes), then the admin
 // endpoints (faults, the write log, stats), injected faults, the reviews (reviews.hpp),
-// discovery, and the resource API. Only the admin token (--token) may do anything; the tokens of
-// the other static users (--user) are known to TokenReview and answered 403 everywhere (a real
-// server would let RBAC decide; the tests only need them reviewed).
+// discovery, /openapi/v2, and the resource API. Only the admin token (--token) may do anything;
+// the tokens of the other static users (--user) are known to TokenReview and answered 403
+// everywhere (a real server would let RBAC decide; the tests only need them reviewed).
 // Every write request is recorded in the write log with the code it was answered with.
 // Transport-free.
 #pragma once
@@ -10,6 +10,7 @@
 #include "api.hpp"
 #include "faults.hpp"
 #include "http_types.hpp"
+#include "openapi.hpp"
 #include "registry.hpp"
 #include "reviews.hpp"
 #include "stats.hpp"
@@ -25,8 +26,8 @@ class Router {
   using ActionHandler = std::function<void(const Faults::Actions&)>;
 
   // `users`: the static users besides the admin, whose token is `token`.
-  Router(Api& api, Registry& registry, Faults& faults, Stats& stats, const Store& store, std::string token,
-         std::vector<StaticUser> users, ActionHandler on_actions);
+  Router(Api& api, Registry& registry, const Store& store, const OpenApi& openapi, Faults& faults,
+         Stats& stats, std::string token, std::vector<StaticUser> users, ActionHandler on_actions);
 
   void set_server_address(std::string address) { server_address_ = std::move(address); }
   ApiReply route(const Request& req);
@@ -39,6 +40,8 @@ class Router {
 
   Api& api_;
   Registry& registry_;
+  const Store& store_;
+  const OpenApi& openapi_;
   Faults& faults_;
   Stats& stats_;
   std::string token_;

@@ -55,7 +55,8 @@ struct Server::Impl {
         compactor(store),
         faults(options.seed),
         api(store, registry, options.seed, [this](std::function<void()> fn) { net::post(ioc, std::move(fn)); }),
-        router(api, registry, faults, stats, store, options.token, options.users, [this](const Faults::Actions& a) { on_actions(a); }) {
+        openapi(OpenApi::load(options.openapi_v2_file.empty() ? STEWARD_TESTAPI_OPENAPI_V2 : options.openapi_v2_file)),
+        router(api, registry, store, openapi, faults, stats, options.token, options.users, [this](const Faults::Actions& a) { on_actions(a); }) {
     api.on_storage_removed = [this](const std::string& key) { each_connection([&](Connection& c) { c.end_watch(key); }); };
     store.set_observer([this](const std::string& key, const StoreEvent& ev) { router.write_log().record_version(key, ev); });
   }
@@ -83,6 +84,7 @@ struct Server::Impl {
   Registry registry;
   Faults faults;
   Api api;
+  OpenApi openapi;
   Router router;
   TlsMaterial tls;
   std::string url;
@@ -177,6 +179,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     req.authorization = std::string(msg[http::field::authorization]);
     req.content_type = std::string(msg[http::field::content_type]);
     req.user_agent = std::string(msg[http::field::user_agent]);
+    req.accept = std::string(msg[http::field::accept]);
+    req.if_none_match = std::string(msg[http::field::if_none_match]);
     req.body = std::move(msg.body());
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
@@ -210,7 +214,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     auto& r = std::get<Response>(reply);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_);
     res->set(http::field::cache_control, "no-cache, private");
-    res->set(http::field::content_type, r.content_type);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);  // none on a 304
     for (const auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_);
     res->body() = std::move(r.body);

@@ -35,6 +35,9 @@ struct ServerOptions {
   std::size_t seed_bytes = 0;
   // Stop cleanly on SIGINT/SIGTERM (the binary); off for servers embedded in tests.
   bool handle_signals = false;
+  // The built-in part of /openapi/v2 (openapi.hpp); "": test/apiserver/openapi/builtin-v2.json in
+  // the source tree this server was built from.
+  std::string openapi_v2_file;
   // One line on stdout per write request (--log-writes): "write METHOD STATUS TARGET USER-AGENT".
   bool log_writes = false;
 };

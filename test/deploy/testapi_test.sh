@@ -6,7 +6,7 @@
 # ServiceMonitor once its CRD exists; nothing is written by the dry run. Then steward itself runs
 # the base's StewardConfig (made to run outside a pod: a kubeconfig, the example manifests in a
 # folder) with --once and creates the example desired state.
-# kubectl needs --validate=false here: this server serves no OpenAPI document.
+# kubectl validates every file against the server's /openapi/v2, as against a cluster.
 set -u
 steward=$1
 testapi=$2
@@ -31,7 +31,7 @@ grep -q '^listening ' "$tmp/testapi.out" || { echo "FAIL: steward-testapi did no
 k() { timeout 60 kubectl --kubeconfig "$tmp/kubeconfig" "$@"; }
 
 # A dry run of a namespaced object needs its namespace to exist: create it for real.
-k apply --server-side --validate=false -f "$base/namespace.yaml" >"$tmp/ns.out" 2>&1 ||
+k apply --server-side -f "$base/namespace.yaml" >"$tmp/ns.out" 2>&1 ||
   fail "creating the namespace: $(cat "$tmp/ns.out")"
 
 # Every resource file but those of groups this server does not serve, by name (-f of the files: no
@@ -47,7 +47,7 @@ while read -r name; do
 done < <(base_resources)
 [ $unserved -eq 7 ] ||
   fail "expected 7 files the server does not serve (5 RBAC, NetworkPolicy, PodDisruptionBudget), found $unserved"
-out=$(k apply --server-side --dry-run=server --validate=false "${files[@]}" 2>&1); rc=$?
+out=$(k apply --server-side --dry-run=server "${files[@]}" 2>&1); rc=$?
 [ $rc -eq 0 ] || fail "kubectl apply --server-side --dry-run=server exited $rc: $out"
 applied=$(grep -c 'serverside-applied (server dry run)$' <<<"$out")
 [ "$applied" -eq $((${#files[@]} / 2)) ] ||
@@ -58,11 +58,11 @@ k get deployment steward -n steward-system >"$tmp/get.out" 2>&1 &&
 grep -q NotFound "$tmp/get.out" || fail "get after the dry run: $(cat "$tmp/get.out")"
 
 # The optional ServiceMonitor, once its CRD exists.
-k apply --server-side --validate=false -f "$repo/test/deploy/servicemonitor-crd.yaml" >"$tmp/crd.out" 2>&1 ||
+k apply --server-side -f "$repo/test/deploy/servicemonitor-crd.yaml" >"$tmp/crd.out" 2>&1 ||
   fail "creating the ServiceMonitor CRD: $(cat "$tmp/crd.out")"
 k wait --for condition=established --timeout=30s crd/servicemonitors.monitoring.coreos.com \
   >"$tmp/wait.out" 2>&1 || fail "CRD not established: $(cat "$tmp/wait.out")"
-out=$(k apply --server-side --dry-run=server --validate=false \
+out=$(k apply --server-side --dry-run=server \
         -f "$repo/deploy/optional/servicemonitor.yaml" 2>&1) ||
   fail "ServiceMonitor dry run: $out"
 grep -q 'servicemonitor.monitoring.coreos.com/steward serverside-applied (server dry run)' <<<"$out" ||

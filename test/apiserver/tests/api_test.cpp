@@ -502,6 +502,58 @@ TEST_CASE("faults: added latency delays answers") {
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
 }
 
+TEST_CASE("deployments/scale reads and writes spec.replicas as an autoscaling/v1 Scale, managedFields untouched") {
+  // As kube-apiserver 1.20.2 answered kubectl scale (its PATCH {"spec":{"replicas":N}}) and a GET of
+  // the subresource: the Scale carries five metadata fields, status.selector is the selector's
+  // string, and the object's managedFields stay as the apply left them.
+  TestServer s;
+  create_namespace(s, "ref");
+  bool listed = false;
+  auto apps = s.get("/apis/apps/v1").json();
+  for (const auto& r : apps.find("resources")->as_array())
+    if (r.str("name") == "deployments/scale") {
+      listed = true;
+      CHECK(json::write(r) ==
+            R"({"name":"deployments/scale","singularName":"","namespaced":true,"group":"autoscaling","version":"v1","kind":"Scale","verbs":["get","patch","update"]})");
+    }
+  CHECK(listed);
+  auto applied = s.patch("/apis/apps/v1/namespaces/ref/deployments/web?fieldManager=kubectl", with_replicas(kDeploymentApply),
+                         "application/apply-patch+yaml");
+  REQUIRE(applied.status == 201);
+  std::string fields_before = json::write(*applied.json().at_path("metadata.managedFields"));
+
+  auto scale = s.get("/apis/apps/v1/namespaces/ref/deployments/web/scale");
+  REQUIRE(scale.status == 200);
+  auto sc = scale.json();
+  CHECK(json::write(*sc.find("spec")) == R"({"replicas":1})");
+  CHECK(json::write(*sc.find("status")) == R"({"replicas":0,"selector":"app=web"})");
+  CHECK(sc.str("kind") == "Scale");
+  CHECK(sc.str("apiVersion") == "autoscaling/v1");
+  CHECK(sc.find("metadata")->as_object().size() == 5);
+
+  auto patched = s.patch("/apis/apps/v1/namespaces/ref/deployments/web/scale", R"({"spec":{"replicas":5}})",
+                         "application/merge-patch+json");
+  REQUIRE(patched.status == 200);
+  CHECK(json::write(*patched.json().find("spec")) == R"({"replicas":5})");
+  auto d = s.get("/apis/apps/v1/namespaces/ref/deployments/web").json();
+  CHECK(d.at_path("spec.replicas")->as_int() == 5);
+  CHECK(d.at_path("metadata.generation")->as_int() == 2);
+  CHECK(rv_of(d) == rv_of(patched.json()));
+  CHECK(json::write(*d.at_path("metadata.managedFields")) == fields_before);
+
+  // PUT of a Scale, with a stale resourceVersion first.
+  auto stale = s.put("/apis/apps/v1/namespaces/ref/deployments/web/scale",
+                     R"({"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"web","namespace":"ref","resourceVersion":"1"},"spec":{"replicas":2}})");
+  CHECK(stale.status == 409);
+  auto put = s.put("/apis/apps/v1/namespaces/ref/deployments/web/scale",
+                   R"({"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"web","namespace":"ref","resourceVersion":")" +
+                       rv_of(d) + R"("},"spec":{"replicas":2}})");
+  REQUIRE(put.status == 200);
+  CHECK(s.get("/apis/apps/v1/namespaces/ref/deployments/web").json().at_path("spec.replicas")->as_int() == 2);
+  CHECK(s.get("/apis/apps/v1/namespaces/ref/deployments/missing/scale").status == 404);
+  CHECK(s.get("/api/v1/namespaces/ref/configmaps/x/scale").status == 404);
+}
+
 TEST_CASE("the status subresource writes only status, and the main resource keeps it") {
   TestServer s;
   create_namespace(s, "ref");

@@ -3,7 +3,7 @@
 # the token, exit 0 on SIGTERM and SIGINT. Then kubectl against it: create, apply --server-side,
 # get, get --watch, delete, of namespaced and cluster-scoped objects. scripts/setup installs a
 # kubectl (Debian's kubernetes-client) when the machine has none; without one this test fails.
-# kubectl needs --validate=false: this server serves no OpenAPI document.
+# kubectl validates against the server's /openapi/v2 (kubectl_openapi_test.sh checks more of it).
 set -u
 bin=$1
 failures=0
@@ -76,12 +76,12 @@ spec:
       containers:
       - {name: c, image: "nginx:1.25", resources: {requests: {cpu: "0.5"}}}
 YAML
-  k create --validate=false -f "$tmp/ns.yaml" >/dev/null || fail "kubectl create namespace"
+  k create -f "$tmp/ns.yaml" >/dev/null || fail "kubectl create namespace"
   k get --watch --output-watch-events -n demo configmaps --request-timeout=0 >"$tmp/watch.out" 2>&1 &
   watch_pid=$!
   pids+=("$watch_pid")
-  k create --validate=false -f "$tmp/cm.yaml" >/dev/null || fail "kubectl create configmap"
-  out=$(k apply --validate=false --server-side -f "$tmp/deploy.yaml") || fail "kubectl apply --server-side"
+  k create -f "$tmp/cm.yaml" >/dev/null || fail "kubectl create configmap"
+  out=$(k apply --server-side -f "$tmp/deploy.yaml") || fail "kubectl apply --server-side"
   [[ $out == *serverside-applied* ]] || fail "apply output: $out"
   cpu=$(k get -n demo deployment web -o jsonpath='{.spec.template.spec.containers[0].resources.requests.cpu}')
   [ "$cpu" = 500m ] || fail "canonical cpu via kubectl: $cpu"
@@ -98,10 +98,10 @@ YAML
 
   # Cluster-scoped: a server-side apply creates, get reads, a second apply updates, delete removes.
   printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: scoped, labels: {tier: "1"}}\n' >"$tmp/scoped.yaml"
-  out=$(k apply --validate=false --server-side -f "$tmp/scoped.yaml") || fail "kubectl apply --server-side namespace"
+  out=$(k apply --server-side -f "$tmp/scoped.yaml") || fail "kubectl apply --server-side namespace"
   [[ $out == *serverside-applied* ]] || fail "cluster-scoped apply output: $out"
   sed -i 's/tier: "1"/tier: "2"/' "$tmp/scoped.yaml"
-  k apply --validate=false --server-side -f "$tmp/scoped.yaml" >/dev/null || fail "kubectl re-apply namespace"
+  k apply --server-side -f "$tmp/scoped.yaml" >/dev/null || fail "kubectl re-apply namespace"
   [ "$(k get namespace scoped -o jsonpath='{.metadata.labels.tier}')" = 2 ] || fail "kubectl get namespace label"
   k get namespaces -o name | grep -qx 'namespace/scoped' || fail "kubectl get namespaces lacks scoped"
   k delete namespace scoped >/dev/null || fail "kubectl delete namespace"

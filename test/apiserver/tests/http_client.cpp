@@ -84,9 +84,10 @@ http::request<http::string_body> make_request(const Endpoint& ep, const std::str
 }  // namespace
 
 HttpReply request(const Endpoint& ep, const std::string& method, const std::string& target, const std::string& body,
-                  const std::string& content_type) {
+                  const std::string& content_type, const std::map<std::string, std::string>& headers) {
   Conn conn(ep);
   auto req = make_request(ep, method, target, body, content_type);
+  for (const auto& [name, value] : headers) req.set(name, value);
   HttpReply reply;
   conn.lowest().expires_after(std::chrono::seconds(20));
   conn.with_stream([&](auto& s) {

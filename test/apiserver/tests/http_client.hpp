@@ -26,8 +26,10 @@ struct Endpoint {
   std::string token;
 };
 
+// `headers`: more request headers (Accept, If-None-Match, ...).
 HttpReply request(const Endpoint& ep, const std::string& method, const std::string& target,
-                  const std::string& body = "", const std::string& content_type = "application/json");
+                  const std::string& body = "", const std::string& content_type = "application/json",
+                  const std::map<std::string, std::string>& headers = {});
 
 class WatchStream {
  public:
