@@ -42,9 +42,10 @@ boost::asio::awaitable<void> when(std::function<bool()> done, std::function<void
 // Creates ConfigMap default/`name` while `meanwhile` runs on the same io thread; the create's reply.
 kube::ObjectReply create_while(Env& env, const std::string& name,
                                boost::asio::awaitable<void> meanwhile) {
+  // Alive until the create has run: co_spawn starts it later, past this statement.
+  const rapidjson::Document object = configmap("default", name);
   std::optional<kube::ObjectReply> reply;
-  boost::asio::co_spawn(env.io,
-                        env.client->create(kConfigMaps, "default", configmap("default", name)),
+  boost::asio::co_spawn(env.io, env.client->create(kConfigMaps, "default", object),
                         [&](std::exception_ptr e, kube::ObjectReply r) {
                           CHECK_FALSE(e);
                           reply = std::move(r);
