@@ -37,12 +37,17 @@ Action leave_alone(const desired::DesiredObject& desired, const ApplyMemo& memo,
 
 std::optional<Action> keep_departed(const PlanInput& in, const PlanPolicy& policy,
                                     const rapidjson::Value& live) {
-  const std::optional<desired::OptOuts> before = policy.departed ? policy.departed() : std::nullopt;
+  // Unknown (a restart) reads as nothing kept. A plain value rather than an optional: GCC 12
+  // warns (maybe-uninitialized) about the optional's payload at -O1 under TSan.
+  desired::OptOuts before;
+  if (policy.departed) {
+    if (const auto known = policy.departed()) before = *known;
+  }
   const desired::OptOuts applied = applied_opt_outs(live, policy.field_manager);
   std::string why;
-  if (before && before->keeps()) {
-    why = desired::describe({.reconcile_disabled = before->reconcile_disabled,
-                             .prune_disabled = before->prune_disabled}) +
+  if (before.keeps()) {
+    why = desired::describe({.reconcile_disabled = before.reconcile_disabled,
+                             .prune_disabled = before.prune_disabled}) +
           " in its last manifest";
   } else if (applied.keeps()) {
     why = desired::describe({.reconcile_disabled = applied.reconcile_disabled,
