@@ -53,11 +53,12 @@ std::shared_ptr<const std::vector<SourceOptions>> SourceSet::all() const {
   return sources_;
 }
 
-std::optional<SourceOptions> SourceSet::find(std::string_view name) const {
-  for (const auto& s : *all()) {
-    if (s.spec.name == name) return s;
+std::shared_ptr<const SourceOptions> SourceSet::find(std::string_view name) const {
+  const auto sources = all();
+  for (const auto& s : *sources) {
+    if (s.spec.name == name) return {sources, &s};
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::optional<std::string> source_of_member(const std::vector<SourceOptions>& sources,

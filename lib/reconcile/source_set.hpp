@@ -87,7 +87,9 @@ class SourceSet {
   void resolve_scopes(const desired::ObjectKey& key);
 
   std::shared_ptr<const std::vector<SourceOptions>> all() const;
-  std::optional<SourceOptions> find(std::string_view name) const;
+  // The named source's options, sharing the set in force (no copy: asked on every reconcile);
+  // null when there is none.
+  std::shared_ptr<const SourceOptions> find(std::string_view name) const;
   // source_of_member() above, over the sources in force.
   std::optional<std::string> source_of_member(std::string_view member) const {
     return reconcile::source_of_member(*all(), member);
