@@ -183,18 +183,22 @@ class Differ::Run {
 
   void fail(std::string message) { report_.errors.push_back(std::move(message)); }
 
-  bool suspended(std::string_view source) const {
+  // The named source's options; null when there is none.
+  const SourceOptions* source_named(std::string_view name) const {
     for (const auto& s : d_.sources_) {
-      if (s.spec.name == source) return s.suspend;
+      if (s.spec.name == name) return &s;
     }
-    return false;
+    return nullptr;
+  }
+
+  bool suspended(std::string_view source) const {
+    const SourceOptions* found = source_named(source);
+    return found && found->suspend;
   }
 
   std::vector<IgnoreRule> ignore_rules(std::string_view source) const {
-    for (const auto& s : d_.sources_) {
-      if (s.spec.name == source) return s.ignore;
-    }
-    return {};
+    const SourceOptions* found = source_named(source);
+    return found ? found->ignore : std::vector<IgnoreRule>();
   }
 
   // Each field an ignore rule keeps from the apply, with both values: shown beside the diff,
@@ -226,10 +230,8 @@ class Differ::Run {
   }
 
   Adopt adopt(std::string_view source) const {
-    for (const auto& s : d_.sources_) {
-      if (s.spec.name == source) return s.adopt;
-    }
-    return Adopt::kIfNoConflict;
+    const SourceOptions* found = source_named(source);
+    return found ? found->adopt : Adopt::kIfNoConflict;
   }
 
   Differ& d_;
