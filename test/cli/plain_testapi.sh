@@ -1,7 +1,8 @@
 # Sourced by the CLI tests that drive steward against one steward-testapi over plain HTTP, so curl
 # can look at and change what steward did:
-# `. plain_testapi.sh TESTAPI-BINARY [--later] [SERVER-FLAG...]` (say --log-writes: its lines go to
-# $dir/testapi.out). Afterwards $server is the server's URL, $token its bearer token and
+# `. plain_testapi.sh TESTAPI-BINARY [--later] [--tls] [SERVER-FLAG...]` (say --log-writes: its
+# lines go to $dir/testapi.out). With --tls the server serves HTTPS with a CA of its own, which curl
+# is told to trust as for a real server: kubectl sends no bearer token over plain HTTP. Afterwards $server is the server's URL, $token its bearer token and
 # $dir/kubeconfig a kubeconfig for it; with --later nothing is started until the test calls
 # `start_testapi HOST:PORT` (a test of a server that is not there yet). $dir is a scratch folder,
 # removed on exit with every process in $pids (the server is one, also in $testapi_pid). A $token
@@ -16,9 +17,14 @@ failures=0
 token=${token:-t0ken}
 testapi=$1
 testapi_later=0
+testapi_tls=0
 testapi_flags=()
 for arg in "${@:2}"; do
-  if [ "$arg" = --later ]; then testapi_later=1; else testapi_flags+=("$arg"); fi
+  case $arg in
+    --later) testapi_later=1 ;;
+    --tls) testapi_tls=1 ;;
+    *) testapi_flags+=("$arg") ;;
+  esac
 done
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pids=()
@@ -104,14 +110,21 @@ color() {
 # start_testapi [HOST:PORT]: steward-testapi in the background on HOST:PORT (default: a free
 # port), with $token; sets $server and $testapi_pid once it listens, and writes $dir/kubeconfig.
 start_testapi() {
-  "$testapi" --listen "${1:-127.0.0.1:0}" --plain --token $token --kubeconfig-out "$dir/kubeconfig" \
-    "${testapi_flags[@]}" >"$dir/testapi.out" 2>&1 &
+  local plain=--plain
+  [ $testapi_tls = 1 ] && plain=()
+  "$testapi" --listen "${1:-127.0.0.1:0}" ${plain[@]+"${plain[@]}"} --token $token \
+    --kubeconfig-out "$dir/kubeconfig" "${testapi_flags[@]}" >"$dir/testapi.out" 2>&1 &
   testapi_pid=$!
   pids+=($testapi_pid)
   # Up to 60 s: a sanitizer build starts slowly.
   wait_for 60 grep -qs '^listening ' "$dir/testapi.out"
   server=$(sed -n 's/^listening //p' "$dir/testapi.out")
   [ -n "$server" ] || { echo "FAIL: steward-testapi did not start: $(cat "$dir/testapi.out")"; exit 1; }
+  if [ $testapi_tls = 1 ]; then
+    sed -n 's/^ *certificate-authority-data: //p' "$dir/kubeconfig" | head -n 1 | base64 -d >"$dir/ca.pem"
+    printf 'cacert = "%s"\n' "$dir/ca.pem" >"$dir/.curlrc"
+    export CURL_HOME=$dir
+  fi
 }
 # restart_server [DOWN-SECONDS]: the API server restarts, as a kube-apiserver rollout restarts it:
 # every connection dropped, its watch cache rebuilt at the current version (older resourceVersions
