@@ -21,6 +21,11 @@ std::string ratio(std::string_view what, std::int64_t have, std::int64_t want) {
   return std::string(what) + ": " + std::to_string(have) + "/" + std::to_string(want);
 }
 
+// More Pods than wanted: old ones not yet gone.
+Health extra_pods(std::int64_t replicas, std::int64_t spec) {
+  return in_progress("ExtraPods", "Pending termination: " + std::to_string(replicas - spec));
+}
+
 std::optional<Health> always_current(const rapidjson::Value&, const HealthOptions&) {
   return current("Resource is always ready");
 }
@@ -56,9 +61,7 @@ std::optional<Health> deployment(const rapidjson::Value& object, const HealthOpt
   auto available_replicas = int_field(object, {"status", "availableReplicas"}, 0);
   if (spec > replicas) return in_progress("LessReplicas", ratio("Replicas", replicas, spec));
   if (spec > updated) return in_progress("LessUpdated", ratio("Updated", updated, spec));
-  if (replicas > spec) {
-    return in_progress("ExtraPods", "Pending termination: " + std::to_string(replicas - spec));
-  }
+  if (replicas > spec) return extra_pods(replicas, spec);
   if (updated > available_replicas) {
     return in_progress("LessAvailable", ratio("Available", available_replicas, updated));
   }
@@ -81,9 +84,7 @@ std::optional<Health> stateful_set(const rapidjson::Value& object, const HealthO
   auto partition = int_field(object, {"spec", "updateStrategy", "rollingUpdate", "partition"}, -1);
   if (spec > replicas) return in_progress("LessReplicas", ratio("Replicas", replicas, spec));
   if (spec > ready) return in_progress("LessReady", ratio("Ready", ready, spec));
-  if (replicas > spec) {
-    return in_progress("ExtraPods", "Pending termination: " + std::to_string(replicas - spec));
-  }
+  if (replicas > spec) return extra_pods(replicas, spec);
   if (partition != -1) {
     // A partitioned rollout is done when the ordinals at or above the partition are updated.
     if (updated < spec - partition) {
@@ -113,9 +114,7 @@ std::optional<Health> replica_set(const rapidjson::Value& object, const HealthOp
   if (spec > labelled) return in_progress("LessLabelled", ratio("Labelled", labelled, spec));
   if (spec > available) return in_progress("LessAvailable", ratio("Available", available, spec));
   if (spec > ready) return in_progress("LessReady", ratio("Ready", ready, spec));
-  if (replicas > spec) {
-    return in_progress("ExtraPods", "Pending termination: " + std::to_string(replicas - spec));
-  }
+  if (replicas > spec) return extra_pods(replicas, spec);
   return current("ReplicaSet is available. Replicas: " + std::to_string(replicas));
 }
 

@@ -139,3 +139,15 @@ TEST_CASE("statuses are spelled as kstatus spells them") {
   CHECK(to_string(Status::NotFound) == "NotFound");
   CHECK(to_string(Status::Unknown) == "Unknown");
 }
+
+TEST_CASE("a workload with more Pods than it wants waits for the old ones to go") {
+  for (const char* kind : {"Deployment", "StatefulSet", "ReplicaSet"}) {
+    auto health = compute(parse_json(std::string(R"({"apiVersion":"apps/v1","kind":")") + kind +
+        R"(","spec":{"replicas":1},"status":{"replicas":3,"updatedReplicas":1,"readyReplicas":1,
+        "availableReplicas":1,"fullyLabeledReplicas":1,"currentReplicas":1}})"));
+    INFO(kind);
+    CHECK(health.status == Status::InProgress);
+    CHECK(health.reason == "ExtraPods");
+    CHECK(health.message == "Pending termination: 2");
+  }
+}
