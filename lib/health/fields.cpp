@@ -7,8 +7,8 @@ const rapidjson::Value* field(const rapidjson::Value& object,
   const rapidjson::Value* at = &object;
   for (std::string_view name : path) {
     if (!at->IsObject()) return nullptr;
-    auto member = at->FindMember(
-        rapidjson::Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+    auto length = static_cast<rapidjson::SizeType>(name.size());
+    auto member = at->FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), length)));
     if (member == at->MemberEnd()) return nullptr;
     at = &member->value;
   }

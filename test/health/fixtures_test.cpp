@@ -1,5 +1,5 @@
 // The health of objects as a real kube-apiserver v1.20 with kube-controller-manager returned them
-// (fixtures/, captured by capture_fixtures.sh; what the script wrote through /status is said there).
+// (fixtures/, captured by capture_fixtures.sh; what it wrote through /status is said there).
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -63,7 +63,7 @@ const Row kRows[] = {
 
 }  // namespace
 
-TEST_CASE("each object captured from the real server has the status and reason kstatus's rules give") {
+TEST_CASE("each object captured from the real server has the status and reason of its rules") {
   for (const auto& row : kRows) {
     auto object = fixture(row.fixture);
     auto health = compute(object, HealthOptions{row.has_status_subresource, {}});
