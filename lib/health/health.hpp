@@ -9,7 +9,7 @@
 //   2. status.observedGeneration present and != metadata.generation        -> InProgress
 //   3. a condition Reconciling=True -> InProgress, Stalled=True -> Failed (kstatus's standard
 //      conditions; any kind, built-in or custom, that sets them is judged by them alone)
-//   4. the kind's own rules (kinds.hpp) for Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod,
+//   4. the kind's own rules (kinds.cpp) for Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod,
 //      PersistentVolumeClaim, Service, Job, CustomResourceDefinition, PodDisruptionBudget, and the
 //      always-ready ConfigMap, Secret and CronJob
 //   5. any other kind: a custom resource whose CRD has a status subresource and that has no status
