@@ -5,8 +5,10 @@
 // config file. A bad command line exits 2, a config that does not load 1.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
+#include "base/go_duration.hpp"
 #include "cluster_connection.hpp"
 #include "commands.hpp"
 #include "config/steward_config.hpp"
@@ -32,6 +34,8 @@ struct RunFlags {
   std::optional<bool> metrics_secure;
   std::string metrics_cert_dir;
   int once_timeout_seconds = 300;
+  bool wait = false;
+  std::string timeout;  // --timeout, a duration ("120s", "5m"); overrides --once-timeout
   // How long the graceful part of a shutdown may take (controller-runtime's
   // GracefulShutdownTimeout, 30 s by default) before the process exits anyway.
   int shutdown_timeout_seconds = 30;
@@ -76,11 +80,24 @@ int run(const RunFlags& flags) {
     return kExitUsage;
   }
 
+  std::chrono::seconds once_timeout(flags.once_timeout_seconds);
+  if (!flags.timeout.empty()) {
+    std::string why;
+    const auto timeout = base::parse_duration(flags.timeout, &why);
+    if (!timeout || *timeout <= base::Duration::zero()) {
+      std::cerr << "steward: --timeout must be a positive duration such as 120s or 5m"
+                << (why.empty() ? "" : ": " + why) << "\n";
+      return kExitUsage;
+    }
+    once_timeout = std::max(std::chrono::seconds(1),
+                            std::chrono::ceil<std::chrono::seconds>(*timeout));
+  }
   manager::DaemonOptions options{.config = config,
                                  .config_file = flags.config,
                                  .client = client_options(config.cluster),
                                  .once = flags.once,
-                                 .once_timeout = std::chrono::seconds(flags.once_timeout_seconds),
+                                 .once_timeout = once_timeout,
+                                 .wait = flags.wait,
                                  .dry_run_flag = flags.dry_run,
                                  .log_level_flag = !flags.log_level.empty(),
                                  .metrics_address = flags.metrics_address,
@@ -117,8 +134,8 @@ Command add_run_command(CLI::App& app) {
   run_cmd->add_option("--config", flags->config, "StewardConfig file (see config/steward.yaml)")
       ->required();
   add_cluster_options(*run_cmd, flags->cluster);
-  run_cmd->add_flag("--once", flags->once,
-                    "reconcile everything once; exit 0 when in sync, 1 when not");
+  auto* once = run_cmd->add_flag("--once", flags->once,
+                                 "reconcile everything once; exit 0 when in sync, 1 when not");
   run_cmd->add_option("--graceful-shutdown-timeout", flags->shutdown_timeout_seconds,
                       "seconds SIGTERM may take to finish in-flight reconciles and release the "
                       "lease before steward exits anyway with 1 (default 30); a second signal "
@@ -126,6 +143,14 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   run_cmd->add_option("--once-timeout", flags->once_timeout_seconds,
                       "seconds --once waits for the cluster to match (default 300)");
+  run_cmd->add_flag("--wait", flags->wait,
+                    "with --once: also wait until every object is Current (health: rolled out, "
+                    "bound, established); exit 1 as soon as one is Failed, naming it")
+      ->needs(once);
+  run_cmd->add_option("--timeout", flags->timeout,
+                      "with --once: how long to wait, as a duration (120s, 5m); overrides "
+                      "--once-timeout")
+      ->needs(once);
   run_cmd->add_flag("--dry-run", flags->dry_run,
                     "server-side dry run: show what would change, write nothing");
   run_cmd->add_option("--log-level", flags->log_level, "debug, info, warn or error");

@@ -130,6 +130,13 @@ struct IgnoreList {
   Slot<Root, std::vector<reconcile::IgnoreRule>> at;
 };
 
+// A list of strings, each checked where it is written (`dependsOn: [a, b]`).
+template <typename Root>
+struct TextList {
+  Slot<Root, std::vector<std::string>> at;
+  Check<std::string> check;
+};
+
 template <typename Root, typename Enum>
 Choice<Root> choice(Slot<Root, Enum> at, std::initializer_list<Enum> values) {
   std::vector<std::string_view> names;
@@ -144,7 +151,7 @@ Choice<Root> choice(Slot<Root, Enum> at, std::initializer_list<Enum> values) {
 template <typename Root>
 using Value = std::variant<Constant, Flag<Root>, Integer<Root>, Number<Root>, Text<Root>,
                            FilePath<Root>, Period<Root>, Choice<Root>, SourceList<Root>,
-                           IgnoreList<Root>>;
+                           IgnoreList<Root>, TextList<Root>>;
 
 template <typename Root>
 struct Field {

@@ -265,6 +265,14 @@ std::span<const Field<SourceConfig>> source_fields() {
               "field one of them owns in `managedFields` is theirs), and an optional `target` "
               "(`group`, `version`, `kind`, `namespace`, `name`, `labelSelector`: equality-based). "
               "A manifest change of an ignored field is still applied. See \"Ignore rules\" below."},
+      {.path = "dependsOn",
+       // Checked against the sources' names once all are read (parser.cpp, check_depends_on).
+       .value = TextList<S>{at(&S::depends_on), [](const std::string&) { return std::string(); }},
+       .apply = kLive,
+       .doc = "names of other sources: this source is applied (and pruned) only while every one of "
+              "them is in sync and Current (health, docs/operations.md \"Health\"); until then its "
+              "objects wait, and `/status` names the source it waits for. An unknown name or a "
+              "cycle is a config error."},
   };
   return fields;
 }

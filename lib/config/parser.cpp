@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <type_traits>
@@ -217,6 +218,13 @@ class ConfigParser {
                    },
                    [&](const Choice<Root>& c) { read_choice(m, name, c, root); },
                    [&](const IgnoreList<Root>& l) { read_ignore(m, name, l.at.get(root)); },
+                   [&](const TextList<Root>& l) {
+                     const YAML::Node node = m.get(name);
+                     if (node.IsNull()) return;
+                     if (auto read = read_strings(node, m.path_of(name), l.check)) {
+                       l.at.get(root) = std::move(*read);
+                     }
+                   },
                },
                field.value);
   }
@@ -434,6 +442,55 @@ class ConfigParser {
                                std::to_string(first->second.line) + ")");
       }
       out.push_back(std::move(source));
+    }
+    check_depends_on(out);
+  }
+
+  // sources[].dependsOn: every name is another source's, and following them never comes back.
+  void check_depends_on(const std::vector<SourceConfig>& sources) {
+    std::map<std::string, std::size_t, std::less<>> index;
+    for (std::size_t i = 0; i < sources.size(); ++i) index.emplace(sources[i].name, i);
+    const auto mark = [&](std::size_t i) {
+      return found_.mark_at({"sources[" + std::to_string(i) + "].dependsOn"});
+    };
+    bool names_ok = true;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      for (const std::string& name : sources[i].depends_on) {
+        if (name == sources[i].name) {
+          found_.error(mark(i), "source " + quote(name) + " depends on itself");
+          names_ok = false;
+        } else if (!index.contains(name)) {
+          found_.error(mark(i), "source " + quote(sources[i].name) + " depends on " + quote(name) +
+                                    ", which is not a source");
+          names_ok = false;
+        }
+      }
+    }
+    if (!names_ok) return;
+    // Depth-first search; a source met again on the current path closes a cycle.
+    enum class Seen { kNo, kOnPath, kDone };
+    std::vector<Seen> seen(sources.size(), Seen::kNo);
+    std::vector<std::size_t> path;
+    std::function<bool(std::size_t)> visit = [&](std::size_t i) {
+      seen[i] = Seen::kOnPath;
+      path.push_back(i);
+      for (const std::string& name : sources[i].depends_on) {
+        const std::size_t next = index.find(name)->second;
+        if (seen[next] == Seen::kOnPath) {
+          std::string cycle;
+          auto from = std::find(path.begin(), path.end(), next);
+          for (auto it = from; it != path.end(); ++it) cycle += sources[*it].name + " -> ";
+          found_.error(mark(i), "dependsOn makes a cycle: " + cycle + sources[next].name);
+          return false;
+        }
+        if (seen[next] == Seen::kNo && !visit(next)) return false;
+      }
+      path.pop_back();
+      seen[i] = Seen::kDone;
+      return true;
+    };
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (seen[i] == Seen::kNo && !visit(i)) return;
     }
   }
 

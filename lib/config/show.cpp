@@ -20,6 +20,12 @@ std::string show(Duration value) { return base::format_duration(value); }
 std::string show(const std::string& value) { return base::quote(value); }
 std::string show(const std::filesystem::path& value) { return base::quote(value.string()); }
 
+std::string show(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + base::quote(values[i]);
+  return out + "]";
+}
+
 std::string show(const std::vector<reconcile::IgnoreRule>& rules) {
   const auto list = [](const std::vector<std::string>& items) {
     std::string out = "[";

@@ -21,5 +21,7 @@ std::string show(const std::string& value);
 std::string show(const std::filesystem::path& value);
 // Ignore rules as flow YAML: "[]", "[{paths: [/spec/replicas], target: {kind: Deployment}}]".
 std::string show(const std::vector<reconcile::IgnoreRule>& rules);
+// ["a", "b"]
+std::string show(const std::vector<std::string>& values);
 
 }  // namespace steward::config

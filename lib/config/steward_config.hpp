@@ -83,6 +83,9 @@ struct SourceConfig {
   bool suspend = false;
   // Fields steward sets only when it creates an object (reconcile/ignore_rule.hpp).
   std::vector<reconcile::IgnoreRule> ignore;
+  // Sources that must be in sync and Current before this one is applied (names of other sources;
+  // no cycles).
+  std::vector<std::string> depends_on;
 
   bool operator==(const SourceConfig&) const = default;
 };

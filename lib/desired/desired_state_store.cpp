@@ -53,7 +53,9 @@ StoreUpdate DesiredStateStore::apply(SourceLoad load) {
   status.name = load.source;
   status.last_load_ok = result.accepted;
   status.errors = result.errors;
+  status.last_load = std::chrono::system_clock::now();
   if (result.accepted) {
+    status.last_success = status.last_load;
     status.loaded = true;
     ++status.loads_succeeded;
   } else {

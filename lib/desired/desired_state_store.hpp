@@ -9,6 +9,7 @@
 // snapshot without any lock. Updates are serialised by their own mutex, so building the next
 // snapshot never blocks readers.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +31,8 @@ struct SourceStatus {
   std::size_t objects = 0;             // objects in force for this source
   std::uint64_t loads_succeeded = 0;   // for steward_desired_reload_total{result="success"}
   std::uint64_t loads_failed = 0;      // for steward_desired_reload_total{result="failure"}
+  std::chrono::system_clock::time_point last_load{};     // the most recent load, either way
+  std::chrono::system_clock::time_point last_success{};  // the most recent accepted load
 };
 
 struct StoreUpdate {

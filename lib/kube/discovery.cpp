@@ -1,5 +1,7 @@
 #include "kube/discovery.hpp"
 
+#include <set>
+
 #include "kube/client.hpp"
 
 namespace steward::kube {
@@ -37,6 +39,13 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
   if (!doc || !doc->HasMember("resources") || !(*doc)["resources"].IsArray()) {
     co_return malformed(path);
   }
+  // "widgets/status" entries, in any order relative to "widgets".
+  std::set<std::string, std::less<>> with_status;
+  for (const auto& entry : (*doc)["resources"].GetArray()) {
+    if (!entry.IsObject()) continue;
+    const std::string name = member_string(entry, "name");
+    if (name.ends_with("/status")) with_status.insert(name.substr(0, name.size() - 7));
+  }
   for (const auto& entry : (*doc)["resources"].GetArray()) {
     if (!entry.IsObject()) continue;
     ResourceType type;
@@ -60,6 +69,7 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::read_group_version(
         }
       }
     }
+    type.status_subresource = with_status.contains(type.resource);
     table.emplace(std::pair{type.api_version(), type.kind}, std::move(type));
   }
   co_return std::nullopt;

@@ -20,6 +20,9 @@ struct ResourceType {
   // list is tried rather than the kind passed over). bindings and localsubjectaccessreviews, for
   // two, can only be created.
   bool listable = true;
+  // Discovery lists "<resource>/status": the status is written apart from the spec (for a custom
+  // resource: its CRD declares subresources.status), so a controller is expected to set it.
+  bool status_subresource = false;
 
   // "v1" or "apps/v1": the apiVersion of objects of this type.
   std::string api_version() const;

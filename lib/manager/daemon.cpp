@@ -3,6 +3,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -68,7 +69,8 @@ reconcile::ControllerOptions controller_options(const config::StewardConfig& con
                                .prune_fraction = source.prune_fraction,
                                .adopt = source.adopt,
                                .suspend = source.suspend,
-                               .ignore = source.ignore});
+                               .ignore = source.ignore,
+                               .depends_on = source.depends_on});
   }
   options.workers = config.reconcile.workers;
   options.dry_run = dry_run || config.reconcile.dry_run;
@@ -148,13 +150,43 @@ std::shared_ptr<prometheus::Registry> registry_with_build_info() {
   return registry;
 }
 
-// --once: ends the run with 0 once the cluster matches, 1 when it cannot. It waits for a state,
-// not an event, so it looks every 50 ms; the daemon never polls.
+// The objects of `sources` (not suspended: nothing is applied for those) whose health is `only`,
+// or, without it, not Current; as "Deployment apps/web in ns: Failed (ProgressDeadlineExceeded:
+// ...)" lines.
+std::vector<std::string> unhealthy(const reconcile::ControllerStatus& status,
+                                   std::optional<health::Status> only = std::nullopt) {
+  std::vector<std::string> lines;
+  for (const auto& source : status.sources) {
+    if (std::find(status.suspended.begin(), status.suspended.end(), source.name) !=
+        status.suspended.end()) {
+      continue;
+    }
+    for (const auto& object : source.attention) {
+      const health::Status health = object.health.status;
+      if (only ? health != *only : health == health::Status::Current) continue;
+      std::string line = object.key.to_string() + ": " + std::string(health::to_string(health));
+      if (!object.health.reason.empty() || !object.health.message.empty()) {
+        line += " (" + object.health.reason +
+                (object.health.message.empty() ? "" : ": " + object.health.message) + ")";
+      }
+      lines.push_back(std::move(line));
+    }
+  }
+  return lines;
+}
+
+// --once: ends the run with 0 once the cluster matches, 1 when it cannot. With --wait, "matches"
+// also means every object is Current, and one Failed object ends it with 1 at once. It waits for
+// a state, not an event, so it looks every 50 ms; the daemon never polls.
 class OnceWaiter final : public Runnable {
  public:
   OnceWaiter(Manager& manager, reconcile::Controller& controller, const bool& loaded,
-             std::chrono::seconds timeout)
-      : manager_(manager), controller_(controller), loaded_(loaded), timeout_(timeout) {}
+             std::chrono::seconds timeout, bool wait)
+      : manager_(manager),
+        controller_(controller),
+        loaded_(loaded),
+        timeout_(timeout),
+        wait_(wait) {}
 
   void start() override {
     if (!loaded_) manager_.request_stop(kExitFailure);
@@ -175,8 +207,18 @@ class OnceWaiter final : public Runnable {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; })) {
       if (manager_.stop_requested()) continue;
-      const auto status = controller_.status();
-      if (status.in_sync()) {
+      // Every object that needs attention is listed when waiting for health: each is named.
+      const auto status = controller_.status(wait_ ? kAllObjects : kSomeObjects);
+      if (wait_) {
+        if (auto failed = unhealthy(status, health::Status::Failed); !failed.empty()) {
+          for (const auto& line : failed) kLog.error("object failed", {{"object", line}});
+          kLog.error("not healthy: an object is Failed", {{"failed", join(failed)}});
+          manager_.request_stop(kExitFailure);
+          continue;
+        }
+      }
+      const bool healthy = !wait_ || unhealthy(status).empty();
+      if (status.in_sync() && healthy) {
         const auto stats = controller_.stats();
         kLog.info("in sync", {{"objects", std::to_string(status.desired)},
                               {"applies", std::to_string(stats.applies)},
@@ -188,8 +230,17 @@ class OnceWaiter final : public Runnable {
         }
         manager_.request_stop(kExitOk);
       } else if (status.stuck() || std::chrono::steady_clock::now() > deadline) {
-        kLog.error("not in sync", {{"failing", join(status.failures)},
-                                   {"notReady", join(status.not_ready)}});
+        if (!status.in_sync()) {
+          kLog.error("not in sync", {{"failing", join(status.failures)},
+                                     {"notReady", join(status.not_ready)}});
+        }
+        if (wait_) {
+          const auto waiting = unhealthy(status);
+          for (const auto& line : waiting) kLog.error("object not Current", {{"object", line}});
+          if (!waiting.empty()) {
+            kLog.error("not healthy at the timeout", {{"notCurrent", join(waiting)}});
+          }
+        }
         manager_.request_stop(kExitFailure);
       }
     }
@@ -199,6 +250,11 @@ class OnceWaiter final : public Runnable {
   reconcile::Controller& controller_;
   const bool& loaded_;
   const std::chrono::seconds timeout_;
+  const bool wait_;
+  // How many objects needing attention a status lists per source: all of them when they are named
+  // (--wait), a few otherwise (the counts are complete either way).
+  static constexpr std::size_t kAllObjects = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t kSomeObjects = 0;
   std::mutex mu_;  // guards stopping_
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -329,6 +385,15 @@ Daemon::Daemon(const DaemonOptions& o)
     process_metrics_.update();
     client_.update_metrics();
   });
+  manager_.set_status([this] {
+    const auto reports = controller_.report();
+    bool ready = controller_.status(0).in_sync();
+    for (const auto& report : reports) {
+      ready = ready && (report.suspended || (report.health.ready && report.load &&
+                                              report.load->loaded));
+    }
+    return reconcile::status_json(reports, ready, std::chrono::system_clock::now());
+  });
 }
 
 void Daemon::add_parts() {
@@ -364,7 +429,8 @@ void Daemon::add_parts() {
   }
   if (o_.once) {
     manager_.add("once",
-                 std::make_unique<OnceWaiter>(manager_, controller_, loaded_, o_.once_timeout));
+                 std::make_unique<OnceWaiter>(manager_, controller_, loaded_, o_.once_timeout,
+                                              o_.wait));
   } else {
     manager_.add("sources", make_runnable([this] { start_source_watching(); },
                                           [this] {

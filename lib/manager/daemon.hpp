@@ -39,6 +39,9 @@ struct DaemonOptions {
   kube::ClientOptions client;          // from config.cluster
   bool once = false;
   std::chrono::seconds once_timeout{300};
+  // --wait (with once): also wait for every object to be Current (health), and fail as soon as
+  // one is Failed.
+  bool wait = false;
   bool dry_run_flag = false;           // --dry-run: on whatever the file says, now and on reloads
   bool log_level_flag = false;         // --log-level: the file's logging.level is ignored
   std::string metrics_address;         // "" for config.metrics.bind_address

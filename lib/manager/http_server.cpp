@@ -468,6 +468,9 @@ Reply HttpServer::Impl::route(std::string_view target) const {
   const std::string_view query =
       question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   if (path == "/metrics" && options.registry != nullptr) return metrics();
+  if (path == "/status" && options.status) {
+    return Reply{.content_type = kJsonContentType, .body = options.status()};
+  }
   if (serves_probes && path == "/healthz") {
     return health_reply("healthz", run_checks(options.healthz), wants_verbose(query));
   }

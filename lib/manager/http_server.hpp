@@ -2,6 +2,7 @@
 // HttpServer: the daemon's small HTTP/1.1 server for Prometheus scrapes and kubelet probes.
 //
 //   /metrics   the registry in the Prometheus text format (0.0.4), when `registry` is set.
+//   /status    JSON from `status`, when set (the daemon's: docs/operations.md, "Status").
 //   /healthz   liveness: 200 "ok" when every check passes, else 503 and a line per failing check
 //   /readyz    readiness, the same over `readyz` plus a built-in "shutdown" check that fails once
 //              set_shutting_down() was called (as kube-apiserver's readyz does while it drains).
@@ -73,6 +74,9 @@ struct HttpServerOptions {
   // Called before each scrape, to refresh gauges that are computed rather than kept up to date
   // (the work queues' unfinished-work gauges). Optional.
   std::function<void()> before_scrape;
+  // The body of GET /status (JSON), computed per request on the server's thread: quick, no API
+  // calls. Optional.
+  std::function<std::string()> status;
   // /healthz and /readyz checks (see above).
   std::vector<HealthCheck> healthz;
   std::vector<HealthCheck> readyz;

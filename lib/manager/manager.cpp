@@ -74,6 +74,7 @@ struct Manager::Impl {
   std::vector<manager::HealthCheck> healthz;
   std::vector<manager::HealthCheck> readyz;
   std::vector<std::function<void()>> before_scrape;
+  std::function<std::string()> status;
   std::shared_ptr<boost::asio::ssl::context> metrics_tls;
   std::shared_ptr<RequestAuthorizer> metrics_authorizer;
   std::optional<manager::HttpServer> metrics_server;
@@ -124,6 +125,7 @@ struct Manager::Impl {
                                        [this] {
                                          for (const auto& refresh : before_scrape) refresh();
                                        },
+                                   .status = status,
                                    .on_slow_close = count_slow_closes(options.registry, "metrics"),
                                    .tls = metrics_tls,
                                    .authorizer = metrics_authorizer});
@@ -173,6 +175,10 @@ void Manager::add_healthz_check(manager::HealthCheck check) {
 
 void Manager::add_readyz_check(manager::HealthCheck check) {
   impl_->readyz.push_back(std::move(check));
+}
+
+void Manager::set_status(std::function<std::string()> status) {
+  impl_->status = std::move(status);
 }
 
 void Manager::add_before_scrape(std::function<void()> refresh) {

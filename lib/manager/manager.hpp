@@ -79,6 +79,8 @@ class Manager {
   void add_readyz_check(manager::HealthCheck check);
   // Called before each scrape of /metrics, to refresh computed gauges (quick, no API calls).
   void add_before_scrape(std::function<void()> refresh);
+  // Serves GET /status on the metrics server with `status`'s JSON (HttpServerOptions::status).
+  void set_status(std::function<std::string()> status);
   // --metrics-secure: the metrics server speaks HTTPS with `tls` and serves only what
   // `authorizer` allows (manager/metrics_auth.hpp). The probe server stays plain HTTP.
   void secure_metrics(std::shared_ptr<boost::asio::ssl::context> tls,

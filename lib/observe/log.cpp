@@ -7,8 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
+
+#include "base/rfc3339.hpp"
 
 namespace steward::observe {
 namespace {
@@ -20,18 +21,7 @@ std::mutex g_write_mu;  // one line at a time
 
 constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
 
-std::string timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis));
-  return text;
-}
+std::string timestamp() { return base::format_rfc3339(std::chrono::system_clock::now()); }
 
 void string(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));

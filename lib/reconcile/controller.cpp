@@ -36,6 +36,9 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
       options_(std::move(options)),
       metrics_(options_.registry ? std::make_unique<ReconcileMetrics>(*options_.registry)
                                  : nullptr),
+      health_metrics_(options_.registry
+                          ? std::make_unique<SourceHealthMetrics>(*options_.registry)
+                          : nullptr),
       events_(io, std::make_shared<ClientEventSink>(client), event_options(options_)),
       sources_(discovery, with_inventory(options_.sources), metrics_.get()),
       kinds_(io, client, discovery,
@@ -66,6 +69,9 @@ Controller::Controller(boost::asio::io_context& io, kube::Client& client,
                       .suspended = [this](std::string_view source) {
                         const auto found = sources_.find(source);
                         return found && found->suspend;
+                      },
+                      .waiting_for = [this](std::string_view source) {
+                        return waiting_for(source);
                       },
                       .source_of_member = [this](std::string_view member) {
                         return sources_.source_of_member(member);
@@ -164,6 +170,7 @@ void Controller::on_update(const std::string& source, const desired::StoreUpdate
   });
   for (const auto& key : keys) runner_.add(key);
   for (const auto& key : update.diff.changed) runner_.add(key);
+  book_.forget(update.diff.removed);
   for (const auto& key : update.diff.removed) runner_.add(key);
   for (const auto& key : retry) runner_.add(key);
   // A kind may have left the desired state with nothing of it in the cluster.
@@ -171,6 +178,7 @@ void Controller::on_update(const std::string& source, const desired::StoreUpdate
 }
 
 void Controller::after_reconcile(const desired::ObjectKey& key, const Reconciled& done) {
+  note_status(key, done);
   // The kind of an object loaded before discovery knew it is known now: its namespace is
   // defaulted in memory, so its key matches the live object's.
   if (done.outcome.result == Result::kWaiting && done.outcome.needs_scope) {
@@ -185,6 +193,62 @@ void Controller::after_reconcile(const desired::ObjectKey& key, const Reconciled
   }
 }
 
+void Controller::note_status(const desired::ObjectKey& key, const Reconciled& done) {
+  const auto state = sources_.current();
+  const desired::DesiredObject* desired = state->find(key);
+  if (desired == nullptr) return;  // a prune: the book forgot the key when it left
+  const auto now = std::chrono::system_clock::now();
+  const LiveLookup live = kinds_.find(key);
+  health::Health health{health::Status::NotFound, "NotFound", "not in the cluster"};
+  if (live.object) {
+    health = health::compute(
+        *live.object,
+        {.has_status_subresource = live.type && live.type->status_subresource, .now = now});
+  }
+  book_.record(key, desired->source, done, reconciler_.dry_run(), std::move(health), now);
+
+  // Sources waiting for this one are queued again once it is ready: their keys wait with a
+  // backoff that may have grown long, and nothing else would wake them.
+  std::vector<std::shared_ptr<const SourceOptions>> dependents;
+  for (const SourceOptions& source : *sources_.all()) {
+    const auto& deps = source.depends_on;
+    if (std::find(deps.begin(), deps.end(), desired->source) != deps.end()) {
+      dependents.push_back(sources_.find(source.spec.name));
+    }
+  }
+  if (dependents.empty()) return;
+  const bool ready = source_ready(desired->source);
+  {
+    std::lock_guard guard(ready_mu_);
+    bool& was = ready_[desired->source];
+    const bool became_ready = ready && !was;
+    was = ready;
+    if (!became_ready) return;
+  }
+  kLog.info("source ready: queueing the sources that depend on it",
+            {{"source", desired->source}});
+  for (const auto& dependent : dependents) {
+    if (dependent) requeue_source(*dependent);
+  }
+}
+
+bool Controller::source_ready(const std::string& source) const {
+  const auto status = sources_.status(source);
+  if (!status || !status->loaded) return false;
+  const auto state = sources_.current();
+  const desired::SourceObjects* objects = state->source(source);
+  return book_.ready(source, objects ? objects->objects.size() : 0);
+}
+
+std::optional<std::string> Controller::waiting_for(std::string_view source) const {
+  const auto found = sources_.find(source);
+  if (!found) return std::nullopt;
+  for (const std::string& dependency : found->depends_on) {
+    if (!source_ready(dependency)) return dependency;
+  }
+  return std::nullopt;
+}
+
 void Controller::update_sources(std::vector<SourceOptions> sources) {
   const auto before = sources_.all();
   sources_.update(with_inventory(std::move(sources)));
@@ -192,6 +256,9 @@ void Controller::update_sources(std::vector<SourceOptions> sources) {
     const auto old = std::find_if(before->begin(), before->end(), [&](const SourceOptions& s) {
       return s.spec.name == source.spec.name;
     });
+    if (old != before->end() && old->depends_on != source.depends_on) {
+      requeue_source(source);  // a dependency dropped or added: writes may go ahead or wait now
+    }
     if (old == before->end() || old->suspend == source.suspend) continue;
     kLog.info(source.suspend ? "source suspended: nothing is applied or pruned for it"
                              : "source resumed",
@@ -222,9 +289,17 @@ void Controller::update_metrics() {
     for (auto& key : member_keys(source)) ours.push_back(std::move(key));
   }
   metrics_->managed_objects(kinds_.count_by_resource(ours));
+  if (health_metrics_) {
+    const auto state = sources_.current();
+    std::vector<SourceHealth> sources;
+    for (const auto& source : *sources_.all()) {
+      sources.push_back(book_.source(*state, source.spec.name, 0));
+    }
+    health_metrics_->update(sources);
+  }
 }
 
-ControllerStatus Controller::status() const {
+ControllerStatus Controller::status(std::size_t attention) const {
   ControllerStatus status;
   SourcesStatus sources = sources_.sources_status();
   status.sources_loaded = sources.loaded;
@@ -243,10 +318,30 @@ ControllerStatus Controller::status() const {
   status.failures = std::move(failing.lines);
   status.desired = sources_.current()->size();
   status.prune_refused = prune_guard_.refused();
+  const auto state = sources_.current();
   for (const auto& source : *sources_.all()) {
     if (source.suspend) status.suspended.push_back(source.spec.name);
+    status.sources.push_back(book_.source(*state, source.spec.name, attention));
   }
   return status;
+}
+
+std::vector<SourceReport> Controller::report(std::size_t attention) const {
+  const auto state = sources_.current();
+  const std::vector<std::string> refused = prune_guard_.refused();
+  std::vector<SourceReport> reports;
+  for (const auto& source : *sources_.all()) {
+    const std::string& name = source.spec.name;
+    reports.push_back(
+        {.name = name,
+         .path = source.spec.path.string(),
+         .suspended = source.suspend,
+         .waiting_for = waiting_for(name),
+         .prune_refused = std::find(refused.begin(), refused.end(), name) != refused.end(),
+         .load = sources_.status(name),
+         .health = book_.source(*state, name, attention)});
+  }
+  return reports;
 }
 
 void Controller::stop() {

@@ -23,7 +23,10 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +40,10 @@
 #include "reconcile/prune_guard.hpp"
 #include "reconcile/reconciler.hpp"
 #include "reconcile/runner.hpp"
+#include "reconcile/source_health_metrics.hpp"
 #include "reconcile/source_set.hpp"
+#include "reconcile/status_book.hpp"
+#include "reconcile/status_report.hpp"
 
 namespace steward::reconcile {
 
@@ -94,6 +100,8 @@ struct ControllerStatus {
   std::vector<std::string> prune_refused;  // sources whose prune the fraction guard refused
   // Sources with suspend: true: nothing applied or pruned for them, which is no failure.
   std::vector<std::string> suspended;
+  // Each source's objects by health and sync state (status_book.hpp), in the config's order.
+  std::vector<SourceHealth> sources;
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
   // Nothing left to try soon: every failing key failed permanently and nothing else is running.
@@ -130,7 +138,12 @@ class Controller {
   // Stops taking keys, lets in-flight reconciles finish, stops the informers.
   void stop();
 
-  ControllerStatus status() const;
+  // `attention` caps each source's list of objects that are not in sync or not Current.
+  ControllerStatus status(std::size_t attention = 100) const;
+  // Each source as `/status` shows it (status_report.hpp), in the config's order.
+  std::vector<SourceReport> report(std::size_t attention = 100) const;
+  // The source `source` waits for (dependsOn) before it is applied, if any.
+  std::optional<std::string> waiting_for(std::string_view source) const;
   // Refreshes the queue's in-flight gauges (workqueue_unfinished_work_seconds and
   // workqueue_longest_running_processor_seconds); the metrics server calls it before each scrape.
   void update_queue_metrics() { runner_.update_queue_metrics(); }
@@ -152,6 +165,11 @@ class Controller {
   void after_reconcile(const desired::ObjectKey& key, const Reconciled& done);
   // Queues every key of `source`: its desired objects and its inventory's members in the caches.
   void requeue_source(const SourceOptions& source);
+  // Records `key`'s outcome and its live object's health in the book; queues the sources that
+  // depend on its source once that source becomes ready.
+  void note_status(const desired::ObjectKey& key, const Reconciled& done);
+  // Every object of `source` is in sync and Current (and it has loaded).
+  bool source_ready(const std::string& source) const;
   // `sources` with their ApplySet ids and legacy claim set from the inventory's instance.
   std::vector<SourceOptions> with_inventory(std::vector<SourceOptions> sources) const;
 
@@ -159,6 +177,10 @@ class Controller {
   kube::Discovery& discovery_;
   const ControllerOptions options_;  // its sources and workers are the starting values only
   std::unique_ptr<ReconcileMetrics> metrics_;  // reloads and managed objects; null without registry
+  std::unique_ptr<SourceHealthMetrics> health_metrics_;  // likewise
+  StatusBook book_;
+  mutable std::mutex ready_mu_;                // guards ready_
+  std::map<std::string, bool, std::less<>> ready_;  // readiness of depended-on sources, last seen
   EventRecorder events_;                       // before reconciler_, which records into it
   SourceSet sources_;
   KindSet kinds_;

@@ -64,16 +64,37 @@ std::optional<Action> keep_departed(const PlanInput& in, const PlanPolicy& polic
                     std::string(kube::string_at(live, {"metadata", "resourceVersion"}))};
 }
 
+namespace {
+
+// The source a key's action is for: its desired object's, or for a prune its inventory's; "" when
+// neither is known.
+std::string source_of(const PlanInput& in, const PlanPolicy& policy) {
+  if (in.desired) return in.desired->source;
+  if (in.live.object) {
+    if (auto member = member_source(*in.live.object, policy.source_of_member)) return *member;
+  }
+  return {};
+}
+
+}  // namespace
+
+Action hold_for_dependencies(const PlanInput& in, const PlanPolicy& policy, Action action) {
+  if (!policy.waiting_for) return action;
+  if (action.step != Step::kApply && action.step != Step::kPrune &&
+      action.step != Step::kRelease) {
+    return action;
+  }
+  const std::string source = source_of(in, policy);
+  if (source.empty()) return action;
+  const std::optional<std::string> dependency = policy.waiting_for(source);
+  if (!dependency) return action;
+  return {.step = Step::kWait,
+          .detail = "waiting for source " + *dependency + " (dependsOn): not in sync and Current"};
+}
+
 Action hold_if_suspended(const PlanInput& in, const PlanPolicy& policy, Action action) {
   if (!policy.suspended || action.step == Step::kNothing) return action;
-  std::string source;
-  if (in.desired) {
-    source = in.desired->source;
-  } else if (in.live.object) {
-    if (auto member = member_source(*in.live.object, policy.source_of_member)) {
-      source = std::move(*member);
-    }
-  }
+  const std::string source = source_of(in, policy);
   if (source.empty() || !policy.suspended(source)) return action;
   std::string would;
   switch (action.step) {

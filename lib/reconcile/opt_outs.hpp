@@ -53,4 +53,8 @@ std::optional<Action> keep_departed(const PlanInput& in, const PlanPolicy& polic
 // Unchanged when the key's source is not suspended.
 Action hold_if_suspended(const PlanInput& in, const PlanPolicy& policy, Action action);
 
+// `action` while a source the key's source depends on (sources[].dependsOn) is not in sync and
+// Current: a write (apply, prune, release) waits, naming that source; anything else is unchanged.
+Action hold_for_dependencies(const PlanInput& in, const PlanPolicy& policy, Action action);
+
 }  // namespace steward::reconcile

@@ -310,7 +310,8 @@ Action plan_unsuspended(const PlanInput& in, const PlanPolicy& policy) {
 }  // namespace
 
 Action plan(const PlanInput& in, const PlanPolicy& policy) {
-  return hold_if_suspended(in, policy, plan_unsuspended(in, policy));
+  return hold_if_suspended(in, policy,
+                           hold_for_dependencies(in, policy, plan_unsuspended(in, policy)));
 }
 
 }  // namespace steward::reconcile

@@ -104,6 +104,9 @@ struct PlanPolicy {
   std::function<std::optional<desired::OptOuts>()> departed;
   // Whether a source is suspended: nothing is applied or pruned for it. Unset: none is.
   std::function<bool(std::string_view source)> suspended;
+  // The first source that `source` depends on (sources[].dependsOn) that is not in sync and
+  // Current, or nullopt when there is none: its writes wait until then. Unset: no dependencies.
+  std::function<std::optional<std::string>(std::string_view source)> waiting_for;
   // The ignore rules of a source (ignore_rules.hpp). Unset or none: every field is steward's.
   std::function<std::vector<IgnoreRule>(std::string_view source)> ignore_rules;
 };

@@ -238,6 +238,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
            },
        .departed = [&] { return departed(key); },
        .suspended = options_.suspended,
+       .waiting_for = options_.waiting_for,
        .ignore_rules = options_.ignore_rules});
   const std::string ignored = note_ignored(key, resource, desired.get(), action, reconcile_id);
 

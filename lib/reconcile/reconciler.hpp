@@ -62,6 +62,8 @@ struct ReconcilerOptions {
   std::function<Adopt(std::string_view source)> adopt;
   // Whether a source is suspended (PlanPolicy::suspended). Unset: none is.
   std::function<bool(std::string_view source)> suspended;
+  // The dependency a source waits for (PlanPolicy::waiting_for). Unset: none.
+  std::function<std::optional<std::string>(std::string_view source)> waiting_for;
   // Which source's inventory a member key is (PlanPolicy::source_of_member).
   std::function<std::optional<std::string>(std::string_view member)> source_of_member;
   // Each source's ignore rules (ignore_rules.hpp). Unset: none.

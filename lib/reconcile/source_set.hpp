@@ -35,6 +35,8 @@ struct SourceOptions {
   bool suspend = false;
   // Fields of its objects steward sets only when it creates them (ignore_rules.hpp).
   std::vector<IgnoreRule> ignore;
+  // Sources that must be in sync and Current before this one is applied (PlanPolicy::waiting_for).
+  std::vector<std::string> depends_on;
   // Objects with steward's marks and no part-of label (applied by a steward before ApplySets) are
   // members of this source's inventory (ownership.hpp). The default instance claims them; any
   // other leaves them to it.

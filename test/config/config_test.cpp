@@ -765,7 +765,7 @@ TEST_CASE("compare lists the fields that differ and whether the daemon can take 
     CHECK(changes[0] == ConfigChange{"sources[apps]",
                                      "{name: apps, path: \"/srv/apps\", defaultNamespace: "
                                      "\"default\", prune: false, pruneFraction: 0.5, "
-                                     "adopt: IfNoConflict, suspend: false, ignore: []}",
+                                     "adopt: IfNoConflict, suspend: false, ignore: [], dependsOn: []}",
                                      "", true});
     CHECK(changes[1] == ConfigChange{"sources[infra].path", "\"/srv/infra\"", "\"/srv/infra2\"",
                                      true});
@@ -829,4 +829,37 @@ TEST_CASE("a bad ignore rule is an error at its file and line") {
               "an equality-based label selector (\"app=web,tier!=db,canary,!old\")"});
   CHECK(errors(kHead + "    ignore: {paths: [/a]}\n") ==
         Lines{"steward.yaml:6:13: sources[0].ignore must be a list of rules, not a mapping"});
+}
+
+TEST_CASE("dependsOn names other sources, and following them never comes back") {
+  const std::string three = kHead +
+                            "    dependsOn: [infra]\n"
+                            "  - name: infra\n"
+                            "    path: manifests/infra\n"
+                            "  - name: crds\n"
+                            "    path: manifests/crds\n";
+  const ConfigLoad load = parse(three + "    dependsOn: []\n");
+  REQUIRE(load.ok());
+  CHECK(load.config->sources[0].depends_on == std::vector<std::string>{"infra"});
+  CHECK(load.config->sources[1].depends_on.empty());
+  CHECK(parse(kHead).config->sources[0].depends_on.empty());
+
+  CHECK(errors(kHead + "    dependsOn: [db]\n") ==
+        Lines{"steward.yaml:6:16: source \"apps\" depends on \"db\", which is not a source"});
+  CHECK(errors(kHead + "    dependsOn: [apps]\n") ==
+        Lines{"steward.yaml:6:16: source \"apps\" depends on itself"});
+  CHECK(errors(kHead + "    dependsOn: [Infra]\n") ==
+        Lines{"steward.yaml:6:16: source \"apps\" depends on \"Infra\", which is not a source"});
+  // apps -> infra -> crds -> apps: reported once, at the dependsOn that closes it.
+  CHECK(errors(kHead +
+               "    dependsOn: [infra]\n"
+               "  - name: infra\n"
+               "    path: manifests/infra\n"
+               "    dependsOn: [crds]\n"
+               "  - name: crds\n"
+               "    path: manifests/crds\n"
+               "    dependsOn: [apps]\n") ==
+        Lines{"steward.yaml:12:16: dependsOn makes a cycle: apps -> infra -> crds -> apps"});
+  CHECK(errors(kHead + "    dependsOn: infra\n") ==
+        Lines{"steward.yaml:6:16: sources[0].dependsOn must be a list, not the value \"infra\""});
 }

@@ -22,6 +22,10 @@ TEST_CASE("discovery maps kinds to resources and scope") {
   CHECK(deployments->resource == "deployments");
   CHECK(deployments->namespaced);
   CHECK(deployments->listable);  // its verbs include list
+  CHECK(deployments->status_subresource);  // deployments/status is listed
+  auto config_maps = discovery.find("v1", "ConfigMap");
+  REQUIRE(config_maps);
+  CHECK_FALSE(config_maps->status_subresource);  // no configmaps/status
   auto namespaces = discovery.find("v1", "Namespace");
   REQUIRE(namespaces);
   CHECK_FALSE(namespaces->namespaced);
