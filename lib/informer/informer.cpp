@@ -83,6 +83,7 @@ void Informer::start() {
   auto self = shared_from_this();
   // 0 until the first list is delivered, so an informer that never syncs shows, not vanishes.
   if (options_.metrics) {
+    options_.metrics->started(options_.resource);
     options_.metrics->synced(options_.resource, false);
     options_.metrics->healthy(options_.resource, true);  // until a scrape finds otherwise
   }

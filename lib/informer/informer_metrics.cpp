@@ -58,6 +58,15 @@ InformerMetrics::InformerMetrics(prometheus::Registry& registry)
       healthy_(healthy_family(registry)),
       last_event_(last_event_family(registry)) {}
 
+void InformerMetrics::started(const std::string& resource) {
+  for (const char* type : {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"}) {
+    events_.Add({{"resource", resource}, {"type", type}});
+  }
+  for (const char* reason : {"timeout", "gone", "error"}) {
+    restarts_.Add({{"resource", resource}, {"reason", reason}});
+  }
+}
+
 void InformerMetrics::event(const std::string& resource, std::string_view type) {
   events_.Add({{"resource", resource}, {"type", std::string(type)}}).Increment();
   const double now = std::chrono::duration<double>(

@@ -8,6 +8,10 @@
 //                                                       watch or has not lacked one for 30 s
 //   steward_informer_last_event_timestamp_seconds{resource}  Unix time of the last watch event;
 //                                                       time() minus this is the last event's age
+//
+// started() sets a new informer's counters to 0 for every event type and restart reason, so that
+// rate() and absent() over them work before the first event (docs/metrics.md, "Series that start
+// at zero"); the gauges start with it too (synced 0, healthy 1).
 
 #include <string>
 #include <string_view>
@@ -26,6 +30,8 @@ class InformerMetrics {
  public:
   explicit InformerMetrics(prometheus::Registry& registry);
 
+  // The counters of `resource` at 0 (those that exist are left alone).
+  void started(const std::string& resource);
   void event(const std::string& resource, std::string_view type);
   void restart(const std::string& resource, std::string_view reason);
   void objects(const std::string& resource, double count);

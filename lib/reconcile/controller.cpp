@@ -285,9 +285,12 @@ void Controller::update_metrics() {
   kinds_.informers().update_health_metrics();
   if (!metrics_) return;
   std::vector<std::string> ours;
+  std::vector<std::string> names;
   for (const auto& source : *sources_.all()) {
     for (auto& key : member_keys(source)) ours.push_back(std::move(key));
+    names.push_back(source.spec.name);
   }
+  metrics_->known_sources(names);
   metrics_->managed_objects(kinds_.count_by_resource(ours));
   if (health_metrics_) {
     const auto state = sources_.current();

@@ -6,6 +6,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "reconcile/outcome.hpp"
+
 namespace steward::reconcile {
 namespace {
 
@@ -45,7 +47,9 @@ ReconcileMetrics::ReconcileMetrics(prometheus::Registry& registry)
                               "failure).")),
       ignored_(counter_family(registry, "steward_ignored_fields_total",
                               "Fields an ignore rule of the source kept steward from writing (their "
-                              "live value differs from the manifest's), per field and reconcile.")) {}
+                              "live value differs from the manifest's), per field and reconcile.")) {
+  prune_blocked_.Add({{"reason", "namespace-not-empty"}});
+}
 
 void ReconcileMetrics::reconciled(const std::string& resource, std::string_view result,
                                   double seconds) {
@@ -95,6 +99,25 @@ void ReconcileMetrics::managed_objects(const std::map<std::string, double>& coun
   for (const auto& [resource, count] : counts) {
     managed_.Add({{"resource", resource}}).Set(count);
     managed_resources_.insert(resource);
+    if (!seeded_resources_.insert(resource).second) continue;
+    // Add() creates a counter at 0 and leaves one that exists alone.
+    for (const Result result : {Result::kInSync, Result::kCreated, Result::kCorrected,
+                                Result::kPruned, Result::kWaiting, Result::kTransientError,
+                                Result::kPermanentError}) {
+      total_.Add({{"resource", resource}, {"result", std::string(to_string(result))}});
+    }
+    for (auto* family : {&detected_, &corrected_, &pruned_}) family->Add({{"resource", resource}});
+  }
+}
+
+void ReconcileMetrics::known_sources(const std::vector<std::string>& sources) {
+  std::lock_guard lock(managed_mu_);
+  for (const auto& source : sources) {
+    if (!seeded_sources_.insert(source).second) continue;
+    for (const char* result : {"success", "failure"}) {
+      reloads_.Add({{"source", source}, {"result", result}});
+    }
+    ignored_.Add({{"source", source}});
   }
 }
 

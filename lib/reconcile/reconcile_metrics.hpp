@@ -32,6 +32,15 @@
 // in as "Kind.group". Series are created on first use (resources come and go with the desired
 // state); managed-object series of resources no longer watched are removed.
 //
+// Zero from the start, as controller-runtime does, so that rate() and absent() work on a standby
+// and on a leader before its first reconcile: every watched resource gets reconcile_total for each
+// result and drift_detected, drift_corrected and pruned at 0 (managed_objects(), which sees every
+// watched resource before each scrape), every configured source desired_reload_total for success
+// and failure and ignored_fields_total at 0 (known_sources()), and prune_blocked_total its one
+// reason. Not reconcile_errors_total: its reasons are the API server's (any Status reason), so no
+// fixed list is complete; alerts read errors from reconcile_total's *_error results instead.
+// Counters of a resource or source that leaves stay: counters do not go away.
+//
 // Families are shared through the registry, so the reconciler and the controller may each hold an
 // instance on the same registry. Thread-safe.
 
@@ -40,6 +49,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -64,8 +74,11 @@ class ReconcileMetrics {
   void prune_blocked(const std::string& reason);
   void desired_reload(const std::string& source, bool ok);
   void ignored_fields(const std::string& source, double count);
-  // Sets steward_managed_objects to `counts` (by resource), removing resources not in it.
+  // Sets steward_managed_objects to `counts` (by resource, every watched one), removing resources
+  // not in it; the per-resource counters of a resource seen first here start at 0.
   void managed_objects(const std::map<std::string, double>& counts);
+  // The per-source counters of each of `sources` (names) start at 0.
+  void known_sources(const std::vector<std::string>& sources);
 
  private:
   prometheus::Family<prometheus::Counter>& total_;
@@ -79,8 +92,10 @@ class ReconcileMetrics {
   prometheus::Family<prometheus::Counter>& reloads_;
   prometheus::Family<prometheus::Counter>& ignored_;
 
-  std::mutex managed_mu_;               // guards managed_resources_
+  std::mutex managed_mu_;               // guards the three sets below
   std::set<std::string> managed_resources_;  // the series of managed_ this instance has set
+  std::set<std::string> seeded_resources_;   // resources whose counters were set to 0
+  std::set<std::string> seeded_sources_;     // sources whose counters were set to 0
 };
 
 }  // namespace steward::reconcile

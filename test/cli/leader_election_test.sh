@@ -102,6 +102,13 @@ until_true 300 ready $follower || fail "the follower is not ready"
 until_true 300 ready $leader || fail "the leader is not ready"
 [ "$(master_status $leader)" = 1 ] || fail "leader's master status is '$(master_status $leader)'"
 [ "$(master_status $follower)" = 0 ] || fail "follower's master status is '$(master_status $follower)'"
+# A standby exports the reconcile counters at 0 (docs/metrics.md): rate() and absent() see them.
+follower_metrics=$(curl -s "http://127.0.0.1:$(port $follower metrics)/metrics")
+for sample in 'steward_reconcile_total{resource="configmaps",result="created"} 0' \
+              'steward_drift_corrected_total{resource="configmaps"} 0' \
+              'steward_desired_reload_total{result="failure",source="s"} 0'; do
+  grep -qxF "$sample" <<<"$follower_metrics" || fail "the follower's /metrics lacks: $sample"
+done
 
 # --- a drift is corrected, by the leader only ---
 api PATCH /api/v1/namespaces/default/configmaps/le-a '{"data":{"color":"red"}}' \

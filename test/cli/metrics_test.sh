@@ -39,6 +39,19 @@ for family in steward_build_info process_cpu_seconds_total process_resident_memo
   grep -q "^# TYPE $family " "$dir/metrics.txt" || fail "no $family in /metrics"
 done
 
+# Every series of a known label value starts at 0 (docs/metrics.md), whether it happened or not.
+for sample in 'steward_reconcile_total{resource="configmaps",result="permanent_error"} 0' \
+              'steward_reconcile_total{resource="configmaps",result="pruned"} 0' \
+              'steward_drift_detected_total{resource="configmaps"} 0' \
+              'steward_drift_corrected_total{resource="configmaps"} 0' \
+              'steward_pruned_total{resource="configmaps"} 0' \
+              'steward_desired_reload_total{result="failure",source="s"} 0' \
+              'steward_prune_blocked_total{reason="namespace-not-empty"} 0' \
+              'steward_informer_events_total{resource="configmaps",type="ERROR"} 0' \
+              'steward_watch_restarts_total{reason="gone",resource="configmaps"} 0'; do
+  grep -qxF "$sample" "$dir/metrics.txt" || fail "/metrics lacks: $sample"
+done
+
 # The liveness checks are there and pass.
 probes=$(sed -n 's/.*"msg":"serving","metrics":"[0-9]*","probes":"\([0-9]*\)".*/\1/p' "$dir/steward.log" | head -n 1)
 health=$(curl -sS "http://127.0.0.1:$probes/healthz?verbose")
