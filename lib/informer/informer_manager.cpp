@@ -95,9 +95,33 @@ asio::awaitable<void> InformerManager::resolve(std::string key) {
     // Refused by the client's open circuit breaker: ask again when it lets a probe through, not
     // on a backoff grown by refusals that cost the server nothing.
     const auto breaker_wait = result.error ? result.error->circuit_retry_in() : std::nullopt;
-    asio::steady_timer timer(io_);
-    timer.expires_after(breaker_wait ? base::Clock::duration(*breaker_wait) : backoff.next());
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    timer->expires_after(breaker_wait ? base::Clock::duration(*breaker_wait) : backoff.next());
+    {
+      std::lock_guard guard(mu_);
+      auto it = kinds_.find(key);
+      if (it == kinds_.end() || stopped_) co_return;
+      it->second.retry_owner = timer;
+      it->second.cancel_retry = [weak = std::weak_ptr(timer)] {
+        if (auto waiting = weak.lock()) waiting->cancel();
+      };
+    }
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    {
+      std::lock_guard guard(mu_);
+      auto it = kinds_.find(key);
+      if (it != kinds_.end() && it->second.retry_owner == timer) {
+        it->second.retry_owner.reset();
+        it->second.cancel_retry = nullptr;
+      }
+    }
+  }
+}
+
+void InformerManager::retry_unresolved() {
+  std::lock_guard guard(mu_);
+  for (auto& [key, kind] : kinds_) {
+    if (kind.cancel_retry) kind.cancel_retry();
   }
 }
 

@@ -82,6 +82,10 @@ class InformerManager {
   void update_health_metrics() const;
   std::size_t informer_count() const;
 
+  // Kinds not served yet are looked up again now, not when their backoff ends (the caller knows
+  // the server's kinds changed: a CRD it applied was established).
+  void retry_unresolved();
+
   // Stops every informer; subscriptions are dropped.
   void stop();
 
@@ -95,6 +99,11 @@ class InformerManager {
     std::optional<kube::ResourceType> type;
     std::string waiting_reason = "resolving kind";
     bool resolving = false;
+    // Ends the resolution's wait between lookups at once (empty while it looks up):
+    // retry_unresolved() calls it. `retry_owner` says whose wait it is (a re-subscription may start
+    // a second resolution).
+    std::function<void()> cancel_retry;
+    std::shared_ptr<void> retry_owner;
   };
 
   boost::asio::awaitable<void> resolve(std::string key);

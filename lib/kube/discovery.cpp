@@ -112,6 +112,24 @@ boost::asio::awaitable<std::optional<ApiError>> Discovery::refresh() {
   co_return std::nullopt;
 }
 
+boost::asio::awaitable<std::optional<ApiError>> Discovery::learn(std::string group,
+                                                                 std::string version) {
+  Table read;
+  const std::string path = (group.empty() ? "/api/" : "/apis/" + group + "/") + version;
+  if (auto error = co_await read_group_version(path, group, version, read)) {
+    if (error->is_not_found()) co_return std::nullopt;
+    co_return error;
+  }
+  std::lock_guard guard(mu_);
+  auto table = std::make_shared<Table>(*table_);
+  // The group version as the server has it now: kinds it no longer serves go.
+  const std::string api_version = group.empty() ? version : group + "/" + version;
+  std::erase_if(*table, [&](const auto& entry) { return entry.first.first == api_version; });
+  table->merge(read);
+  table_ = std::move(table);
+  co_return std::nullopt;
+}
+
 std::optional<ResourceType> Discovery::find(std::string_view api_version,
                                             std::string_view kind) const {
   std::shared_ptr<const Table> table;

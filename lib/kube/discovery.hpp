@@ -45,6 +45,10 @@ class Discovery {
   boost::asio::awaitable<std::optional<ApiError>> refresh();
   boost::asio::awaitable<ResolveResult> resolve(std::string_view api_version,
                                                 std::string_view kind);
+  // Reads one group version (a CRD just established serves it) into the cache, outside the rate
+  // limit: one request, asked for by someone who knows the kinds changed. A group version the
+  // server does not serve (404) leaves the cache as it was and is no error.
+  boost::asio::awaitable<std::optional<ApiError>> learn(std::string group, std::string version);
   // From the cache only.
   std::optional<ResourceType> find(std::string_view api_version, std::string_view kind) const;
   std::size_t resource_count() const;

@@ -1,6 +1,7 @@
 #include "reconcile/controller.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_future.hpp>
 #include <algorithm>
 
@@ -205,6 +206,10 @@ void Controller::note_status(const desired::ObjectKey& key, const Reconciled& do
         *live.object,
         {.has_status_subresource = live.type && live.type->status_subresource, .now = now});
   }
+  if (live.object && key.kind == "CustomResourceDefinition" &&
+      key.group == "apiextensions.k8s.io" && health.status == health::Status::Current) {
+    learn_established(*live.object);
+  }
   book_.record(key, desired->source, done, reconciler_.dry_run(), std::move(health), now);
 
   // Sources waiting for this one are queued again once it is ready: their keys wait with a
@@ -232,6 +237,48 @@ void Controller::note_status(const desired::ObjectKey& key, const Reconciled& do
   }
 }
 
+void Controller::learn_established(const rapidjson::Value& crd) {
+  const auto spec = crd.FindMember("spec");
+  if (spec == crd.MemberEnd() || !spec->value.IsObject()) return;
+  const auto text = [](const rapidjson::Value& object, const char* name) {
+    const auto member = object.FindMember(name);
+    return member != object.MemberEnd() && member->value.IsString()
+               ? std::string(member->value.GetString(), member->value.GetStringLength())
+               : std::string();
+  };
+  const std::string group = text(spec->value, "group");
+  const auto names = spec->value.FindMember("names");
+  const auto versions = spec->value.FindMember("versions");
+  if (group.empty() || names == spec->value.MemberEnd() || !names->value.IsObject() ||
+      versions == spec->value.MemberEnd() || !versions->value.IsArray()) {
+    return;
+  }
+  const std::string kind = text(names->value, "kind");
+  std::vector<std::string> unknown;
+  for (const auto& version : versions->value.GetArray()) {
+    if (!version.IsObject()) continue;
+    const auto served = version.FindMember("served");
+    if (served == version.MemberEnd() || !served->value.IsBool() || !served->value.GetBool()) {
+      continue;
+    }
+    const std::string name = text(version, "name");
+    if (!name.empty() && !discovery_.find(group + "/" + name, kind)) unknown.push_back(name);
+  }
+  if (unknown.empty()) return;  // known already: a resync of an old CRD
+  boost::asio::co_spawn(
+      io_,
+      [this, group, unknown]() -> boost::asio::awaitable<void> {
+        for (const std::string& version : unknown) {
+          if (auto error = co_await discovery_.learn(group, version)) {
+            kLog.debug("discovery of an established CRD's version failed",
+                       {{"groupVersion", group + "/" + version}, {"error", error->to_string()}});
+          }
+        }
+        kinds_.informers().retry_unresolved();
+      },
+      boost::asio::detached);
+}
+
 bool Controller::source_ready(const std::string& source) const {
   const auto status = sources_.status(source);
   if (!status || !status->loaded) return false;
@@ -244,8 +291,20 @@ std::optional<std::string> Controller::waiting_for(std::string_view source) cons
   const auto found = sources_.find(source);
   if (!found) return std::nullopt;
   for (const std::string& dependency : found->depends_on) {
-    if (!source_ready(dependency)) return dependency;
+    if (source_ready(dependency)) continue;
+    // Once per wait, not per key or reconcile.
+    std::lock_guard guard(ready_mu_);
+    if (waiting_[std::string(source)] != dependency) {
+      waiting_[std::string(source)] = dependency;
+      kLog.info("source waits for its dependency: nothing is applied or pruned for it until then",
+                {{"source", std::string(source)}, {"dependsOn", dependency},
+                 {"detail", "waiting for source " + dependency +
+                                " (dependsOn): not in sync and Current"}});
+    }
+    return dependency;
   }
+  std::lock_guard guard(ready_mu_);
+  waiting_.erase(std::string(source));
   return std::nullopt;
 }
 

@@ -168,6 +168,10 @@ class Controller {
   // Records `key`'s outcome and its live object's health in the book; queues the sources that
   // depend on its source once that source becomes ready.
   void note_status(const desired::ObjectKey& key, const Reconciled& done);
+  // A CRD steward applied is established: discovery reads the group versions it serves that it
+  // does not know yet, and the informers waiting for its kind look again at once (instead of
+  // after their backoff, up to 10 s, and discovery's rate limit, another 10).
+  void learn_established(const rapidjson::Value& crd);
   // Every object of `source` is in sync and Current (and it has loaded).
   bool source_ready(const std::string& source) const;
   // `sources` with their ApplySet ids and legacy claim set from the inventory's instance.
@@ -181,6 +185,7 @@ class Controller {
   StatusBook book_;
   mutable std::mutex ready_mu_;                // guards ready_
   std::map<std::string, bool, std::less<>> ready_;  // readiness of depended-on sources, last seen
+  mutable std::map<std::string, std::string, std::less<>> waiting_;  // source -> what it waits for
   EventRecorder events_;                       // before reconciler_, which records into it
   SourceSet sources_;
   KindSet kinds_;

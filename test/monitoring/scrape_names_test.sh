@@ -14,10 +14,14 @@ monitoring=$here/../../deploy/monitoring
 mkdir -p "$dir/manifests"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: scraped}\ndata: {color: blue}\n' \
   >"$dir/manifests/cm.yaml"
+# In a source of its own: a source with a failing object has no last-applied time
+# (steward_source_last_applied_timestamp_seconds), and the scrape must have one.
+mkdir -p "$dir/lost"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lost, namespace: nowhere}\n' \
-  >"$dir/manifests/lost.yaml"
+  >"$dir/lost/lost.yaml"
 steward_config "$dir/steward.yaml" "$dir/manifests" \
   'leaderElection: {enabled: true, namespace: default, leaseDuration: 3s, renewDeadline: 2s, retryPeriod: 500ms}'
+sed -i "s|^- {name: s, path: .*}$|&\\n- {name: lost, path: $dir/lost}|" "$dir/steward.yaml"
 run_steward "$dir/steward.yaml" "$dir/kubeconfig"
 wait_for 60 grep -q '"msg":"created"' "$log" || fail "steward did not create the ConfigMap: $(tail -n 3 "$log")"
 wait_for 60 eval '[ "$(metric "$metrics" steward_reconcile_errors_total)" -gt 0 ]' ||

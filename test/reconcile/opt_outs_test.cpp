@@ -65,6 +65,7 @@ struct Case {
   std::optional<OptOuts> departed;    // what the update that removed the key said
   bool suspended = false;
   PruneVerdict verdict = PruneVerdict::kAllowed;
+  std::optional<std::string> waiting_for;  // the dependsOn source s waits for
 };
 
 Action run(const Case& c) {
@@ -79,7 +80,11 @@ Action run(const Case& c) {
       .object = c.live};
   const reconcile::PlanPolicy policy{.may_prune = [&](std::string_view) { return c.verdict; },
                           .departed = [&] { return c.departed; },
-                          .suspended = [&](std::string_view) { return c.suspended; }};
+                          .suspended = [&](std::string_view) { return c.suspended; },
+                          .waiting_for = [&](std::string_view source) {
+                            CHECK(source == "s");
+                            return c.waiting_for;
+                          }};
   return reconcile::plan({.key = kKey,
                           .state = state,
                           .desired = c.desired.get(),
@@ -207,4 +212,30 @@ TEST_CASE("ownership: the cache keeps which opt-out annotations steward's apply 
   const OptOuts applied = reconcile::applied_opt_outs(*cached, "steward");
   CHECK(applied.prune_disabled);
   CHECK_FALSE(applied.reconcile_disabled);
+}
+
+TEST_CASE("dependsOn: while a dependency is not ready, writes wait naming it, and reads go on") {
+  const auto desired = desired_with(R"("x":"y")");
+  const Action create = run({.desired = desired, .waiting_for = "db"});
+  CHECK(create.step == Step::kWait);
+  CHECK(create.detail == "waiting for source db (dependsOn): not in sync and Current");
+
+  const Action drifted =
+      run({.desired = desired, .live = live_of(*desired, "2", managed("")), .waiting_for = "db"});
+  CHECK(drifted.step == Step::kWait);
+
+  const Action prune = run({.live = live_of(*desired, "1", managed("")), .waiting_for = "db"});
+  CHECK(prune.step == Step::kWait);
+
+  // Nothing to write: in sync, and no wait for anyone.
+  const Action in_sync =
+      run({.desired = desired, .live = live_of(*desired, "1", managed("")), .waiting_for = "db"});
+  CHECK(in_sync.step == Step::kNothing);
+
+  // Ready: the write goes ahead.
+  CHECK(run({.desired = desired}).step == Step::kApply);
+  // Suspended as well: the suspension holds it (nothing is done, not even a wait).
+  const Action both = run({.desired = desired, .suspended = true, .waiting_for = "db"});
+  CHECK(both.step == Step::kNothing);
+  CHECK(both.held);
 }
