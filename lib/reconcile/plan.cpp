@@ -29,24 +29,6 @@ bool serves_version(const rapidjson::Value& crd, std::string_view version) {
   return false;
 }
 
-// The CustomResourceDefinition in `state` that defines `kind` of `api_version`'s group, or null.
-const desired::DesiredObject* defining_crd(const desired::DesiredState& state,
-                                           std::string_view api_version, std::string_view kind) {
-  const std::string_view group = kube::split_api_version(api_version).first;
-  const desired::ObjectKey first{"apiextensions.k8s.io", "CustomResourceDefinition", "", ""};
-  for (auto it = state.objects().lower_bound(first);
-       it != state.objects().end() && it->first.group == first.group &&
-       it->first.kind == first.kind;
-       ++it) {
-    const rapidjson::Value& crd = *it->second->object;
-    if (kube::string_at(crd, {"spec", "group"}) == group &&
-        kube::string_at(crd, {"spec", "names", "kind"}) == kind) {
-      return it->second.get();
-    }
-  }
-  return nullptr;
-}
-
 bool suspended(const desired::DesiredObject& desired, const PlanPolicy& policy) {
   return policy.suspended && policy.suspended(desired.source);
 }
@@ -85,8 +67,8 @@ Action kind_not_served(const desired::DesiredState& state, const desired::Desire
   const std::string what = desired.location.to_string() + ": no matches for kind \"" +
                            desired.key.kind + "\" in version \"" + std::string(api_version) +
                            "\"";
-  if (const desired::DesiredObject* crd = defining_crd(state, api_version, desired.key.kind)) {
-    const std::string_view version = kube::split_api_version(api_version).second;
+  const auto [group, version] = kube::split_api_version(api_version);
+  if (const desired::DesiredObject* crd = state.defining_crd(group, desired.key.kind)) {
     if (!serves_version(*crd->object, version)) {
       return {.step = Step::kFail,
               .detail = what + ": CustomResourceDefinition " + crd->key.name +
