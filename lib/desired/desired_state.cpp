@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "kube/object.hpp"
+
 namespace steward::desired {
 
 DesiredState::DesiredState(std::vector<SourceObjects> sources) : sources_(std::move(sources)) {
@@ -30,6 +32,21 @@ const SourceObjects* DesiredState::source(std::string_view name) const {
 const DesiredObject* DesiredState::find(const ObjectKey& key) const {
   auto at = by_key_.find(key);
   return at == by_key_.end() ? nullptr : at->second.get();
+}
+
+const DesiredObject* DesiredState::defining_crd(std::string_view group,
+                                                std::string_view kind) const {
+  const ObjectKey first{"apiextensions.k8s.io", "CustomResourceDefinition", "", ""};
+  for (auto it = by_key_.lower_bound(first);
+       it != by_key_.end() && it->first.group == first.group && it->first.kind == first.kind;
+       ++it) {
+    const rapidjson::Value& crd = *it->second->object;
+    if (kube::string_at(crd, {"spec", "group"}) == group &&
+        kube::string_at(crd, {"spec", "names", "kind"}) == kind) {
+      return it->second.get();
+    }
+  }
+  return nullptr;
 }
 
 bool same_desired(const DesiredObject& a, const DesiredObject& b) {

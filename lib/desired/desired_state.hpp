@@ -36,6 +36,9 @@ class DesiredState {
   const std::vector<SourceObjects>& sources() const { return sources_; }
   const SourceObjects* source(std::string_view name) const;
   const DesiredObject* find(const ObjectKey& key) const;
+  // The CustomResourceDefinition of this snapshot that defines `kind` in `group` (spec.group and
+  // spec.names.kind), or null.
+  const DesiredObject* defining_crd(std::string_view group, std::string_view kind) const;
   const std::map<ObjectKey, DesiredObjectPtr>& objects() const { return by_key_; }
   const std::set<TypeRef>& types() const { return types_; }
   std::size_t size() const { return by_key_.size(); }

@@ -368,8 +368,11 @@ ControllerStatus Controller::status(std::size_t attention) const {
   status.not_ready = std::move(sources.not_loaded);
   status.load_failures = std::move(sources.load_failures);
   const informer::InformerManager& informers = kinds_.informers();
-  status.informers_synced = informers.synced();
   status.served_synced = kinds_.served_synced();
+  // A dry run creates no CRD, so a kind only a CRD of the desired state serves gets no informer in
+  // this run: its keys are planned creates (plan.hpp), or fail and count in `failing`.
+  status.informers_synced = reconciler_.dry_run() ? kinds_.synced_or_planned(*sources_.current())
+                                                  : informers.synced();
   for (auto& line : informers.not_ready()) status.not_ready.push_back(std::move(line));
   status.unhealthy_informers = informers.unhealthy();
   FailingKeys failing = runner_.failing();

@@ -77,6 +77,8 @@ struct ControllerOptions {
 // How the loop stands, for readiness, `--once` and tests.
 struct ControllerStatus {
   bool sources_loaded = false;  // every source has loaded at least once
+  // Every kind of the desired state has a synced informer; in a dry run, every kind but those only
+  // a CRD of the desired state serves.
   bool informers_synced = false;
   // Every kind with an informer has synced. A kind not served has none and never syncs; its
   // desired keys fail (waiting, or permanently once nothing will serve it) and count in `failing`.

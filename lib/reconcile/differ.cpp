@@ -83,12 +83,14 @@ class Differ::Run {
                             },
                             .ignore_rules = [this](std::string_view source) {
                               return ignore_rules(source);
-                            }};
+                            },
+                            .dry_run = true};
     const Action action = plan({key, state, desired.get(), live, &memo}, policy);
     if (live.object) note_ignored(key, *desired->object, *live.object, action);
     const rapidjson::Value& body = action.body ? *action.body : *memo.body.object;
-    if (!live.type || (action.step == Step::kApply && !action.exists)) {
-      // Not there, or its kind is not served yet (a CRD not created): it would be created.
+    if (action.step == Step::kPlanned || (action.step == Step::kApply && !action.exists)) {
+      // Not there, or its kind is only served once a CRD of the desired state is: it would be
+      // created.
       const SecretMask sides(nullptr, &body);
       show(key, ObjectChange::Kind::kCreate,
            object_diff(sides.before(), sides.after(), "/dev/null",

@@ -10,8 +10,10 @@
 //       which is no change, as it is none for the daemon; otherwise the live object's values at the
 //       body's paths against the answer's
 //   prune                                       the live object, as removed (+++ /dev/null)
-//   a kind not served yet                       the whole body, as new: what would be created once
-//                                               it is served
+//   a kind only a CRD of the desired state      the whole body, as new (a planned create, plan.hpp):
+//       serves                                  what would be created once it is served; a kind
+//                                               nothing serves, or a version that CRD does not
+//                                               serve, is an error, as `steward run` has it
 //   nothing                                     nothing, and no further API call
 //   held back (reconcile: disabled that drifted, a suspended source's change, a removed object
 //       that prune: disabled keeps)           a line in `kept`, not a diff: what the daemon

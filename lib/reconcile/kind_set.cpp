@@ -128,6 +128,17 @@ bool KindSet::served_synced() const {
   return true;
 }
 
+bool KindSet::synced_or_planned(const desired::DesiredState& state) const {
+  for (const auto& [api_version, kind] : watched()) {
+    if (const auto informer = informers_.informer(api_version, kind)) {
+      if (!informer->has_synced()) return false;
+    } else if (!state.defining_crd(kube::split_api_version(api_version).first, kind)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void KindSet::for_each_cache(
     const std::function<void(const kube::ResourceType&, const informer::Informer&)>& visit) const {
   for (const auto& [api_version, kind] : watched()) {

@@ -54,6 +54,10 @@ class KindSet final : public LiveView {
 
   // Every kind with an informer has synced. A kind not served has none, and is not waited for.
   bool served_synced() const;
+  // Every kind with an informer has synced, and every kind without one is defined by a
+  // CustomResourceDefinition of `state`: in a dry run, which never creates that CRD, all there is
+  // to wait for.
+  bool synced_or_planned(const desired::DesiredState& state) const;
   // Calls visit(object) for every cached object of steward's whose member key (ownership.hpp) is
   // one of `members`.
   void visit_members(const std::vector<std::string>& members,

@@ -103,6 +103,7 @@ Action hold_if_suspended(const PlanInput& in, const PlanPolicy& policy, Action a
     case Step::kRelease: would = "release (" + action.detail + ")"; break;
     case Step::kWait: would = "wait (" + action.detail + ")"; break;
     case Step::kFail: would = "fail (" + action.detail + ")"; break;
+    case Step::kPlanned: would = "create"; break;
     case Step::kNothing: break;
   }
   return {.detail = "source " + source + " suspended: would " + would,

@@ -29,41 +29,59 @@ bool serves_version(const rapidjson::Value& crd, std::string_view version) {
   return false;
 }
 
-// The name of a CustomResourceDefinition in `state` that will serve `api_version` `kind` once it
-// is established, or "".
-std::string defining_crd(const desired::DesiredState& state, std::string_view api_version,
-                         std::string_view kind) {
-  const auto [group, version] = kube::split_api_version(api_version);
-  const desired::ObjectKey first{"apiextensions.k8s.io", "CustomResourceDefinition", "", ""};
-  for (auto it = state.objects().lower_bound(first);
-       it != state.objects().end() && it->first.group == first.group &&
-       it->first.kind == first.kind;
-       ++it) {
-    const rapidjson::Value& crd = *it->second->object;
-    if (kube::string_at(crd, {"spec", "group"}) == group &&
-        kube::string_at(crd, {"spec", "names", "kind"}) == kind && serves_version(crd, version)) {
-      return it->first.name;
-    }
+bool suspended(const desired::DesiredObject& desired, const PlanPolicy& policy) {
+  return policy.suspended && policy.suspended(desired.source);
+}
+
+// A dry run's create that is not sent, because `needs` (its Namespace, its CRD) is only planned in
+// this run; failed instead if the manifest lacks what the server would ask for first (the loader
+// checks these too, but a desired object need not come from it).
+Action planned_create(const desired::DesiredObject& desired, const std::string& needs) {
+  const auto missing = [&](std::initializer_list<std::string_view> path) {
+    return kube::string_at(*desired.object, path).empty();
+  };
+  const std::string_view absent = missing({"apiVersion"})         ? "apiVersion"
+                                  : missing({"kind"})             ? "kind"
+                                  : missing({"metadata", "name"}) ? "metadata.name"
+                                                                  : "";
+  if (!absent.empty()) {
+    return {.step = Step::kFail,
+            .detail = desired.location.to_string() + ": " + std::string(absent) + " is required",
+            .error_reason = "Invalid"};
   }
-  return {};
+  return {.step = Step::kPlanned,
+          .detail = "would be created: its " + needs + " in this run (dry run: not sent)"};
 }
 
 // A desired object whose kind the API server does not serve. It waits while a CRD in the desired
 // state will serve it (steward applies CRDs first) or discovery has not answered; otherwise
 // nothing steward does will serve it, which is permanent, as `kubectl apply` refuses it at once
-// ("no matches for kind"): --once ends instead of waiting out its timeout. Someone else may still
-// install the CRD, so it waits for the kind's cache as well: reconciled once that syncs, not after
-// the slowest backoff. Every message starts with the manifest's place, so the mistake (a typo in
-// apiVersion or kind, a CRD not installed) is found where it is written.
+// ("no matches for kind"): --once ends instead of waiting out its timeout. So is a version the
+// CRD does not serve. Someone else may still install the CRD, so it waits for the kind's cache as
+// well: reconciled once that syncs, not after the slowest backoff. In a dry run the CRD is never
+// created, so the object is a planned create. Every message starts with the manifest's place, so
+// the mistake (a typo in apiVersion or kind, a CRD not installed) is found where it is written.
 Action kind_not_served(const desired::DesiredState& state, const desired::DesiredObject& desired,
-                       bool not_served) {
+                       bool not_served, const PlanPolicy& policy) {
   const std::string_view api_version = kube::string_at(*desired.object, {"apiVersion"});
   const std::string what = desired.location.to_string() + ": no matches for kind \"" +
                            desired.key.kind + "\" in version \"" + std::string(api_version) +
                            "\"";
-  if (const std::string crd = defining_crd(state, api_version, desired.key.kind); !crd.empty()) {
+  const auto [group, version] = kube::split_api_version(api_version);
+  if (const desired::DesiredObject* crd = state.defining_crd(group, desired.key.kind)) {
+    if (!serves_version(*crd->object, version)) {
+      return {.step = Step::kFail,
+              .detail = what + ": CustomResourceDefinition " + crd->key.name +
+                        " in the desired state does not serve version \"" +
+                        std::string(version) + "\"",
+              .waits_for_cache = true,
+              .error_reason = "NotFound"};
+    }
+    if (policy.dry_run && !suspended(*crd, policy)) {
+      return planned_create(desired, "CustomResourceDefinition " + crd->key.name + " is applied");
+    }
     return {.step = Step::kWait,
-            .detail = what + " yet; CustomResourceDefinition " + crd +
+            .detail = what + " yet; CustomResourceDefinition " + crd->key.name +
                       " in the desired state will serve it",
             .waits_for_cache = true};
   }
@@ -78,6 +96,21 @@ Action kind_not_served(const desired::DesiredState& state, const desired::Desire
                            "apiVersion and kind)",
           .waits_for_cache = true,
           .error_reason = "NotFound"};
+}
+
+// A dry run's create of a namespaced object whose Namespace the desired state holds and the
+// cluster does not: the dry run of that Namespace creates nothing, so the server would answer 404
+// for ever. Nullopt: not so (sent as any create).
+std::optional<Action> in_planned_namespace(const PlanInput& in, const PlanPolicy& policy) {
+  if (!policy.dry_run || !policy.namespace_exists || !in.live.type->namespaced ||
+      in.key.ns.empty()) {
+    return std::nullopt;
+  }
+  const desired::DesiredObject* ns = in.state.find({"", "Namespace", "", in.key.ns});
+  if (ns == nullptr || suspended(*ns, policy) || policy.namespace_exists(in.key.ns)) {
+    return std::nullopt;
+  }
+  return planned_create(*in.desired, "Namespace " + in.key.ns + " is created");
 }
 
 // The ignore rules' answer for this desired object (ignore_rules.hpp); empty when its source has
@@ -119,6 +152,7 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
                 .detail = "created after " + awaited->to_string() + " (apply order)"};
       }
     }
+    if (auto planned = in_planned_namespace(in, policy)) return *std::move(planned);
     // Not in the cache, which holds only objects with steward's label: it may still exist,
     // without them. A create is a possible adoption.
     const Adopt adopt = policy.adopt ? policy.adopt(desired.source) : Adopt::kIfNoConflict;
@@ -286,6 +320,7 @@ std::string_view to_string(Step step) {
     case Step::kWait: return "wait";
     case Step::kFail: return "fail";
     case Step::kRelease: return "release";
+    case Step::kPlanned: return "planned";
   }
   return "unknown";
 }
@@ -296,7 +331,7 @@ Action plan_unsuspended(const PlanInput& in, const PlanPolicy& policy) {
   if (!in.live.type) {
     // Not served: a CRD not created yet, a kind nothing serves, or a kind that went away with its
     // objects.
-    if (in.desired) return kind_not_served(in.state, *in.desired, in.live.not_served);
+    if (in.desired) return kind_not_served(in.state, *in.desired, in.live.not_served, policy);
     return {.detail = "kind not served"};
   }
   if (!in.live.synced) {

@@ -37,6 +37,13 @@
 //
 // A manifest's opt-outs (desired/opt_outs.hpp) and a suspended source hold steward back; how, and
 // what they are read from once the manifest is gone, is reconcile/opt_outs.hpp's.
+//
+// In a dry run (`PlanPolicy::dry_run`) nothing this run creates comes to exist, so an object that
+// needs one of them would be refused for ever: one in a Namespace of the desired state that the
+// cluster does not hold (404), a custom resource whose kind only a CustomResourceDefinition of the
+// desired state will serve (no such kind). Its create is planned (Step::kPlanned), not sent,
+// once what can be checked without the server holds: apiVersion, kind and name, and for a custom
+// resource that the CRD serves its group, kind and version (a version it does not serve fails).
 
 #include <rapidjson/document.h>
 
@@ -109,6 +116,12 @@ struct PlanPolicy {
   std::function<std::optional<std::string>(std::string_view source)> waiting_for;
   // The ignore rules of a source (ignore_rules.hpp). Unset or none: every field is steward's.
   std::function<std::vector<IgnoreRule>(std::string_view source)> ignore_rules;
+  // A server-side dry run (reconcile.dryRun, `--dry-run`, `steward diff`): a create that needs
+  // what this run only plans is planned, not sent (Step::kPlanned).
+  bool dry_run = false;
+  // Whether Namespace `ns` is in the cluster. Unset: every Namespace is, and no create is planned
+  // for its sake.
+  std::function<bool(std::string_view ns)> namespace_exists;
 };
 
 enum class Step {
@@ -118,6 +131,9 @@ enum class Step {
   kWait,     // cannot act yet: `detail` says on what
   kFail,     // cannot act, and nothing steward does will change that: `detail` says why
   kRelease,  // keep the object but leave the inventory: steward's marks removed (prune: disabled)
+  // Dry run only: a create not sent, since its Namespace or CRD is only planned in this run (the
+  // server would refuse it): `detail` says which. Stands for a dry-run create.
+  kPlanned,
 };
 std::string_view to_string(Step step);
 

@@ -239,7 +239,15 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
        .departed = [&] { return departed(key); },
        .suspended = options_.suspended,
        .waiting_for = options_.waiting_for,
-       .ignore_rules = options_.ignore_rules});
+       .ignore_rules = options_.ignore_rules,
+       .dry_run = dry_run_.load(),
+       .namespace_exists =
+           [&](std::string_view ns) {
+             // Only steward's Namespaces are cached: one that exists without its marks counts
+             // as absent, as its own plan (a create) has it. Not synced yet: not known, so sent.
+             const LiveLookup found = live_.find({"", "Namespace", "", std::string(ns)});
+             return !found.type || !found.synced || found.object != nullptr;
+           }});
   const std::string ignored = note_ignored(key, resource, desired.get(), action, reconcile_id);
 
   Reconciled done;
@@ -283,6 +291,12 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
       break;
     case Step::kPrune:
       done = co_await prune(key, *live.type, *live.object, action, reconcile_id);
+      break;
+    case Step::kPlanned:
+      // Not sent: the server would refuse it until the Namespace or CRD this dry run only plans
+      // exists. Counted and logged as the dry-run create it stands for; --once is not held.
+      done.outcome = {Result::kCreated, action.detail};
+      done.telemetry.dry_run = true;
       break;
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # steward diff against steward-testapi (plain HTTP, so curl can change things behind steward's
 # back) or a real kube-apiserver (plain_testapi.sh): new objects, in sync after `run --once`, a field someone else changed, a value the server
-# normalises, a prune candidate, and the errors (bad config, broken source, unreachable server).
+# normalises, a prune candidate, the errors (bad config, broken source, unreachable server), and
+# objects whose Namespace or CRD is new too.
 set -u
 steward=$1
 testapi=$2
@@ -132,6 +133,29 @@ diff_run "$dir/steward.yaml" "$dir/unreachable"
 [ $rc -eq 2 ] || fail "(6) unreachable server exited $rc, want 2: $err"
 [ "$(grep -c . <<<"$err")" -eq 1 ] || fail "(6) unreachable server: want one line on stderr: $err"
 [ -z "$out" ] || fail "(6) unreachable server printed on stdout: $out"
+
+# (7) A Namespace and a CRD neither server holds, and objects in and of them: all new, as any new
+# object (exit 1), at once and writing nothing; a CR of a version the CRD does not serve is an
+# error (exit 2), as it is for `steward run`.
+planned_manifests "$dir/planned"
+printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- {name: planned, path: %s}\nmetrics: {bindAddress: "0"}\nhealth: {bindAddress: "0"}\n' \
+  "$dir/planned" > "$dir/planned.yaml"
+diff_run "$dir/planned.yaml"
+[ $rc -eq 1 ] || fail "(7) diff of planned objects exited $rc, want 1: $err"
+[ -z "$err" ] || fail "(7) diff of planned objects reported: $err"
+for object in v1/Namespace/planned-ns v1/ConfigMap/planned-ns/planned-cm \
+              apiextensions.k8s.io/v1/CustomResourceDefinition/gadgets.planned.example.com \
+              planned.example.com/v1/Gadget/planned-ns/g1; do
+  grep -A1 -xF -- '--- /dev/null' <<<"$out" | grep -qxF -- "+++ desired/$object" ||
+    fail "(7) $object not shown as new: $out"
+done
+grep -q '"kind":"Status"' <<<"$(api GET /api/v1/namespaces/planned-ns)" ||
+  fail "(7) diff created Namespace planned-ns"
+planned_manifests "$dir/planned" v0
+diff_run "$dir/planned.yaml"
+[ $rc -eq 2 ] || fail "(7) diff of a CR of a version not served exited $rc, want 2: $out"
+grep -qF 'steward: planned.example.com/Gadget planned-ns/g1: '"$dir"'/planned/gadget.yaml:1:1: no matches for kind "Gadget" in version "planned.example.com/v0": CustomResourceDefinition gadgets.planned.example.com in the desired state does not serve version "v0"' <<<"$err" ||
+  fail "(7) diff did not name the version not served: $err"
 
 [ $failures -eq 0 ] && echo "all passed"
 exit $failures

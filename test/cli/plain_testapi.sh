@@ -107,6 +107,26 @@ color() {
   grep -o '"color":"[^"]*"' <<<"$body" | cut -d'"' -f4
 }
 
+# planned_manifests FOLDER [VERSION]: a Namespace, planned-ns, that neither server holds, ConfigMap
+# planned-cm in it, CRD gadgets.planned.example.com (v1 served, v0 not) and its Gadget g1
+# (apiVersion planned.example.com/VERSION, v1 unless given) in planned-ns, one file each: what a
+# dry run can only plan (issue 19).
+planned_manifests() {
+  mkdir -p "$1"
+  printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: planned-ns}\n' >"$1/ns.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: planned-cm, namespace: planned-ns}\ndata: {color: blue}\n' \
+    >"$1/cm.yaml"
+  printf '%s\n' 'apiVersion: apiextensions.k8s.io/v1' 'kind: CustomResourceDefinition' \
+    'metadata: {name: gadgets.planned.example.com}' \
+    'spec:' '  group: planned.example.com' '  scope: Namespaced' \
+    '  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}' \
+    '  versions:' \
+    '  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}' \
+    '  - {name: v0, served: false, storage: false, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}' \
+    >"$1/crd.yaml"
+  printf 'apiVersion: planned.example.com/%s\nkind: Gadget\nmetadata: {name: g1, namespace: planned-ns}\nspec: {size: 3}\n' \
+    "${2:-v1}" >"$1/gadget.yaml"
+}
 # start_testapi [HOST:PORT]: steward-testapi in the background on HOST:PORT (default: a free
 # port), with $token; sets $server and $testapi_pid once it listens, and writes $dir/kubeconfig.
 start_testapi() {

@@ -42,6 +42,49 @@ grep -q '"logger":"reconcile","msg":"created","resource":"configmaps","namespace
 grep -q '"msg":"audit","verb":"apply","action":"create","resource":"configmaps","namespace":"default","name":"dry-a","dryRun":"true","code":"20[01]","result":"success"' "$dir/dry.log" ||
   fail "--dry-run did not audit its dry-run apply: $(grep audit "$dir/dry.log")"
 
+# --once --dry-run where a Namespace and a CRD are only planned: their objects are planned creates,
+# not sent (the server would answer 404 or "no such kind" until the --once timeout), and the run
+# exits 0 at once. A CR of a version the CRD does not serve is an error: exit 1, as promptly.
+planned_manifests "$dir/planned"
+config "$dir/planned.yaml" "$dir/planned" planned
+writes_before=$(wc -l < "$dir/testapi.out" 2>/dev/null || echo 0)
+started=$(now)
+"$steward" run --once --dry-run --once-timeout 30 --config "$dir/planned.yaml" --kubeconfig "$dir/kubeconfig" \
+  > "$dir/planned.log" 2>&1; rc=$?
+took=$(elapsed "$started")
+echo "--once --dry-run with a planned Namespace and CRD: exit $rc after $took s"
+[ $rc -eq 0 ] || fail "--once --dry-run with planned objects exited $rc: $(grep -v '"debug"' "$dir/planned.log" | tail -n 5)"
+awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "--once --dry-run with planned objects took $took s"
+for planned in '"resource":"configmaps","namespace":"planned-ns","name":"planned-cm".*"detail":"would be created: its Namespace planned-ns is created in this run (dry run: not sent)"' \
+               '"resource":"Gadget.planned.example.com","namespace":"planned-ns","name":"g1".*"detail":"would be created: its CustomResourceDefinition gadgets.planned.example.com is applied in this run (dry run: not sent)"' \
+               '"resource":"namespaces","namespace":"","name":"planned-ns".*"detail":"dry run"' \
+               '"resource":"customresourcedefinitions.apiextensions.k8s.io","namespace":"","name":"gadgets.planned.example.com".*"detail":"dry run"'; do
+  grep -q "\"msg\":\"created\",$planned" "$dir/planned.log" ||
+    fail "--once --dry-run did not report $planned: $(grep -v '"debug"' "$dir/planned.log")"
+done
+grep -q '"msg":"audit".*"name":"\(planned-cm\|g1\)"' "$dir/planned.log" &&
+  fail "--once --dry-run sent a planned object: $(grep '"msg":"audit"' "$dir/planned.log")"
+grep -q '"kind":"Status"' <<<"$(api GET /api/v1/namespaces/planned-ns)" ||
+  fail "--once --dry-run created Namespace planned-ns"
+grep -q '"kind":"Status"' <<<"$(api GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.planned.example.com)" ||
+  fail "--once --dry-run created CRD gadgets.planned.example.com"
+if [ -z "$real_apiserver" ]; then
+  # Every write request of the run was a dry run (steward-testapi logs them), none in planned-ns.
+  tail -n +$((writes_before + 1)) "$dir/testapi.out" | grep '^write ' > "$dir/planned.writes"
+  grep -v 'dryRun=All' "$dir/planned.writes" && fail "--once --dry-run wrote for real"
+  grep '/namespaces/planned-ns/' "$dir/planned.writes" && fail "--once --dry-run sent a request in planned-ns"
+fi
+planned_manifests "$dir/unserved" v0
+config "$dir/unserved.yaml" "$dir/unserved" unserved
+started=$(now)
+"$steward" run --once --dry-run --once-timeout 30 --config "$dir/unserved.yaml" --kubeconfig "$dir/kubeconfig" \
+  > "$dir/unserved.log" 2>&1; rc=$?
+took=$(elapsed "$started")
+[ $rc -eq 1 ] || fail "--once --dry-run with a CR of a version not served exited $rc, want 1"
+awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "--once --dry-run with a CR of a version not served took $took s"
+grep -q 'gadget.yaml:1:1: no matches for kind \\"Gadget\\" in version \\"planned.example.com/v0\\": CustomResourceDefinition gadgets.planned.example.com in the desired state does not serve version \\"v0\\"' "$dir/unserved.log" ||
+  fail "--once --dry-run did not name the version not served: $(grep '"error"' "$dir/unserved.log")"
+
 # A bad config: one line per error with its place, exit 1, nothing started.
 printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- name: s\n  path: x\nreconcile:\n  worker: 3\n' > "$dir/bad.yaml"
 out=$("$steward" run --config "$dir/bad.yaml" --kubeconfig "$dir/kubeconfig" 2>&1); rc=$?

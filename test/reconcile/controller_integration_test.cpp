@@ -741,6 +741,70 @@ TEST_CASE("dry run reports the drift of an existing object, with its key, and wr
   }
 }
 
+TEST_CASE("dry run: what needs a Namespace or CRD it only plans is reported as created, not sent, "
+          "and the loop is in sync at once") {
+  LoopEnv env;
+  // A Namespace and a CRD group of the test's own, neither in the cluster (the real server is
+  // shared by the run), and an object in each; settings goes to the test's existing namespace.
+  const std::string planned_ns = env.ns + "-new";
+  const std::string group = env.ns + ".example.com";
+  write_file(env.manifests / "ns.yaml",
+             "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + planned_ns + "}\n");
+  write_file(env.manifests / "inside.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside, namespace: " + planned_ns +
+                 "}\ndata: {color: blue}\n");
+  write_file(env.manifests / "crd.yaml", crd_yaml("widget", "Widget", group));
+  write_file(env.manifests / "widget.yaml", "apiVersion: " + group + "/v1\nkind: Widget\n"
+                                            "metadata: {name: w1, namespace: " + planned_ns +
+                                            "}\nspec: {size: 3}\n");
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  const std::size_t writes_before = env.server.real() ? 0 : env.writes().size();
+
+  StdoutCapture log;
+  const auto started = std::chrono::steady_clock::now();
+  env.start(false, true);
+  // Before, the 404s of inside and the unserved kind of w1 kept it failing until --once's timeout.
+  REQUIRE(eventually([&] { return env.controller->status().in_sync(); },
+                     std::chrono::seconds(10)));
+  INFO("in sync after " << std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                          started).count() << " s");
+  CHECK(env.controller->status().failing == 0);
+
+  // Reported as creates, each naming what it waits for...
+  CHECK(log.lines_with({R"("msg":"created","resource":"configmaps","namespace":")" + planned_ns +
+                            R"(","name":"inside")",
+                        "would be created: its Namespace " + planned_ns +
+                            " is created in this run (dry run: not sent)",
+                        R"("dryRun":"true")"}) >= 1);
+  CHECK(log.lines_with({R"("msg":"created","resource":"Widget.)" + group + R"(","namespace":")" +
+                            planned_ns + R"(","name":"w1")",
+                        "its CustomResourceDefinition widgets." + group + " is applied in this run",
+                        R"("dryRun":"true")"}) >= 1);
+  // ...what they wait for, and settings in a namespace that exists, as ordinary dry-run creates.
+  CHECK(log.lines_with({R"("msg":"created","resource":"namespaces","namespace":"","name":")" +
+                            planned_ns + R"(")",
+                        R"("detail":"dry run")"}) >= 1);
+  CHECK(log.lines_with({R"("msg":"audit","verb":"apply","action":"create","resource":"configmaps","namespace":")" +
+                            env.ns + R"(","name":"settings","dryRun":"true")"}) >= 1);
+  CHECK(env.metric("steward_reconcile_errors_total", {}) == 0);
+
+  // Nothing written, and the planned objects not even sent as a dry run.
+  CHECK(env.get(kNamespaces, "", planned_ns) == nullptr);
+  CHECK(env.get(kCrds, "", "widgets." + group) == nullptr);
+  CHECK(env.data("settings", "color") == "<absent>");
+  CHECK(env.controller->stats().applies == 0);
+  CHECK(log.lines_with({R"("msg":"audit")", R"("name":"inside")"}) == 0);
+  CHECK(log.lines_with({R"("msg":"audit")", R"("name":"w1")"}) == 0);
+  if (!env.server.real()) {
+    const auto writes = env.writes();
+    for (std::size_t i = writes_before; i < writes.size(); ++i) {
+      INFO(writes[i].method << " " << writes[i].path);
+      CHECK(writes[i].dry_run);
+      CHECK(writes[i].path.find("/namespaces/" + planned_ns + "/") == std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("a permanent error is reported and retried only at the slowest backoff, while the rest converges",
           "[testapi]") {
   LoopEnv env;

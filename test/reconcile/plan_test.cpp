@@ -206,6 +206,85 @@ TEST_CASE("plan: a kind a CRD in the desired state will serve waits for that CRD
   CHECK_THAT(action.detail, Catch::Contains("CustomResourceDefinition widgets.example.com"));
 }
 
+TEST_CASE("plan: a dry run plans the create of what needs a Namespace or CRD it only plans") {
+  const auto widget = [](const std::string& version) {
+    return sealed(desired::DesiredObject{
+        .object = object(R"({"apiVersion":"example.com/)" + version +
+                         R"(","kind":"Widget","metadata":{"name":"w"}})"),
+        .key = {"example.com", "Widget", "team", "w"},
+        .source = "s"});
+  };
+  const auto crd = sealed(desired::DesiredObject{
+      .object = object(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
+                       R"("metadata":{"name":"widgets.example.com"},"spec":{"group":"example.com",)"
+                       R"("names":{"kind":"Widget"},"versions":[{"name":"v1","served":true},)"
+                       R"({"name":"v0","served":false}]}})"),
+      .key = {"apiextensions.k8s.io", "CustomResourceDefinition", "", "widgets.example.com"},
+      .source = "s"});
+  const auto team = sealed(desired::DesiredObject{
+      .object = object(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}})"),
+      .key = {"", "Namespace", "", "team"},
+      .source = "s"});
+  const auto config_map = desired_config_map(R"({"a":"1"})");
+  const auto decide = [&](const desired::DesiredObjectPtr& desired, const LiveLookup& live,
+                          bool dry_run, bool team_exists = false,
+                          std::vector<desired::DesiredObjectPtr> others = {}) {
+    others.push_back(desired);
+    const desired::DesiredState state({{.name = "s", .objects = others}});
+    const ApplyMemo memo = ApplyMemo::of(desired);
+    return reconcile::plan(
+        {.key = desired->key, .state = state, .desired = desired.get(), .live = live,
+         .memo = &memo},
+        {.dry_run = dry_run,
+         .namespace_exists = [&](std::string_view ns) { return ns != "team" || team_exists; }});
+  };
+  const LiveLookup absent{.type = kConfigMaps, .synced = true};
+  const LiveLookup not_served{.not_served = true};
+
+  SECTION("in a Namespace of the desired state that the cluster does not hold: planned") {
+    const Action action = decide(config_map, absent, true, false, {team});
+    CHECK(action.step == Step::kPlanned);
+    CHECK_THAT(action.detail, Catch::Contains("would be created: its Namespace team is created "
+                                              "in this run (dry run: not sent)"));
+  }
+  SECTION("its Namespace exists: sent as a dry-run create") {
+    CHECK(decide(config_map, absent, true, true, {team}).step == Step::kApply);
+  }
+  SECTION("its Namespace is in no desired state: sent, the server answers for it") {
+    CHECK(decide(config_map, absent, true).step == Step::kApply);
+  }
+  SECTION("not a dry run: sent, after the Namespace's create") {
+    CHECK(decide(config_map, absent, false, false, {team}).step == Step::kApply);
+  }
+  SECTION("a custom resource of a version its planned CRD serves: planned") {
+    const Action action = decide(widget("v1"), not_served, true, true, {crd});
+    CHECK(action.step == Step::kPlanned);
+    CHECK_THAT(action.detail,
+               Catch::Contains("its CustomResourceDefinition widgets.example.com is applied"));
+  }
+  SECTION("a custom resource of a version the CRD does not serve fails, dry run or not") {
+    for (const bool dry_run : {true, false}) {
+      for (const std::string version : {"v0", "v2"}) {
+        const Action action = decide(widget(version), not_served, dry_run, true, {crd});
+        CHECK(action.step == Step::kFail);
+        CHECK_THAT(action.detail, Catch::Contains("does not serve version \"" + version + "\""));
+      }
+    }
+  }
+  SECTION("a custom resource no CRD of the desired state defines fails") {
+    CHECK(decide(widget("v1"), not_served, true).step == Step::kFail);
+  }
+  SECTION("a manifest without a name fails rather than being planned") {
+    const auto nameless = sealed(desired::DesiredObject{
+        .object = object(R"({"apiVersion":"example.com/v1","kind":"Widget","metadata":{}})"),
+        .key = {"example.com", "Widget", "team", "w"},
+        .source = "s"});
+    const Action action = decide(nameless, not_served, true, true, {crd});
+    CHECK(action.step == Step::kFail);
+    CHECK_THAT(action.detail, Catch::Contains("metadata.name is required"));
+  }
+}
+
 TEST_CASE("plan: an object that exists without steward's marks is adopted as its source says") {
   const auto desired = desired_config_map(R"({"a":"1"})");
   const ApplyMemo memo = ApplyMemo::of(desired);
