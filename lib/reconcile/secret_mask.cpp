@@ -4,6 +4,7 @@
 
 #include "desired/apply_body.hpp"
 #include "kube/object.hpp"
+#include "reconcile/ignore_rules.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -53,12 +54,13 @@ void mask_field(rapidjson::Value* side, const rapidjson::Value* other, std::stri
   }
 }
 
-// The desired-hash annotation of `object`, or null. It hashes the manifest, the Secret's values
-// included, so a weak value could be guessed from it offline: it is masked like them.
-rapidjson::Value* desired_hash(rapidjson::Value* object) {
+// The annotation `name` of `object`, or null. The desired-hash hashes the manifest and the
+// ignored-digests hash ignored fields' values (ignore_rules.hpp), the Secret's values included, so
+// a weak value could be guessed from either offline: both are masked like the values.
+rapidjson::Value* annotation(rapidjson::Value* object, std::string_view name) {
   rapidjson::Value* metadata = object ? member(*object, "metadata") : nullptr;
   rapidjson::Value* annotations = metadata ? member(*metadata, "annotations") : nullptr;
-  return annotations ? member(*annotations, desired::kDesiredHashAnnotation) : nullptr;
+  return annotations ? member(*annotations, name) : nullptr;
 }
 
 // A copy of `object` into `copy`, or null for a missing side.
@@ -84,11 +86,13 @@ SecretMask::SecretMask(const rapidjson::Value* before, const rapidjson::Value* a
     mask_field(from, to, kBefore, before_copy_.GetAllocator());
     mask_field(to, from ? &original_from : nullptr, kAfter, after_copy_.GetAllocator());
   }
-  rapidjson::Value* hash_before = desired_hash(masked_before);
-  rapidjson::Value* hash_after = desired_hash(masked_after);
-  const bool hash_differs = hash_before && hash_after && *hash_before != *hash_after;
-  if (hash_before) set(*hash_before, hash_differs ? kBefore : kSame, before_copy_.GetAllocator());
-  if (hash_after) set(*hash_after, hash_differs ? kAfter : kSame, after_copy_.GetAllocator());
+  for (const std::string_view name : {desired::kDesiredHashAnnotation, kIgnoredDigestsAnnotation}) {
+    rapidjson::Value* hash_before = annotation(masked_before, name);
+    rapidjson::Value* hash_after = annotation(masked_after, name);
+    const bool hash_differs = hash_before && hash_after && *hash_before != *hash_after;
+    if (hash_before) set(*hash_before, hash_differs ? kBefore : kSame, before_copy_.GetAllocator());
+    if (hash_after) set(*hash_after, hash_differs ? kAfter : kSame, after_copy_.GetAllocator());
+  }
   before_ = masked_before;
   after_ = masked_after;
 }

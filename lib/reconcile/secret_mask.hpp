@@ -7,8 +7,8 @@
 //   key on both sides, values differ         *** (before)   *** (after)
 //   key on one side only                     ***
 //
-// The `steward.dev/desired-hash` annotation, a hash of the manifest and so of those values, is
-// masked the same way. Keys stay visible, so an added, removed or changed key still shows as a changed line. Either side
+// The `steward.dev/desired-hash` annotation, a hash of the manifest and so of those values, and
+// `steward.dev/ignored-digests`, digests of ignored fields' values, are masked the same way. Keys stay visible, so an added, removed or changed key still shows as a changed line. Either side
 // may be missing (a create has no before, a prune no after), and a side may lack `data` where the
 // other has it (steward diffs projections: only the fields it sets). Anything that is not a Secret
 // is shown as it is, a ConfigMap's data included.

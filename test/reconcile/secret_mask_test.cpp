@@ -128,3 +128,16 @@ TEST_CASE("a Secret's desired-hash annotation, a hash of its values, is masked l
   const SecretMask plain(&config_map, &config_map);
   CHECK(side(plain.after()) == steward::kube::to_json(config_map));
 }
+
+TEST_CASE("a Secret's ignored-digests annotation, digests of ignored values, is masked like them") {
+  const auto with_digests = [](const std::string& digests) {
+    return R"j({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db","annotations":)j"
+           R"j({"steward.dev/ignored-digests":")j" + digests + R"j("}},"data":{"a":"YQ=="}})j";
+  };
+  const auto before = parse_json(with_digests(R"j({\"/data/a\":\"d4735e3a265e\"})j"));
+  const auto after = parse_json(with_digests(R"j({\"/data/a\":\"4e07408562be\"})j"));
+  const SecretMask mask(&before, &after);
+  CHECK(side(mask.before()).find("d4735e3a265e") == std::string::npos);
+  CHECK(side(mask.after()).find("4e07408562be") == std::string::npos);
+  CHECK(side(mask.after()).find("*** (after)") != std::string::npos);
+}
