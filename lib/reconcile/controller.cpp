@@ -267,14 +267,18 @@ void Controller::learn_established(const rapidjson::Value& crd) {
   if (unknown.empty()) return;  // known already: a resync of an old CRD
   boost::asio::co_spawn(
       io_,
-      [this, group, unknown]() -> boost::asio::awaitable<void> {
+      [this, alive = std::weak_ptr<void>(alive_), group,
+       unknown]() -> boost::asio::awaitable<void> {
+        // Discovery outlives the controller (its owner's); the informers are the controller's,
+        // which may be gone by the time the reads come back.
+        kube::Discovery& discovery = discovery_;
         for (const std::string& version : unknown) {
-          if (auto error = co_await discovery_.learn(group, version)) {
+          if (auto error = co_await discovery.learn(group, version)) {
             kLog.debug("discovery of an established CRD's version failed",
                        {{"groupVersion", group + "/" + version}, {"error", error->to_string()}});
           }
         }
-        kinds_.informers().retry_unresolved();
+        if (auto still = alive.lock(); still && !stopped_) kinds_.informers().retry_unresolved();
       },
       boost::asio::detached);
 }

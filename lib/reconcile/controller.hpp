@@ -197,6 +197,8 @@ class Controller {
   Reconciler reconciler_;
   Runner runner_;
   std::atomic<bool> stopped_{false};
+  // Expires with the controller: work it spawned that may outlive it checks this first.
+  std::shared_ptr<void> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace steward::reconcile
