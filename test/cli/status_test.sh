@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# `steward status` against a running steward: three sources, config (a ConfigMap: Current), apps (a
+# Deployment: no controller rolls it out, so InProgress) and front (dependsOn apps: waiting). The
+# table has a line per source with its columns and the object that needs attention, exit 1; -o json
+# is the document; once the Deployment's status says it is available every source is applied and
+# it exits 0. A port where nothing listens and an address that is not steward's metrics listener
+# fail with one clear line on stderr; bad flags exit 2.
+# Usage: status_test.sh STEWARD STEWARD-TESTAPI
+set -u
+steward=$1
+. "$(dirname "$0")/plain_testapi.sh" "$2"
+
+mkdir -p "$dir/config" "$dir/apps" "$dir/front"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: status-settings, namespace: default}\ndata: {color: blue}\n' \
+  >"$dir/config/settings.yaml"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: status-web, namespace: default}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: status-web}}\n  template:\n    metadata: {labels: {app: status-web}}\n    spec: {containers: [{name: web, image: registry.k8s.io/pause:3.9}]}\n' \
+  >"$dir/apps/web.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: status-front, namespace: default}\ndata: {color: green}\n' \
+  >"$dir/front/front.yaml"
+printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- {name: config, path: %s}\n- {name: apps, path: %s}\n- {name: front, path: %s, dependsOn: [apps]}\nreconcile: {debounce: 100ms}\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+  "$dir/config" "$dir/apps" "$dir/front" >"$dir/steward.yaml"
+run_steward "$dir/steward.yaml" "$dir/kubeconfig"
+
+# status [ARGS...]: `steward status` at steward's metrics port; stdout in $out, stderr in $err,
+# the exit code in $rc.
+status() {
+  out=$("$steward" status --address "127.0.0.1:$metrics" "$@" 2>"$dir/status.err"); rc=$?
+  err=$(cat "$dir/status.err")
+}
+# row NAME: the source table's line for source NAME, its cells separated by '|' (cells are runs
+# separated by two or more spaces, so "LAST APPLIED" and "3s ago" stay one cell).
+row() { status; echo "$out" >>"$dir/status.out"; awk -v n="$1" '$1 == n { gsub(/   */, "|"); print; exit }' <<<"$out"; }
+row_matches() { [[ $(row "$1") =~ $2 ]]; }
+
+# Settled: config applied and Current, apps applied and InProgress, front waiting for apps.
+wait_for 60 row_matches config '^config\|True\|Current\|1\|0\|0\|[0-9]+s ago\|Applied 1 object$' ||
+  fail "config's line: $(row config)"
+wait_for 30 row_matches apps '^apps\|False\|InProgress\|1\|0\|0\|[0-9]+s ago\|Deployment default/status-web InProgress: ' ||
+  fail "apps' line: $(row apps)"
+row_matches front '^front\|False\|Waiting for apps\|1\|0\|0\|never\|dependsOn: waiting for source apps ' ||
+  fail "front's line: $(row front)"
+status
+[ $rc -eq 1 ] || fail "not ready: exit $rc, want 1"
+[ -z "$err" ] || fail "stderr: $err"
+header=$(head -n 1 <<<"$out")
+[[ $header =~ ^NAME\ +READY\ +STATUS\ +OBJECTS\ +DRIFTED\ +FAILED\ +LAST\ APPLIED\ +MESSAGE$ ]] ||
+  fail "header: $header"
+# Aligned: each source's READY cell starts where the header's does.
+column=$(awk 'NR == 1 { print index($0, "READY") }' <<<"$out")
+for name in config apps front; do
+  [ "$(awk -v n="$name" -v c="$column" '$1 == n { print substr($0, c, 1) }' <<<"$out")" != " " ] ||
+    fail "$name's READY is not under the header: $out"
+done
+# Then the objects that need attention: the Deployment, and front's ConfigMap that waits.
+grep -Eq '^SOURCE +KIND +NAMESPACE/NAME +HEALTH +SYNC +REASON +MESSAGE$' <<<"$out" ||
+  fail "no object table: $out"
+grep -Eq '^apps +Deployment +default/status-web +InProgress +InSync +[A-Za-z]+ ' <<<"$out" ||
+  fail "the Deployment is not in the object table: $out"
+
+status -o json
+[ $rc -eq 1 ] || fail "-o json: exit $rc, want 1"
+python3 -c 'import json, sys
+d = json.load(sys.stdin)
+assert d["kind"] == "Status" and d["ready"] is False, d
+assert [s["name"] for s in d["sources"]] == ["config", "apps", "front"], d
+assert d["sources"][2]["waitingFor"] == "apps", d' <<<"$out" || fail "-o json: $out"
+
+# The Deployment rolled out (its status as kube-controller-manager would write it): front is applied
+# and everything is in sync and Current.
+api PATCH /apis/apps/v1/namespaces/default/deployments/status-web/status \
+  '{"status":{"observedGeneration":1,"replicas":1,"updatedReplicas":1,"readyReplicas":1,"availableReplicas":1,"conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable"},{"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable"}]}}' \
+  application/merge-patch+json >/dev/null
+ready() { status; [ $rc -eq 0 ]; }
+wait_for 60 ready || fail "not ready after the rollout: exit $rc: $out"
+row_matches front '^front\|True\|Current\|1\|0\|0\|[0-9]+s ago\|Applied 1 object$' ||
+  fail "front's line once applied: $(row front)"
+grep -q '^SOURCE' <<<"$out" && fail "an object table with nothing to attend to: $out"
+
+# Nothing listening: one line that says where and what to do, exit 1, nothing on stdout.
+closed=$(free_port)
+out=$("$steward" status --address "127.0.0.1:$closed" 2>"$dir/status.err"); rc=$?
+err=$(cat "$dir/status.err")
+[ $rc -eq 1 ] || fail "closed port: exit $rc, want 1"
+[ -z "$out" ] || fail "closed port: stdout: $out"
+[[ $err == "steward: cannot reach steward at 127.0.0.1:$closed: Connection refused (is it running? in a cluster: kubectl port-forward -n steward-system deploy/steward $closed)" ]] ||
+  fail "closed port: stderr: $err"
+# The probes' port answers, but not /status.
+out=$("$steward" status --address "127.0.0.1:$probes" 2>"$dir/status.err"); rc=$?
+err=$(cat "$dir/status.err")
+[ $rc -eq 1 ] || fail "probes port: exit $rc, want 1"
+grep -q "^steward: 127.0.0.1:$probes answered GET /status with 404 " <<<"$err" || fail "probes port: $err"
+
+# Bad command lines: exit 2, one line.
+for args in "--address nowhere" "--address 127.0.0.1:0" "-o yaml" "--request-timeout 0"; do
+  # shellcheck disable=SC2086
+  err=$("$steward" status $args 2>&1 >/dev/null); rc=$?
+  [ $rc -eq 2 ] || fail "'steward status $args' exited $rc, want 2"
+  [ "$(grep -c . <<<"$err")" -eq 1 ] || fail "'steward status $args': $err"
+done
+
+[ $failures -eq 0 ] && echo "status: all checks passed" || cat "$dir/status.out"
+exit $((failures > 0))
