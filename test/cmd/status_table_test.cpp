@@ -158,16 +158,23 @@ TEST_CASE("a suspended source: STATUS Suspended, and steward may still be ready"
   CHECK(status_exit_code(status) == 0);
 }
 
-TEST_CASE("a source waiting for its dependsOn: STATUS Waiting for it, the MESSAGE says why") {
+TEST_CASE("a source waiting for its dependsOn: STATUS Waiting for it, the MESSAGE says why, its objects are not FAILED") {
   const auto status = parsed(document(
       false, {source("app", R"(,"waitingFor":"base","ready":false,"health":"NotFound",)"
                             R"("objects":1,"byHealth":{"NotFound":1},"bySync":{"Pending":1},)"
-                            R"("lastApplied":null)")}));
+                            R"("lastApplied":null,"attention":[{"group":"","kind":"ConfigMap",)"
+                            R"("namespace":"app","name":"a","health":"NotFound","reason":"",)"
+                            R"("message":"","sync":"Failing","result":"waiting",)"
+                            R"("error":"waiting for source base (dependsOn): not in sync and Current"}])")}));
   const auto out = lines(status_table(status));
-  REQUIRE(out.size() == 2);
+  REQUIRE(out.size() == 5);
+  // An object that waits is not a failure: FAILED stays 0.
   CHECK(cells(out[1]) ==
         std::vector<std::string>{"app", "False", "Waiting for base", "1", "0", "0", "never",
                                  "dependsOn: waiting for source base to be in sync and Current"});
+  CHECK(cells(out[4]) ==
+        std::vector<std::string>{"app", "ConfigMap", "app/a", "NotFound", "Failing", "waiting",
+                                 "waiting for source base (dependsOn): not in sync and Current"});
   CHECK(status_exit_code(status) == 1);
 }
 
