@@ -3,8 +3,8 @@
 # Deployment: no controller rolls it out, so InProgress) and front (dependsOn apps: waiting). The
 # table has a line per source with its columns and the object that needs attention, exit 1; -o json
 # is the document; once the Deployment's status says it is available every source is applied and
-# it exits 0. A port where nothing listens and an address that is not steward's metrics listener
-# fail with one clear line on stderr; bad flags exit 2.
+# it exits 0. A port where nothing listens, one that never answers and an address that is not
+# steward's metrics listener fail with one clear line on stderr; bad flags exit 2.
 # Usage: status_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1
@@ -89,6 +89,22 @@ out=$("$steward" status --address "127.0.0.1:$probes" 2>"$dir/status.err"); rc=$
 err=$(cat "$dir/status.err")
 [ $rc -eq 1 ] || fail "probes port: exit $rc, want 1"
 grep -q "^steward: 127.0.0.1:$probes answered GET /status with 404 " <<<"$err" || fail "probes port: $err"
+
+# A listener that never answers: given up after --request-timeout.
+/usr/bin/python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$dir/silent.port" &
+pids+=($!)
+wait_for 10 grep -q . "$dir/silent.port" || fail "the silent listener did not start"
+silent=$(cat "$dir/silent.port")
+start=$(now)
+out=$("$steward" status --address "127.0.0.1:$silent" --request-timeout 1 2>"$dir/status.err"); rc=$?
+err=$(cat "$dir/status.err")
+took=$(elapsed "$start")
+[ $rc -eq 1 ] || fail "silent listener: exit $rc, want 1"
+awk -v t="$took" 'BEGIN { exit !(t < 5) }' || fail "silent listener: took ${took}s with --request-timeout 1"
+grep -q "^steward: cannot reach steward at 127.0.0.1:$silent: no answer within 1s " <<<"$err" ||
+  fail "silent listener: $err"
 
 # Bad command lines: exit 2, one line.
 for args in "--address nowhere" "--address 127.0.0.1:0" "-o yaml" "--request-timeout 0"; do
