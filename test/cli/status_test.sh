@@ -4,11 +4,23 @@
 # table has a line per source with its columns and the object that needs attention, exit 1; -o json
 # is the document; once the Deployment's status says it is available every source is applied and
 # it exits 0. A port where nothing listens, one that never answers and an address that is not
-# steward's metrics listener fail with one clear line on stderr; bad flags exit 2.
+# steward's metrics listener fail with one clear line on stderr; bad flags exit 2. A steward with
+# --metrics-secure is read over HTTPS with a token: each missing piece (https, a checked
+# certificate, a token, the right to get /status) is named.
 # Usage: status_test.sh STEWARD STEWARD-TESTAPI
 set -u
 steward=$1
-. "$(dirname "$0")/plain_testapi.sh" "$2"
+. "$(dirname "$0")/plain_testapi.sh" "$2" --user reader-t0ken,reader,reader-uid \
+  --user nobody-t0ken,nobody,nobody-uid
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -n "$real_apiserver" ]; then  # scripts/kube-apiserver's users
+  reader_token=$("$repo/scripts/kube-apiserver" token "$STEWARD_REAL_APISERVER_DIR" prometheus) &&
+    reader_user=prometheus &&
+    nobody_token=$("$repo/scripts/kube-apiserver" token "$STEWARD_REAL_APISERVER_DIR" nobody) ||
+    { echo "FAIL: no prometheus or nobody user in the real server's token file"; exit 1; }
+else
+  reader_token=reader-t0ken reader_user=reader nobody_token=nobody-t0ken
+fi
 
 mkdir -p "$dir/config" "$dir/apps" "$dir/front"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: status-settings, namespace: default}\ndata: {color: blue}\n' \
@@ -89,6 +101,12 @@ out=$("$steward" status --address "127.0.0.1:$probes" 2>"$dir/status.err"); rc=$
 err=$(cat "$dir/status.err")
 [ $rc -eq 1 ] || fail "probes port: exit $rc, want 1"
 grep -q "^steward: 127.0.0.1:$probes answered GET /status with 404 " <<<"$err" || fail "probes port: $err"
+# https:// to a plain HTTP listener.
+out=$("$steward" status --address "https://127.0.0.1:$probes" 2>"$dir/status.err"); rc=$?
+err=$(cat "$dir/status.err")
+[ $rc -eq 1 ] || fail "https to plain HTTP: exit $rc, want 1"
+grep -q "^steward: cannot reach steward at 127.0.0.1:$probes: TLS handshake failed: .* (without --metrics-secure steward serves plain HTTP: --address 127.0.0.1:$probes)$" <<<"$err" ||
+  fail "https to plain HTTP: $err"
 
 # A listener that never answers: given up after --request-timeout.
 /usr/bin/python3 -c 'import socket, time
@@ -107,12 +125,60 @@ grep -q "^steward: cannot reach steward at 127.0.0.1:$silent: no answer within 1
   fail "silent listener: $err"
 
 # Bad command lines: exit 2, one line.
-for args in "--address nowhere" "--address 127.0.0.1:0" "-o yaml" "--request-timeout 0"; do
+for args in "--address nowhere" "--address 127.0.0.1:0" "-o yaml" "--request-timeout 0" \
+            "--insecure-skip-tls-verify --certificate-authority ca.pem"; do
   # shellcheck disable=SC2086
   err=$("$steward" status $args 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] || fail "'steward status $args' exited $rc, want 2"
   [ "$(grep -c . <<<"$err")" -eq 1 ] || fail "'steward status $args': $err"
 done
+
+# A steward with --metrics-secure: HTTPS (a certificate of the test's, which no system CA signed),
+# and only for a token whose user may get /status.
+kill "$pid"; wait "$pid" 2>/dev/null
+printf '%s\n' "$reader_token" >"$dir/reader.token"
+printf '%s\n' "$nobody_token" >"$dir/nobody.token"
+role=$(api POST /apis/rbac.authorization.k8s.io/v1/clusterroles \
+  '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"steward-status-reader"},"rules":[{"nonResourceURLs":["/status"],"verbs":["get"]}]}')
+grep -q '"name":"steward-status-reader"' <<<"$role" || fail "the reader role: $role"
+binding=$(api POST /apis/rbac.authorization.k8s.io/v1/clusterrolebindings \
+  '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"steward-status-reader"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"steward-status-reader"},"subjects":[{"kind":"User","name":"'"$reader_user"'"}]}')
+grep -q '"name":"steward-status-reader"' <<<"$binding" || fail "the binding: $binding"
+mkdir -p "$dir/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=steward-status-test \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$dir/certs/tls.key" -out "$dir/certs/tls.crt" >/dev/null 2>&1 ||
+  fail "openssl could not make a certificate"
+log=$dir/secure.log
+"$steward" run --config "$dir/steward.yaml" --kubeconfig "$dir/kubeconfig" --metrics-secure \
+  --metrics-cert-dir "$dir/certs" >"$log" 2>&1 &
+pid=$!
+pids+=($pid)
+wait_for 60 grep -q '"msg":"serving"' "$log" || { fail "the secure steward did not serve: $(tail -n 3 "$log")"; exit 1; }
+metrics=$(serving_port "$log" metrics)
+# secure EXPECTED-EXIT STDERR-PATTERN ARGS...: `steward status` at the secure steward.
+secure() {
+  local want=$1 pattern=$2; shift 2
+  out=$("$steward" status "$@" 2>"$dir/status.err"); rc=$?
+  err=$(cat "$dir/status.err")
+  [ $rc -eq "$want" ] || fail "secure, $*: exit $rc, want $want: $err"
+  grep -Eq -- "$pattern" <<<"$err" || fail "secure, $*: stderr: $err"
+}
+https=https://127.0.0.1:$metrics
+secure 1 "^steward: cannot reach steward at 127.0.0.1:$metrics: .* \(a steward with --metrics-secure serves HTTPS: --address $https with --token-file\)$" \
+  --address "127.0.0.1:$metrics"
+secure 1 "^steward: cannot reach steward at 127.0.0.1:$metrics: TLS handshake failed: .*certificate verify failed.* --insecure-skip-tls-verify" \
+  --address "$https" --token-file "$dir/reader.token"
+secure 1 "^steward: 127.0.0.1:$metrics answered GET /status with 401 Unauthorized: .* \(--token-file: " \
+  --address "$https" --insecure-skip-tls-verify
+secure 1 "^steward: 127.0.0.1:$metrics answered GET /status with 403 Forbidden: .* \(the token's user needs get on the non-resource URL /status\)$" \
+  --address "$https" --insecure-skip-tls-verify --token-file "$dir/nobody.token"
+ready_secure() {
+  out=$("$steward" status --address "$https" --certificate-authority "$dir/certs/tls.crt" \
+    --token-file "$dir/reader.token" 2>"$dir/status.err"); rc=$?
+  [ $rc -eq 0 ]
+}
+wait_for 60 ready_secure || fail "secure, with the reader's token: exit $rc: $(cat "$dir/status.err") $out"
+grep -Eq '^apps +True +Current ' <<<"$out" || fail "secure, with the reader's token: $out"
 
 if [ $failures -eq 0 ]; then
   echo "status: all checks passed"
