@@ -273,8 +273,9 @@ Command add_status_command(CLI::App& app) {
       "Show what a running steward reports on its sources and the objects that need attention");
   status
       ->add_option("--address", flags->address,
-                   "HOST:PORT of steward's metrics listener, where it serves /status (in a "
-                   "cluster: kubectl port-forward -n steward-system deploy/steward 8080)")
+                   "HOST:PORT of steward's metrics listener, where it serves /status; "
+                   "https://HOST:PORT with --metrics-secure (in a cluster: kubectl port-forward "
+                   "-n steward-system deploy/steward 8080)")
       ->capture_default_str()
       ->check([](const std::string& value) -> std::string {
         if (!parse_target(value)) {
