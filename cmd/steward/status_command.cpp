@@ -19,10 +19,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -230,6 +230,13 @@ std::optional<std::string> read_token(const std::string& path) {
 int run_status(const StatusFlags& flags) {
   const Target target = *parse_target(flags.address);  // checked by the flag
   std::string token;
+  if (!flags.token_file.empty() && !target.https) {
+    // Plain HTTP would show the token to anyone on the way, and a steward that serves plain
+    // HTTP asks for none.
+    std::cerr << "steward: --token-file is sent only over HTTPS: --address https://"
+              << target.address << " (see 'steward --help')\n";
+    return kExitUsage;
+  }
   if (!flags.token_file.empty()) {
     auto read = read_token(flags.token_file);
     if (!read || read->empty()) {

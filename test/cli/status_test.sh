@@ -126,7 +126,7 @@ grep -q "^steward: cannot reach steward at 127.0.0.1:$silent: no answer within 1
 
 # Bad command lines: exit 2, one line.
 for args in "--address nowhere" "--address 127.0.0.1:0" "-o yaml" "--request-timeout 0" \
-            "--insecure-skip-tls-verify --certificate-authority ca.pem"; do
+            "--insecure-skip-tls-verify --certificate-authority ca.pem" "--token-file /dev/null"; do
   # shellcheck disable=SC2086
   err=$("$steward" status $args 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] || fail "'steward status $args' exited $rc, want 2"
