@@ -24,5 +24,6 @@ Command add_check_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_diff_command(CLI::App& app);
+Command add_status_command(CLI::App& app);
 
 }  // namespace steward::cmd

@@ -14,7 +14,7 @@
 namespace {
 
 // The first word on the command line that is not a subcommand (CLI11 leaves it unparsed on the
-// top-level app, which takes no argument of its own), such as `status` in `steward status`.
+// top-level app, which takes no argument of its own), such as `rollout` in `steward rollout`.
 std::optional<std::string> unknown_subcommand(const CLI::App& app) {
   for (const std::string& arg : app.remaining(false)) {
     if (!arg.starts_with('-')) return arg;
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.footer(
       "Exit codes: 0 success, 1 failure, 2 bad command line (diff: 0 no changes, 1 changes, 2 "
-      "error).");
+      "error; status: 0 ready, 1 not ready or no answer).");
 
   std::map<std::string, Command> commands;
   commands["version"] = add_version_command(app);
@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
   commands["validate"] = add_validate_command(app);
   commands["run"] = add_run_command(app);
   commands["diff"] = add_diff_command(app);
+  commands["status"] = add_status_command(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // First, as `steward status` does: CLI11 answers --help before it looks at what is left over,
+    // First, as `steward rollout` does: CLI11 answers --help before it looks at what is left over,
     // so `steward status --help` would otherwise print the main help and exit 0.
     if (auto word = unknown_subcommand(app)) return usage_error("unknown subcommand '" + *word + "'");
     const bool help = dynamic_cast<const CLI::CallForHelp*>(&e) != nullptr ||

@@ -15,7 +15,7 @@ help=$("$steward" --help); rc=$?
 [ $rc -eq 0 ] || fail "--help exited $rc"
 echo "$help" | grep -q 'version' || fail "--help does not list version"
 
-for sub in version check validate run diff; do
+for sub in version check validate run diff status; do
   help=$("$steward" $sub --help); rc=$?
   [ $rc -eq 0 ] || fail "'steward $sub --help' exited $rc"
   echo "$help" | grep -q "^Usage: steward $sub " || fail "'steward $sub --help' shows no usage line: $help"
@@ -24,7 +24,7 @@ done
 # An unknown subcommand followed by --help is a bad command line too, not a call for the main help.
 # --metrics-cert-dir must be a directory (without secure metrics it is refused too:
 # metrics_auth_test.sh, which has a config to load).
-for args in "bogus" "--bogus" "version --bogus" "" "status --help" "status -h" "bogus --help" \
+for args in "bogus" "--bogus" "version --bogus" "" "rollout --help" "rollout -h" "bogus --help" \
             "run --config x.yaml --metrics-secure --metrics-cert-dir /no/such/dir"; do
   # shellcheck disable=SC2086
   err=$("$steward" $args 2>&1 >/dev/null); rc=$?
@@ -32,10 +32,10 @@ for args in "bogus" "--bogus" "version --bogus" "" "status --help" "status -h" "
   lines=$(printf '%s\n' "$err" | grep -c .)
   [ "$lines" -eq 1 ] || fail "'steward $args' printed $lines lines on stderr, want 1: $err"
 done
-for args in "status" "status --help"; do
+for args in "rollout" "rollout --help"; do
   # shellcheck disable=SC2086
   err=$("$steward" $args 2>&1 >/dev/null)
-  grep -q "unknown subcommand 'status'" <<<"$err" || fail "'steward $args' does not name 'status': $err"
+  grep -q "unknown subcommand 'rollout'" <<<"$err" || fail "'steward $args' does not name 'rollout': $err"
 done
 
 [ $failures -eq 0 ] && echo "cli: all checks passed"
