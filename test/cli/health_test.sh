@@ -7,7 +7,8 @@
 #  2. a Deployment with progressDeadlineSeconds: 10 ends Failed (ProgressDeadlineExceeded: on the
 #     real server the deployment controller says so, as no Pod ever runs; on steward-testapi,
 #     which has no controllers, the test writes that status), and `--once --wait --timeout 120s`
-#     exits 1 within 30 s naming it; a source that dependsOn it is never applied.
+#     exits 1 within 30 s naming it; a source that dependsOn it is never applied;
+#  3. `steward status` against a running steward shows all of that.
 # Usage: health_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder)
 set -u
 steward=$1
@@ -109,6 +110,27 @@ exists "/api/v1/namespaces/$ns/configmaps/after" && fail "the source that depend
 grep -q 'waiting for source web (dependsOn)' "$dir/web.log" ||
   fail "the dependent source's wait is not logged: $(grep -m2 after "$dir/web.log")"
 echo "failed_wait_seconds=$took"
+
+# 3. steward status on a running steward shows all of it: the failed Deployment's source, the
+# source waiting for it, and the Deployment by name with its reason.
+steward_config "$dir/daemon.yaml" "$dir/web"
+sed -i "s|^- {name: s, path: .*}$|- {name: web, path: $dir/web}\\n- {name: after, path: $dir/after, dependsOn: [web]}|" \
+  "$dir/daemon.yaml"
+run_steward "$dir/daemon.yaml" "$dir/kubeconfig"
+status_shows_failed() {
+  "$steward" status --address "127.0.0.1:$metrics" >"$dir/status.out" 2>&1
+  grep -q '^web .*Failed' "$dir/status.out"
+}
+# The Deployment is Failed already: steward sees it on its first list.
+wait_for 60 status_shows_failed || fail "steward status does not show web Failed: $(cat "$dir/status.out")"
+"$steward" status --address "127.0.0.1:$metrics" >"$dir/status.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] || fail "steward status with a Failed object exited $rc"
+grep -q '^after .*False .*Waiting for web' "$dir/status.out" ||
+  fail "steward status does not show after waiting for web: $(cat "$dir/status.out")"
+grep -q "^web .*Deployment .*$ns/web .*Failed .*ProgressDeadlineExceeded" "$dir/status.out" ||
+  fail "steward status does not name the failed Deployment: $(cat "$dir/status.out")"
+exists "/api/v1/namespaces/$ns/configmaps/after" && fail "the running steward applied the source that depends on web"
 
 [ "$failures" -eq 0 ] && echo "health: all passed"
 exit $((failures > 0))

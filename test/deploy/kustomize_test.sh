@@ -26,6 +26,7 @@ diff "$tmp/files.ids" "$tmp/rendered.ids" >"$tmp/diff" ||
   fail "kustomize renders other objects than the files hold: $(cat "$tmp/diff")"
 for want in Namespace//steward-system ServiceAccount/steward-system/steward ClusterRole//steward \
             ClusterRoleBinding//steward ClusterRole//steward-metrics-reader \
+            ClusterRole//steward-status-reader \
             Role/steward-system/steward-leader-election \
             RoleBinding/steward-system/steward-leader-election ConfigMap/steward-system/steward-config \
             ConfigMap/steward-system/steward-manifests Deployment/steward-system/steward \

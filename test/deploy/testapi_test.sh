@@ -45,8 +45,8 @@ while read -r name; do
   esac
   files+=(-f "$base/$name")
 done < <(base_resources)
-[ $unserved -eq 7 ] ||
-  fail "expected 7 files the server does not serve (5 RBAC, NetworkPolicy, PodDisruptionBudget), found $unserved"
+[ $unserved -eq 8 ] ||
+  fail "expected 8 files the server does not serve (6 RBAC, NetworkPolicy, PodDisruptionBudget), found $unserved"
 out=$(k apply --server-side --dry-run=server "${files[@]}" 2>&1); rc=$?
 [ $rc -eq 0 ] || fail "kubectl apply --server-side --dry-run=server exited $rc: $out"
 applied=$(grep -c 'serverside-applied (server dry run)$' <<<"$out")

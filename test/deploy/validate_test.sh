@@ -184,6 +184,14 @@ reader=$base/clusterrole-metrics-reader.yaml
   fail "steward-metrics-reader grants more or less than get on /metrics: $(cat "$reader")"
 grep -l 'name: steward-metrics-reader' "$base"/*binding*.yaml >/dev/null 2>&1 &&
   fail "a binding in the base binds steward-metrics-reader"
+# /status the same way, in a role of its own (steward status; not for Prometheus).
+status_reader=$base/clusterrole-status-reader.yaml
+[ "$(field "$status_reader" '{{.kind}}/{{.metadata.name}}')" = ClusterRole/steward-status-reader ] ||
+  fail "clusterrole-status-reader.yaml is not ClusterRole steward-status-reader"
+[ "$(field "$status_reader" '{{range .rules}}{{range .nonResourceURLs}}{{.}}{{end}}:{{range .verbs}}{{.}},{{end}}{{.apiGroups}}{{.resources}} {{end}}')" = "/status:get,<no value><no value> " ] ||
+  fail "steward-status-reader grants more or less than get on /status: $(cat "$status_reader")"
+grep -l 'name: steward-status-reader' "$base"/*binding*.yaml >/dev/null 2>&1 &&
+  fail "a binding in the base binds steward-status-reader"
 sm=$repo/deploy/optional/servicemonitor.yaml
 [ "$(field "$sm" '{{range .spec.endpoints}}{{.scheme}} {{.bearerTokenFile}} {{.tlsConfig.insecureSkipVerify}}{{end}}')" = \
   "https /var/run/secrets/kubernetes.io/serviceaccount/token true" ] ||
