@@ -4,6 +4,10 @@
 //         TLS) until has_synced(). Prints sync_seconds, objects, rss_bytes (resident growth of this
 //         process with the cache full), rss_bytes_per_object, heap_bytes_per_object (malloc'd and
 //         not freed, per object: the cache's own size, without heap holes).
+//         With --kubeconfig F the informer syncs the ConfigMaps already in --namespace of the server F
+//         names (bench/compare seeds a real kube-apiserver) and nothing is seeded; rss_total_bytes
+//         and rss_baseline_bytes then give VmRSS itself, after and before, as client-go's side
+//         of bench/compare reports it.
 //   events: E watch events (ADDED/MODIFIED over K keys, real JSON lines) fed to a reflector through
 //         a scripted stream; measures decode + transform + store + handler dispatch. Prints
 //         events_per_sec. The network is left out on purpose: it measures steward, not the server.
@@ -12,7 +16,9 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "informer/informer.hpp"
 #include "kube/kubeconfig.hpp"
@@ -27,11 +33,22 @@ using Clock = std::chrono::steady_clock;
 using steward::bench::heap_in_use_bytes;
 using steward::bench::rss_bytes;
 
-void sync_figures(int objects, int bytes) {
-  steward::test::TestApiServer server(
-      {"--seed-configmaps", std::to_string(objects), "--seed-bytes", std::to_string(bytes)});
+// Where the sync's ConfigMaps are: a steward-testapi seeded here, or a server named by a kubeconfig.
+struct Source {
+  std::string kubeconfig;            // empty: start and seed a steward-testapi
+  std::string namespace_ = "bench";  // steward-testapi seeds "bench"
+};
+
+void sync_figures(int objects, int bytes, const Source& source) {
+  std::optional<steward::test::TestApiServer> server;
   steward::kube::KubeconfigOptions options;
-  options.explicit_path = server.kubeconfig();
+  if (source.kubeconfig.empty()) {
+    server.emplace(std::vector<std::string>{"--seed-configmaps", std::to_string(objects),
+                                            "--seed-bytes", std::to_string(bytes)});
+    options.explicit_path = server->kubeconfig();
+  } else {
+    options.explicit_path = source.kubeconfig;
+  }
   boost::asio::io_context io;
   steward::kube::Client client(io, steward::kube::load_kubeconfig(options));
   const steward::kube::ResourceType configmaps{"", "v1", "configmaps", "ConfigMap", true};
@@ -39,13 +56,15 @@ void sync_figures(int objects, int bytes) {
   const long baseline = rss_bytes();
   const long heap_baseline = heap_in_use_bytes();
   auto informer = std::make_shared<steward::informer::Informer>(
-      io, std::make_unique<steward::informer::ClientListerWatcher>(client, configmaps, "bench"),
+      io, std::make_unique<steward::informer::ClientListerWatcher>(client, configmaps,
+                                                               source.namespace_),
       steward::informer::InformerOptions{});
   const auto start = Clock::now();
   informer->start();
   while (!informer->has_synced()) io.run_one();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const long grown = rss_bytes() - baseline;
+  const long total = rss_bytes();
+  const long grown = total - baseline;
   const long heap_grown = heap_in_use_bytes() - heap_baseline;
   const auto cached = informer->store().size();
   informer->stop();
@@ -54,6 +73,8 @@ void sync_figures(int objects, int bytes) {
   std::printf("sync_seconds=%.3f\n", seconds);
   std::printf("objects=%zu\n", cached);
   std::printf("rss_bytes=%ld\n", grown);
+  std::printf("rss_total_bytes=%ld\n", total);
+  std::printf("rss_baseline_bytes=%ld\n", baseline);
   std::printf("rss_bytes_per_object=%.0f\n", cached ? static_cast<double>(grown) / cached : 0.0);
   std::printf("heap_bytes_per_object=%.0f\n",
               cached ? static_cast<double>(heap_grown) / cached : 0.0);
@@ -107,13 +128,19 @@ int main(int argc, char** argv) {
   int bytes = 1024;
   int events = 200'000;
   int keys = 1'000;
+  Source source;
   CLI::App app{"Informer benchmark (name=value output)"};
   app.add_option("--objects", objects, "ConfigMaps to seed for the sync");
   app.add_option("--bytes", bytes, "bytes of data per ConfigMap");
-  app.add_option("--events", events, "watch events for the throughput figure");
   app.add_option("--keys", keys, "distinct objects the events touch");
+  app.add_option("--kubeconfig", source.kubeconfig,
+                 "sync from the server this names instead of a seeded steward-testapi");
+  auto* namespace_option = app.add_option("--namespace", source.namespace_,
+                                          "namespace of the ConfigMaps (with --kubeconfig)");
+  namespace_option->needs(app.get_option("--kubeconfig"));
+  app.add_option("--events", events, "watch events for the throughput figure (0: none)");
   CLI11_PARSE(app, argc, argv);
-  sync_figures(objects, bytes);
-  event_figures(events, keys);
+  sync_figures(objects, bytes, source);
+  if (events > 0) event_figures(events, keys);
   return 0;
 }
