@@ -86,6 +86,7 @@ struct LoopEnv {
   }
   ~LoopEnv() {
     if (controller) controller->stop();
+    loop.halt();  // before the clients the loop's handlers use are destroyed
   }
   kube::RestConfig rest_config() const {
     kube::KubeconfigOptions options;

@@ -20,20 +20,37 @@ inline rapidjson::Document json(const std::string& text) {
   return doc;
 }
 
+// An io_context whose pending handlers can be destroyed before it is: the first half of
+// ~execution_context, protected there (as lib/manager/io_threads.cpp does for the daemon).
+struct StoppableIoContext : boost::asio::io_context {
+  void destroy_pending_handlers() { shutdown(); }
+};
+
 // An io_context running on a thread of its own, as in the daemon.
 struct Loop {
-  boost::asio::io_context io;
+  StoppableIoContext io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard{io.get_executor()};
   std::thread thread{[this] { io.run(); }};
-  ~Loop() {
+  ~Loop() { halt(); }
+  // Stops the thread and destroys the handlers still queued. A test whose objects the handlers
+  // use (clients, controllers) halts the loop before those go, as the daemon stops its I/O
+  // threads first: a coroutine still opening a connection must not run while its client is
+  // destroyed. Idempotent.
+  void halt() {
+    if (halted_) return;
+    halted_ = true;
     guard.reset();
     io.stop();
     thread.join();
+    io.destroy_pending_handlers();
   }
   template <typename T>
   T sync(boost::asio::awaitable<T> work) {
     return boost::asio::co_spawn(io, std::move(work), boost::asio::use_future).get();
   }
+
+ private:
+  bool halted_ = false;
 };
 
 // Waits for `done()` with a generous deadline; no fixed sleeps.
