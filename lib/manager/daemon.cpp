@@ -153,14 +153,12 @@ std::shared_ptr<prometheus::Registry> registry_with_build_info() {
 // The objects of `sources` (not suspended: nothing is applied for those) whose health is `only`,
 // or, without it, not Current; as "Deployment apps/web in ns: Failed (ProgressDeadlineExceeded:
 // ...)" lines.
-std::vector<std::string> unhealthy(const reconcile::ControllerStatus& status,
+std::vector<std::string> unhealthy(const std::vector<reconcile::SourceHealth>& sources,
+                                   const std::vector<std::string>& suspended,
                                    std::optional<health::Status> only = std::nullopt) {
   std::vector<std::string> lines;
-  for (const auto& source : status.sources) {
-    if (std::find(status.suspended.begin(), status.suspended.end(), source.name) !=
-        status.suspended.end()) {
-      continue;
-    }
+  for (const auto& source : sources) {
+    if (std::find(suspended.begin(), suspended.end(), source.name) != suspended.end()) continue;
     for (const auto& object : source.attention) {
       const health::Status health = object.health.status;
       if (only ? health != *only : health == health::Status::Current) continue;
@@ -207,17 +205,20 @@ class OnceWaiter final : public Runnable {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; })) {
       if (manager_.stop_requested()) continue;
+      const auto status = controller_.status();
       // Every object that needs attention is listed when waiting for health: each is named.
-      const auto status = controller_.status(wait_ ? kAllObjects : kSomeObjects);
+      const auto sources = wait_ ? controller_.health(kAllObjects)
+                                 : std::vector<reconcile::SourceHealth>();
       if (wait_) {
-        if (auto failed = unhealthy(status, health::Status::Failed); !failed.empty()) {
+        if (auto failed = unhealthy(sources, status.suspended, health::Status::Failed);
+            !failed.empty()) {
           for (const auto& line : failed) kLog.error("object failed", {{"object", line}});
           kLog.error("not healthy: an object is Failed", {{"failed", join(failed)}});
           manager_.request_stop(kExitFailure);
           continue;
         }
       }
-      const bool healthy = !wait_ || unhealthy(status).empty();
+      const bool healthy = !wait_ || unhealthy(sources, status.suspended).empty();
       if (status.in_sync() && healthy) {
         const auto stats = controller_.stats();
         kLog.info("in sync", {{"objects", std::to_string(status.desired)},
@@ -235,7 +236,7 @@ class OnceWaiter final : public Runnable {
                                      {"notReady", join(status.not_ready)}});
         }
         if (wait_) {
-          const auto waiting = unhealthy(status);
+          const auto waiting = unhealthy(sources, status.suspended);
           for (const auto& line : waiting) kLog.error("object not Current", {{"object", line}});
           if (!waiting.empty()) {
             kLog.error("not healthy at the timeout", {{"notCurrent", join(waiting)}});
@@ -251,10 +252,8 @@ class OnceWaiter final : public Runnable {
   const bool& loaded_;
   const std::chrono::seconds timeout_;
   const bool wait_;
-  // How many objects needing attention a status lists per source: all of them when they are named
-  // (--wait), a few otherwise (the counts are complete either way).
+  // --wait names every object that needs attention, not the first 100 per source.
   static constexpr std::size_t kAllObjects = std::numeric_limits<std::size_t>::max();
-  static constexpr std::size_t kSomeObjects = 0;
   std::mutex mu_;  // guards stopping_
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -387,11 +386,8 @@ Daemon::Daemon(const DaemonOptions& o)
   });
   manager_.set_status([this] {
     const auto reports = controller_.report();
-    bool ready = controller_.status(0).in_sync();
-    for (const auto& report : reports) {
-      ready = ready && (report.suspended || (report.health.ready && report.load &&
-                                              report.load->loaded));
-    }
+    bool ready = controller_.status().in_sync();
+    for (const auto& report : reports) ready = ready && (report.suspended || report.ready());
     return reconcile::status_json(reports, ready, std::chrono::system_clock::now());
   });
 }

@@ -214,11 +214,12 @@ void Controller::note_status(const desired::ObjectKey& key, const Reconciled& do
 
   // Sources waiting for this one are queued again once it is ready: their keys wait with a
   // backoff that may have grown long, and nothing else would wake them.
-  std::vector<std::shared_ptr<const SourceOptions>> dependents;
-  for (const SourceOptions& source : *sources_.all()) {
+  const auto sources = sources_.all();
+  std::vector<const SourceOptions*> dependents;
+  for (const SourceOptions& source : *sources) {
     const auto& deps = source.depends_on;
     if (std::find(deps.begin(), deps.end(), desired->source) != deps.end()) {
-      dependents.push_back(sources_.find(source.spec.name));
+      dependents.push_back(&source);
     }
   }
   if (dependents.empty()) return;
@@ -232,9 +233,7 @@ void Controller::note_status(const desired::ObjectKey& key, const Reconciled& do
   }
   kLog.info("source ready: queueing the sources that depend on it",
             {{"source", desired->source}});
-  for (const auto& dependent : dependents) {
-    if (dependent) requeue_source(*dependent);
-  }
+  for (const SourceOptions* dependent : dependents) requeue_source(*dependent);
 }
 
 void Controller::learn_established(const rapidjson::Value& crd) {
@@ -355,17 +354,10 @@ void Controller::update_metrics() {
   }
   metrics_->known_sources(names);
   metrics_->managed_objects(kinds_.count_by_resource(ours));
-  if (health_metrics_) {
-    const auto state = sources_.current();
-    std::vector<SourceHealth> sources;
-    for (const auto& source : *sources_.all()) {
-      sources.push_back(book_.source(*state, source.spec.name, 0));
-    }
-    health_metrics_->update(sources);
-  }
+  if (health_metrics_) health_metrics_->update(health(0));
 }
 
-ControllerStatus Controller::status(std::size_t attention) const {
+ControllerStatus Controller::status() const {
   ControllerStatus status;
   SourcesStatus sources = sources_.sources_status();
   status.sources_loaded = sources.loaded;
@@ -387,12 +379,19 @@ ControllerStatus Controller::status(std::size_t attention) const {
   status.failures = std::move(failing.lines);
   status.desired = sources_.current()->size();
   status.prune_refused = prune_guard_.refused();
-  const auto state = sources_.current();
   for (const auto& source : *sources_.all()) {
     if (source.suspend) status.suspended.push_back(source.spec.name);
-    status.sources.push_back(book_.source(*state, source.spec.name, attention));
   }
   return status;
+}
+
+std::vector<SourceHealth> Controller::health(std::size_t attention) const {
+  const auto state = sources_.current();
+  std::vector<SourceHealth> sources;
+  for (const auto& source : *sources_.all()) {
+    sources.push_back(book_.source(*state, source.spec.name, attention));
+  }
+  return sources;
 }
 
 std::vector<SourceReport> Controller::report(std::size_t attention) const {

@@ -102,8 +102,6 @@ struct ControllerStatus {
   std::vector<std::string> prune_refused;  // sources whose prune the fraction guard refused
   // Sources with suspend: true: nothing applied or pruned for them, which is no failure.
   std::vector<std::string> suspended;
-  // Each source's objects by health and sync state (status_book.hpp), in the config's order.
-  std::vector<SourceHealth> sources;
   // Loaded, synced, idle and no key failing: the cluster matches the desired state.
   bool in_sync() const { return sources_loaded && informers_synced && idle && failing == 0; }
   // Nothing left to try soon: every failing key failed permanently and nothing else is running.
@@ -140,8 +138,12 @@ class Controller {
   // Stops taking keys, lets in-flight reconciles finish, stops the informers.
   void stop();
 
-  // `attention` caps each source's list of objects that are not in sync or not Current.
-  ControllerStatus status(std::size_t attention = 100) const;
+  // Cheap: the readiness checks ask on every probe.
+  ControllerStatus status() const;
+  // Each source's objects by health and sync state (status_book.hpp), in the config's order:
+  // a pass over every desired object. `attention` caps each source's list of objects that are not
+  // in sync or not Current.
+  std::vector<SourceHealth> health(std::size_t attention) const;
   // Each source as `/status` shows it (status_report.hpp), in the config's order.
   std::vector<SourceReport> report(std::size_t attention = 100) const;
   // The source `source` waits for (dependsOn) before it is applied, if any.

@@ -80,7 +80,7 @@ void source(Writer& out, const SourceReport& report) {
   out.Bool(report.prune_refused);
   load(out, report.load);
   string(out, "ready");
-  out.Bool(health.ready && report.load && report.load->loaded);
+  out.Bool(report.ready());
   field(out, "health", health::to_string(health.health));
   string(out, "objects");
   out.Uint64(health.objects);

@@ -22,6 +22,9 @@ struct SourceReport {
   bool prune_refused = false;              // the fraction guard refused this load's prune
   std::optional<desired::SourceStatus> load;  // nullopt: not loaded yet
   SourceHealth health;
+
+  // Loaded, and every object in sync and Current.
+  bool ready() const { return health.ready && load && load->loaded; }
 };
 
 // `ready`: the whole loop is in sync and every object Current.
