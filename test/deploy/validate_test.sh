@@ -177,21 +177,20 @@ if [ -n "$max_unavailable" ]; then disruptions=$max_unavailable; else disruption
 # /metrics: HTTPS behind the API server's reviews (the Deployment's --metrics-secure=true above),
 # which steward may create; the reader ClusterRole grants get on /metrics and nothing else, and is bound by no file here
 # (the operator binds their Prometheus); the ServiceMonitor scrapes https with a token.
-reader=$base/clusterrole-metrics-reader.yaml
-[ "$(field "$reader" '{{.kind}}/{{.metadata.name}}')" = ClusterRole/steward-metrics-reader ] ||
-  fail "clusterrole-metrics-reader.yaml is not ClusterRole steward-metrics-reader"
-[ "$(field "$reader" '{{range .rules}}{{range .nonResourceURLs}}{{.}}{{end}}:{{range .verbs}}{{.}},{{end}}{{.apiGroups}}{{.resources}} {{end}}')" = "/metrics:get,<no value><no value> " ] ||
-  fail "steward-metrics-reader grants more or less than get on /metrics: $(cat "$reader")"
-grep -l 'name: steward-metrics-reader' "$base"/*binding*.yaml >/dev/null 2>&1 &&
-  fail "a binding in the base binds steward-metrics-reader"
+# url_reader FILE ROLE URL: FILE is ClusterRole ROLE granting get on the non-resource URL URL and
+# nothing else, bound by no file of the base.
+url_reader() {
+  local file=$base/$1 role=$2 url=$3
+  [ "$(field "$file" '{{.kind}}/{{.metadata.name}}')" = "ClusterRole/$role" ] ||
+    fail "$1 is not ClusterRole $role"
+  [ "$(field "$file" '{{range .rules}}{{range .nonResourceURLs}}{{.}}{{end}}:{{range .verbs}}{{.}},{{end}}{{.apiGroups}}{{.resources}} {{end}}')" = "$url:get,<no value><no value> " ] ||
+    fail "$role grants more or less than get on $url: $(cat "$file")"
+  grep -l "name: $role" "$base"/*binding*.yaml >/dev/null 2>&1 &&
+    fail "a binding in the base binds $role"
+}
+url_reader clusterrole-metrics-reader.yaml steward-metrics-reader /metrics
 # /status the same way, in a role of its own (steward status; not for Prometheus).
-status_reader=$base/clusterrole-status-reader.yaml
-[ "$(field "$status_reader" '{{.kind}}/{{.metadata.name}}')" = ClusterRole/steward-status-reader ] ||
-  fail "clusterrole-status-reader.yaml is not ClusterRole steward-status-reader"
-[ "$(field "$status_reader" '{{range .rules}}{{range .nonResourceURLs}}{{.}}{{end}}:{{range .verbs}}{{.}},{{end}}{{.apiGroups}}{{.resources}} {{end}}')" = "/status:get,<no value><no value> " ] ||
-  fail "steward-status-reader grants more or less than get on /status: $(cat "$status_reader")"
-grep -l 'name: steward-status-reader' "$base"/*binding*.yaml >/dev/null 2>&1 &&
-  fail "a binding in the base binds steward-status-reader"
+url_reader clusterrole-status-reader.yaml steward-status-reader /status
 sm=$repo/deploy/optional/servicemonitor.yaml
 [ "$(field "$sm" '{{range .spec.endpoints}}{{.scheme}} {{.bearerTokenFile}} {{.tlsConfig.insecureSkipVerify}}{{end}}')" = \
   "https /var/run/secrets/kubernetes.io/serviceaccount/token true" ] ||
