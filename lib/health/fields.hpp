@@ -9,11 +9,12 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "kube/object.hpp"
+
 namespace steward::health {
 
-// The value at `path` (member names from `object`), or nullptr.
-const rapidjson::Value* field(const rapidjson::Value& object,
-                              std::initializer_list<std::string_view> path);
+// The value at `path`, or nullptr (kube/object.hpp).
+using kube::value_at;
 
 // The integer at `path`, or `fallback` when absent or not an integer.
 std::int64_t int_field(const rapidjson::Value& object, std::initializer_list<std::string_view> path,
@@ -39,7 +40,7 @@ struct Condition {
 // returns true; returns whether one did.
 template <typename Visit>
 bool any_condition(const rapidjson::Value& object, Visit visit) {
-  const auto* conditions = field(object, {"status", "conditions"});
+  const auto* conditions = value_at(object, {"status", "conditions"});
   if (conditions == nullptr || !conditions->IsArray()) return false;
   for (const auto& entry : conditions->GetArray()) {
     if (!entry.IsObject()) continue;

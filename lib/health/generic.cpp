@@ -25,7 +25,7 @@ bool builtin_group(std::string_view api_version) {
 }
 
 bool empty_status(const rapidjson::Value& object) {
-  const auto* status = field(object, {"status"});
+  const auto* status = value_at(object, {"status"});
   return status == nullptr || status->IsNull() || (status->IsObject() && status->ObjectEmpty());
 }
 

@@ -157,7 +157,7 @@ std::optional<Health> persistent_volume_claim(const rapidjson::Value& object,
 // The names of the containers waiting in CrashLoopBackOff, comma-separated.
 std::string crash_looping_containers(const rapidjson::Value& object) {
   std::string names;
-  const auto* statuses = field(object, {"status", "containerStatuses"});
+  const auto* statuses = value_at(object, {"status", "containerStatuses"});
   if (statuses == nullptr || !statuses->IsArray()) return names;
   for (const auto& status : statuses->GetArray()) {
     if (string_field(status, {"state", "waiting", "reason"}) != "CrashLoopBackOff") continue;

@@ -31,16 +31,22 @@ std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t s
   return object;
 }
 
-std::string_view string_at(const rapidjson::Value& value,
-                           std::initializer_list<std::string_view> path) {
+const rapidjson::Value* value_at(const rapidjson::Value& value,
+                                 std::initializer_list<std::string_view> path) {
   const rapidjson::Value* at = &value;
   for (std::string_view name : path) {
-    if (!at->IsObject()) return {};
+    if (!at->IsObject()) return nullptr;
     auto member = at->FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-    if (member == at->MemberEnd()) return {};
+    if (member == at->MemberEnd()) return nullptr;
     at = &member->value;
   }
-  if (!at->IsString()) return {};
+  return at;
+}
+
+std::string_view string_at(const rapidjson::Value& value,
+                           std::initializer_list<std::string_view> path) {
+  const rapidjson::Value* at = value_at(value, path);
+  if (at == nullptr || !at->IsString()) return {};
   return {at->GetString(), at->GetStringLength()};
 }
 

@@ -49,6 +49,11 @@ std::shared_ptr<Object> parse_object(std::string_view json);
 // A deep copy into a pool sized for it (drops memory of members removed from `value`).
 std::shared_ptr<Object> copy_object(const rapidjson::Value& value, std::size_t size_hint);
 
+// The value at `path` (member names from `value`, e.g. {"status", "conditions"}), or nullptr when
+// a member is absent or something on the way is not an object.
+const rapidjson::Value* value_at(const rapidjson::Value& value,
+                                 std::initializer_list<std::string_view> path);
+
 // A string member of `value` at `path` (e.g. {"metadata", "name"}), or empty if absent or not a
 // string.
 std::string_view string_at(const rapidjson::Value& value,

@@ -7,6 +7,7 @@
 
 #include "desired/apply_order.hpp"
 #include "desired/applyset.hpp"
+#include "kube/object.hpp"
 #include "observe/log.hpp"
 #include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
@@ -237,30 +238,15 @@ void Controller::note_status(const desired::ObjectKey& key, const Reconciled& do
 }
 
 void Controller::learn_established(const rapidjson::Value& crd) {
-  const auto spec = crd.FindMember("spec");
-  if (spec == crd.MemberEnd() || !spec->value.IsObject()) return;
-  const auto text = [](const rapidjson::Value& object, const char* name) {
-    const auto member = object.FindMember(name);
-    return member != object.MemberEnd() && member->value.IsString()
-               ? std::string(member->value.GetString(), member->value.GetStringLength())
-               : std::string();
-  };
-  const std::string group = text(spec->value, "group");
-  const auto names = spec->value.FindMember("names");
-  const auto versions = spec->value.FindMember("versions");
-  if (group.empty() || names == spec->value.MemberEnd() || !names->value.IsObject() ||
-      versions == spec->value.MemberEnd() || !versions->value.IsArray()) {
-    return;
-  }
-  const std::string kind = text(names->value, "kind");
+  const std::string group(kube::string_at(crd, {"spec", "group"}));
+  const std::string_view kind = kube::string_at(crd, {"spec", "names", "kind"});
+  const rapidjson::Value* versions = kube::value_at(crd, {"spec", "versions"});
+  if (group.empty() || versions == nullptr || !versions->IsArray()) return;
   std::vector<std::string> unknown;
-  for (const auto& version : versions->value.GetArray()) {
-    if (!version.IsObject()) continue;
-    const auto served = version.FindMember("served");
-    if (served == version.MemberEnd() || !served->value.IsBool() || !served->value.GetBool()) {
-      continue;
-    }
-    const std::string name = text(version, "name");
+  for (const auto& version : versions->GetArray()) {
+    const rapidjson::Value* served = kube::value_at(version, {"served"});
+    if (served == nullptr || !served->IsBool() || !served->GetBool()) continue;
+    const std::string name(kube::string_at(version, {"name"}));
     if (!name.empty() && !discovery_.find(group + "/" + name, kind)) unknown.push_back(name);
   }
   if (unknown.empty()) return;  // known already: a resync of an old CRD
