@@ -2,10 +2,9 @@
 
 #include <rapidjson/document.h>
 
-#include <cstdio>
-#include <ctime>
 #include <stdexcept>
 
+#include "base/rfc3339.hpp"
 #include "kube/client.hpp"
 #include "observe/audit.hpp"
 
@@ -69,23 +68,7 @@ LeaderElectionRecord record_from_lease(const rapidjson::Value& lease) {
 }
 
 std::string format_micro_time(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;
-  const auto micros = duration_cast<microseconds>(time.time_since_epoch()).count();
-  // Floor division, so an instant before 1970 still gets a fraction in [0, 1 s).
-  std::int64_t seconds = micros / 1'000'000;
-  std::int64_t fraction = micros % 1'000'000;
-  if (fraction < 0) {
-    fraction += 1'000'000;
-    --seconds;
-  }
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char date[32];
-  const std::size_t n = std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
-  char micros_text[16];
-  std::snprintf(micros_text, sizeof micros_text, ".%06dZ", static_cast<int>(fraction));
-  return std::string(date, n) + micros_text;
+  return base::format_rfc3339(time, 6);
 }
 
 KubeLeaseLock::KubeLeaseLock(kube::Client& client, std::string ns, std::string name)
