@@ -130,7 +130,7 @@ struct IgnoreList {
   Slot<Root, std::vector<reconcile::IgnoreRule>> at;
 };
 
-// A list of strings, each checked where it is written (`dependsOn: [a, b]`).
+// A list of strings, each checked where it is written when `check` is set (`dependsOn: [a, b]`).
 template <typename Root>
 struct TextList {
   Slot<Root, std::vector<std::string>> at;

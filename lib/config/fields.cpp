@@ -267,7 +267,7 @@ std::span<const Field<SourceConfig>> source_fields() {
               "A manifest change of an ignored field is still applied. See \"Ignore rules\" below."},
       {.path = "dependsOn",
        // Checked against the sources' names once all are read (parser.cpp, check_depends_on).
-       .value = TextList<S>{at(&S::depends_on), [](const std::string&) { return std::string(); }},
+       .value = TextList<S>{at(&S::depends_on), {}},
        .apply = kLive,
        .doc = "names of other sources: this source is applied (and pruned) only while every one of "
               "them is in sync and Current (health, docs/operations.md \"Health\"); until then its "

@@ -328,7 +328,7 @@ class ConfigParser {
         if (item.IsNull()) error(item, item_path + " must not be empty");
         continue;
       }
-      if (std::string problem = check(*text); !problem.empty()) {
+      if (std::string problem = check ? check(*text) : std::string(); !problem.empty()) {
         error(item, item_path + " " + quote(*text) + " " + problem);
         continue;
       }

@@ -29,12 +29,11 @@ deployment() {  # deployment IMAGE
   printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: %s}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: "%s"}]\n' \
     "$ns" "$1"
 }
-# config FILE SOURCE-PATH [IGNORE-YAML]: a StewardConfig with one source, resyncs every 2 s.
+# config FILE SOURCE-PATH [IGNORE-YAML]: a StewardConfig with one source, s, resyncs every 2 s,
+# /metrics and the probes on free loopback ports.
 config() {
-  steward_config "$1" "$2" "reconcile: {resyncPeriod: 2s, debounce: 100ms}"
-  [ -z "${3:-}" ] || sed -i "s|^- {name: s, path: \\(.*\\)}$|- name: s\\n  path: \\1\\n  ignore: $3|" "$1"
-  # steward_config already wrote a reconcile line: keep the last one only.
-  awk '/^reconcile:/ { r = $0; next } { print } END { print r }' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
+  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n- {name: s, path: %s%s}\nreconcile: {resyncPeriod: 2s, debounce: 100ms}\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+    "$2" "${3:+, ignore: $3}" >"$1"
 }
 field() { k get -n "$ns" deployment web -o jsonpath="{$1}" 2>/dev/null; }
 replicas() { field .spec.replicas; }
