@@ -24,8 +24,9 @@ run_wait() {
   pids+=($wait_pid)
 }
 exists() { curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$server$1" | grep -q 200; }
-config() {  # config FILE SOURCES-YAML
-  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n%s\nreconcile: {debounce: 100ms}\n' "$2" >"$1"
+config() {  # config FILE SOURCES-YAML: /metrics and the probes on free loopback ports
+  printf 'apiVersion: steward.dev/v1alpha1\nkind: StewardConfig\nsources:\n%s\nreconcile: {debounce: 100ms}\nmetrics: {bindAddress: "127.0.0.1:0"}\nhealth: {bindAddress: "127.0.0.1:0"}\n' \
+    "$2" >"$1"
 }
 
 # 1. ConfigMaps, a CRD and a custom resource whose status the test sets.
@@ -113,10 +114,7 @@ echo "failed_wait_seconds=$took"
 
 # 3. steward status on a running steward shows all of it: the failed Deployment's source, the
 # source waiting for it, and the Deployment by name with its reason.
-steward_config "$dir/daemon.yaml" "$dir/web"
-sed -i "s|^- {name: s, path: .*}$|- {name: web, path: $dir/web}\\n- {name: after, path: $dir/after, dependsOn: [web]}|" \
-  "$dir/daemon.yaml"
-run_steward "$dir/daemon.yaml" "$dir/kubeconfig"
+run_steward "$dir/web.yaml" "$dir/kubeconfig"
 status_shows_failed() {
   "$steward" status --address "127.0.0.1:$metrics" >"$dir/status.out" 2>&1
   grep -q '^web .*Failed' "$dir/status.out"
