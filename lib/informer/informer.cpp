@@ -44,6 +44,8 @@ Informer::HandlerId Informer::add_handlers(ResourceEventHandlers handlers) {
   }
   // On the strand, so no event is delivered between the replay and the entry going live.
   asio::post(impl_->strand, [self = shared_from_this(), id, entry] {
+    std::lock_guard delivering(self->delivery_mu_);
+    if (self->stopped_) return;
     {
       std::lock_guard guard(self->handlers_mu_);
       if (!self->handlers_.count(id)) return;  // removed meanwhile
@@ -67,6 +69,13 @@ void Informer::remove_handlers(HandlerId id) {
 std::size_t Informer::handler_count() const {
   std::lock_guard guard(handlers_mu_);
   return handlers_.size();
+}
+
+template <class Call>
+void Informer::deliver(const Call& call) {
+  std::lock_guard delivering(delivery_mu_);
+  if (stopped_) return;
+  for (const auto& entry : ready_handlers()) call(entry->handlers);
 }
 
 std::vector<std::shared_ptr<Informer::Entry>> Informer::ready_handlers() const {
@@ -97,12 +106,11 @@ void Informer::start() {
           // Cancelled by stop(); the loop condition notices.
           co_await self->impl_->resync_timer.async_wait(asio::as_tuple(asio::use_awaitable));
           if (self->stopped_ || !self->synced_) continue;
-          const auto handlers = self->ready_handlers();
-          for (const auto& object : self->store_.list()) {
-            for (const auto& entry : handlers) {
-              if (entry->handlers.on_update) entry->handlers.on_update(object, object);
-            }
-          }
+          const auto objects = self->store_.list();
+          self->deliver([&](const ResourceEventHandlers& handlers) {
+            if (!handlers.on_update) return;
+            for (const auto& object : objects) handlers.on_update(object, object);
+          });
         }
       },
       asio::detached);
@@ -115,36 +123,45 @@ void Informer::stop() {
   if (options_.metrics) options_.metrics->forget(options_.resource);
 }
 
+void Informer::wait_for_handlers() {
+  // Every delivery runs on the strand: from there, the delivery running is the caller's own.
+  if (impl_->strand.running_in_this_thread()) return;
+  std::lock_guard wait(delivery_mu_);
+}
+
 void Informer::count_objects() {
-  if (options_.metrics) options_.metrics->objects(options_.resource, static_cast<double>(store_.size()));
+  // After stop() its series are forgotten; a late count would bring one back.
+  if (options_.metrics && !stopped_) {
+    options_.metrics->objects(options_.resource, static_cast<double>(store_.size()));
+  }
 }
 
 void Informer::on_add(const ObjectPtr& object) {
-  for (const auto& entry : ready_handlers()) {
-    if (entry->handlers.on_add) entry->handlers.on_add(object);
-  }
+  deliver([&](const ResourceEventHandlers& handlers) {
+    if (handlers.on_add) handlers.on_add(object);
+  });
   count_objects();
 }
 
 void Informer::on_update(const ObjectPtr& old_object, const ObjectPtr& new_object) {
-  for (const auto& entry : ready_handlers()) {
-    if (entry->handlers.on_update) entry->handlers.on_update(old_object, new_object);
-  }
+  deliver([&](const ResourceEventHandlers& handlers) {
+    if (handlers.on_update) handlers.on_update(old_object, new_object);
+  });
 }
 
 void Informer::on_delete(const ObjectPtr& object) {
-  for (const auto& entry : ready_handlers()) {
-    if (entry->handlers.on_delete) entry->handlers.on_delete(object);
-  }
+  deliver([&](const ResourceEventHandlers& handlers) {
+    if (handlers.on_delete) handlers.on_delete(object);
+  });
   count_objects();
 }
 
 void Informer::on_synced() {
   synced_ = true;
   if (options_.metrics) options_.metrics->synced(options_.resource, true);
-  for (const auto& entry : ready_handlers()) {
-    if (entry->handlers.on_synced) entry->handlers.on_synced();
-  }
+  deliver([](const ResourceEventHandlers& handlers) {
+    if (handlers.on_synced) handlers.on_synced();
+  });
 }
 
 void Informer::on_watch_event(std::string_view type) {

@@ -65,7 +65,12 @@ class Informer : public std::enable_shared_from_this<Informer>, private EventSin
   std::size_t handler_count() const;
 
   void start();
+  // No handler call starts after this returns; one running meanwhile on the I/O thread finishes.
   void stop();
+  // After stop(): returns once no handler runs, so whatever the handlers capture may be destroyed.
+  // Called on the strand (by a handler that stops its own informer), it returns at once. Not to be
+  // called while holding a lock a handler takes.
+  void wait_for_handlers();
 
   bool has_synced() const { return synced_.load(); }
   // Whether its reflector holds a working watch (Reflector::health()).
@@ -90,6 +95,10 @@ class Informer : public std::enable_shared_from_this<Informer>, private EventSin
   };
   // The handlers to call now (a snapshot: handlers may be added or removed meanwhile).
   std::vector<std::shared_ptr<Entry>> ready_handlers() const;
+  // Calls call(handlers) for each ready entry, unless stopped: under delivery_mu_, which stop()
+  // takes to wait for it.
+  template <class Call>
+  void deliver(const Call& call);
   void count_objects();
 
   struct Impl;  // the strand and the resync timer: Asio stays out of this header
@@ -99,6 +108,8 @@ class Informer : public std::enable_shared_from_this<Informer>, private EventSin
   Reflector reflector_;
   std::atomic<bool> synced_{false};
   std::atomic<bool> stopped_{false};
+  // Held while handlers run (always on the strand, so only stop() ever waits for it).
+  std::mutex delivery_mu_;
 
   mutable std::mutex handlers_mu_;  // guards handlers_ and next_id_
   std::map<HandlerId, std::shared_ptr<Entry>> handlers_;

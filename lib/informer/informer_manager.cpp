@@ -203,13 +203,19 @@ std::size_t InformerManager::informer_count() const {
 }
 
 void InformerManager::stop() {
-  std::lock_guard guard(mu_);
-  stopped_ = true;
-  for (auto& [key, entry] : kinds_) {
-    if (entry.informer) entry.informer->stop();
+  std::vector<std::shared_ptr<Informer>> stopping;
+  {
+    std::lock_guard guard(mu_);
+    stopped_ = true;
+    for (auto& [key, entry] : kinds_) {
+      if (entry.informer) stopping.push_back(entry.informer);
+    }
+    kinds_.clear();
+    subscription_kind_.clear();
   }
-  kinds_.clear();
-  subscription_kind_.clear();
+  // Outside mu_: a handler running now may call back into the manager.
+  for (const auto& informer : stopping) informer->stop();
+  for (const auto& informer : stopping) informer->wait_for_handlers();
 }
 
 }  // namespace steward::informer

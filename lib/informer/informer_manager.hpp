@@ -86,7 +86,9 @@ class InformerManager {
   // the server's kinds changed: a CRD it applied was established).
   void retry_unresolved();
 
-  // Stops every informer; subscriptions are dropped.
+  // Stops every informer; subscriptions are dropped. No handler runs after it returns (called from
+  // a handler, all but that one), so what they capture may go. Not to be called while holding a
+  // lock a handler takes.
   void stop();
 
  private:

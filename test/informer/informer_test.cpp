@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include <prometheus/registry.h>
@@ -173,6 +175,59 @@ TEST_CASE("handlers never run concurrently, even when a resync falls during a lo
   for (auto& thread : threads) thread.join();
   CHECK(calls.load() >= 800);  // the list's adds and at least one resync's updates
   CHECK(most.load() == 1);
+}
+
+TEST_CASE("after stop() no handler call starts, and wait_for_handlers() waits for the running one") {
+  Fixture f([](const kube::ListOptions&) { return list_of({cm("a", "1")}, "5"); },
+            std::chrono::seconds(0));
+  std::mutex mu;
+  std::condition_variable changed;
+  bool entered = false;
+  bool released = false;
+  bool waited = false;
+  std::vector<std::string> order;
+  int updates = 0;
+  f.informer->add_handlers({.on_update = [&](const ObjectPtr&, const ObjectPtr&) {
+    std::unique_lock lock(mu);
+    ++updates;
+    entered = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return released; });
+    order.push_back("handler done");
+  }});
+  f.informer->start();
+  REQUIRE(run_until(f.io, [&] { return f.informer->has_synced() && !f.source->streams.empty(); }));
+  // Three events in one batch: the handler holds the first while the informer stops.
+  f.source->streams.back()->push(event("MODIFIED", "a", "6"));
+  f.source->streams.back()->push(event("MODIFIED", "a", "7"));
+  f.source->streams.back()->push(event("MODIFIED", "a", "8"));
+  f.io.restart();
+  std::thread io_thread([&] { f.io.run_for(std::chrono::seconds(20)); });
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(changed.wait_for(lock, std::chrono::seconds(20), [&] { return entered; }));
+  }
+  f.informer->stop();
+  // Releases the handler once wait_for_handlers() has returned, or after a while if it does not
+  // return first (as it must not): so a wait that returns early is seen, not a hang.
+  std::thread releaser([&] {
+    std::unique_lock lock(mu);
+    changed.wait_for(lock, std::chrono::milliseconds(300), [&] { return waited; });
+    released = true;
+    changed.notify_all();
+  });
+  f.informer->wait_for_handlers();
+  {
+    std::lock_guard lock(mu);
+    order.push_back("wait returned");
+    waited = true;
+    changed.notify_all();
+  }
+  releaser.join();
+  f.io.stop();
+  io_thread.join();
+  CHECK(order == std::vector<std::string>{"handler done", "wait returned"});
+  CHECK(updates == 1);  // the two events after the held one are not delivered
 }
 
 TEST_CASE("a thousand informers share one thread: none starts a thread of its own") {
