@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "reconcile/managed_fields.hpp"
+
 namespace steward::reconcile {
 namespace {
 
@@ -85,7 +87,50 @@ class Walker {
   }
 };
 
+// drift_within below `owned`, the node of (desired, live) in the set; `metadata` when they are the
+// object's metadata.
+bool differences_owned(const rapidjson::Value& desired, const rapidjson::Value& live,
+                       const rapidjson::Value* owned, int depth, bool metadata) {
+  if (desired.IsObject()) {
+    if (!live.IsObject()) return is_member(owned);
+    for (const auto& member : desired.GetObject()) {
+      const std::string_view name(member.name.GetString(), member.name.GetStringLength());
+      if (depth == 0 && ignored_top_level(name)) continue;
+      if (metadata && ignored_metadata(name)) continue;
+      const auto found = live.FindMember(member.name);
+      if (member.value.IsNull()) {
+        if (found != live.MemberEnd() && !found->value.IsNull()) return false;
+        continue;
+      }
+      if (found == live.MemberEnd()) return false;
+      if (!differences_owned(member.value, found->value, field_node(owned, name), depth + 1,
+                             depth == 0 && name == "metadata")) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (desired.IsArray()) {
+    if (!live.IsArray()) return is_member(owned);
+    if (owns_whole_list(owned)) return true;  // an atomic list: all of it is the owner's
+    if (desired.Size() != live.Size()) return false;
+    for (rapidjson::SizeType i = 0; i < desired.Size(); ++i) {
+      if (!differences_owned(desired[i], live[i], item_node(owned, live[i], i), depth + 1,
+                             false)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return scalars_equal(desired, live) || is_member(owned);
+}
+
 }  // namespace
+
+bool drift_within(const rapidjson::Value& desired, const rapidjson::Value& live,
+                  const rapidjson::Value& owned) {
+  return differences_owned(desired, live, &owned, 0, false);
+}
 
 Drift find_drift(const rapidjson::Value& desired, const rapidjson::Value& live) {
   Walker walker;

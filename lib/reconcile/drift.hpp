@@ -33,4 +33,17 @@ Drift find_drift(const rapidjson::Value& desired, const rapidjson::Value& live);
 rapidjson::Value project(const rapidjson::Value& desired, const rapidjson::Value& live,
                          rapidjson::Document::AllocatorType& allocator);
 
+// Whether every field where `live` drifts from `desired` lies in `owned`, a managedFields entry's
+// fieldsV1 set (managed_fields.hpp): each differing value is owned itself, or lies in a list owned
+// whole. A field missing from `live`, or set where `desired` says absent, never does.
+//
+// Why it matters: any write by another manager that changes, adds or removes a field takes that
+// field out of every other manager's set (structured-merge-diff, merge/update.go: Modified, Added
+// and Removed are subtracted from the others'). So a field steward's Apply entry still owns holds
+// what the server made of steward's own apply, and a difference there is the server's
+// normalisation (cpu 0.5 stored as 500m), not drift. After a restart, with no memo, that tells a
+// normalised object (nothing to write) from a changed one.
+bool drift_within(const rapidjson::Value& desired, const rapidjson::Value& live,
+                  const rapidjson::Value& owned);
+
 }  // namespace steward::reconcile

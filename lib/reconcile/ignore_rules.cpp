@@ -10,6 +10,7 @@
 #include "desired/desired_object.hpp"
 #include "desired/sha256.hpp"
 #include "kube/resource.hpp"
+#include "reconcile/managed_fields.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -79,47 +80,13 @@ bool never_ignored(const Tokens& field) {
   return false;
 }
 
-// One managedFields entry, as the ownership rules read it.
-struct Entry {
-  std::string_view manager;
-  std::string_view operation;
-  const Value* fields = nullptr;  // fieldsV1, or null when the cache dropped it
-};
-
-std::vector<Entry> entries_of(const Value& live) {
-  std::vector<Entry> out;
-  const Value* metadata = member(live, "metadata");
-  const Value* managed = metadata ? member(*metadata, "managedFields") : nullptr;
-  if (managed == nullptr || !managed->IsArray()) return out;
-  for (const Value& e : managed->GetArray()) {
-    const Value* fields = member(e, "fieldsV1");
-    out.push_back({kube::string_at(e, {"manager"}), kube::string_at(e, {"operation"}),
-                   fields != nullptr && fields->IsObject() ? fields : nullptr});
-  }
-  return out;
-}
-
-// The node of `field` in a fieldsV1 tree ("f:spec": {"f:replicas": {}}), or null.
-const Value* fields_node(const Value& fields_v1, const Tokens& field) {
-  const Value* node = &fields_v1;
-  for (const std::string& token : field) {
-    node = member(*node, "f:" + token);
-    if (node == nullptr) return nullptr;
-  }
-  return node;
-}
-
-// Whether an entry owns `field`. A list counts only when owned whole (an atomic list: its node
-// has no item children), since items of a keyed list may be anyone's.
-bool owns(const Entry& entry, const Tokens& field, bool is_list) {
-  if (entry.fields == nullptr) return false;
-  const Value* node = fields_node(*entry.fields, field);
+// Whether an entry owns `field`. A list counts only when owned whole (an atomic list), since
+// items of a keyed list may be anyone's.
+bool owns(const ManagedEntry& entry, const Tokens& field, bool is_list) {
+  const Value* node = entry.fields;
+  for (const std::string& token : field) node = field_node(node, token);
   if (node == nullptr) return false;
-  if (!is_list || !node->IsObject()) return true;
-  for (const auto& m : node->GetObject()) {
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) != ".") return false;
-  }
-  return true;
+  return !is_list || !node->IsObject() || owns_whole_list(node);
 }
 
 std::string rule_label(std::size_t index, const IgnoreRule& rule) {
@@ -206,7 +173,7 @@ struct Candidate {
 };
 
 // The manifest's fields that the targeted rules ignore, each once (the first rule that names it).
-std::vector<Candidate> ignored_fields(const Value& body, const std::vector<Entry>& entries,
+std::vector<Candidate> ignored_fields(const Value& body, const std::vector<ManagedEntry>& entries,
                                       std::span<const IgnoreRule> rules,
                                       std::string_view field_manager) {
   std::vector<Candidate> out;
@@ -233,7 +200,7 @@ std::vector<Candidate> ignored_fields(const Value& body, const std::vector<Entry
     leaves(body, root, all);
     for (const Tokens& field : all) {
       const bool is_list = at_tokens(body, field)->IsArray();
-      const bool theirs = std::any_of(entries.begin(), entries.end(), [&](const Entry& e) {
+      const bool theirs = std::any_of(entries.begin(), entries.end(), [&](const ManagedEntry& e) {
         if (e.manager == field_manager) return false;
         if (e.operation != "Update" && e.operation != "Apply") return false;
         const bool listed =
@@ -247,7 +214,7 @@ std::vector<Candidate> ignored_fields(const Value& body, const std::vector<Entry
 }
 
 Treatment treatment_of(const Tokens& field, const Value& manifest_value, const Value& live,
-                       const std::vector<Entry>& entries,
+                       const std::vector<ManagedEntry>& entries,
                        const std::map<std::string, std::string>& recorded,
                        std::string_view field_manager) {
   const auto digest = recorded.find(to_pointer(field));
@@ -257,11 +224,11 @@ Treatment treatment_of(const Tokens& field, const Value& manifest_value, const V
   const Value* live_value = at_tokens(live, field);
   const bool is_list = manifest_value.IsArray();
   const bool known = std::any_of(entries.begin(), entries.end(),
-                                 [](const Entry& e) { return e.fields != nullptr; });
+                                 [](const ManagedEntry& e) { return e.fields != nullptr; });
   if (!known) return live_value ? Treatment::kLive : Treatment::kOmit;
   bool mine = false;
   bool others = false;
-  for (const Entry& e : entries) {
+  for (const ManagedEntry& e : entries) {
     if (!owns(e, field, is_list)) continue;
     if (e.manager == field_manager && e.operation == "Apply") {
       mine = true;
@@ -327,7 +294,8 @@ IgnoreAdjustment adjust_for_ignore_rules(const Value& body, const Value* live,
   const bool targeted = std::any_of(rules.begin(), rules.end(),
                                     [&](const IgnoreRule& r) { return targets(r.target, body); });
   if (!targeted) return out;
-  const std::vector<Entry> entries = live ? entries_of(*live) : std::vector<Entry>();
+  const std::vector<ManagedEntry> entries =
+      live ? managed_entries(*live) : std::vector<ManagedEntry>();
   const std::map<std::string, std::string> recorded =
       live ? recorded_digests(*live) : std::map<std::string, std::string>();
 

@@ -171,6 +171,8 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (!drift.drifted) return {.ignored = ignore.fields};
   Action action = plan_drifted(in, policy, drift);
   if (action.step == Step::kApply) action.body = ignore.body;
+  // The ownership check compares the memo's body; one that rules adjusted is simply applied.
+  if (ignore.body) action.confirm_drift = false;
   action.ignored = ignore.fields;
   return action;
 }
@@ -220,7 +222,8 @@ Action plan_drifted(const PlanInput& in, const PlanPolicy& policy, const Drift& 
   const bool applied_this = applied_hash(*in.live.object) == memo.body.hash;
   return {.step = Step::kApply,
           .detail = applied_this ? drift.path + " " + drift.reason : "desired state changed",
-          .exists = true};
+          .exists = true,
+          .confirm_drift = applied_this && !memo.projection};
 }
 
 // A Namespace or a CustomResourceDefinition that steward's objects still depend on: waits for

@@ -12,7 +12,10 @@
 // "Drifted" is the drift rule (drift.hpp) against the apply body, or, once steward has applied this
 // desired object, against the memo's projection: the live object's values at the desired paths as
 // the server answered the apply. So a value the server normalises (cpu 0.5 -> 500m) costs one
-// apply per desired change, not one per event.
+// apply per desired change, not one per event. After a restart the memo is gone; an object whose
+// desired-hash says steward applied this manifest is then applied only if the difference is in a
+// field steward no longer owns (`Action::confirm_drift`), so a restart on a cluster in sync writes
+// nothing.
 //
 // It never acts on a cache that has not finished its first list (a missing object might only be
 // missing from the cache), creates an object only once the policy says no earlier apply tier is
@@ -149,6 +152,12 @@ struct Action {
   // kApply of an object the cache does not hold (the caches hold only objects with steward's
   // label, so it may exist unmarked): make sure it does not before applying (adopt: Never).
   bool must_not_exist = false;
+  // kApply of an object steward applied from this very manifest (its desired-hash) for which
+  // there is no memo yet (after a restart): the difference may be only how the server stored
+  // steward's own apply (cpu 0.5 as 500m). The reconciler reads the object's managedFields (the
+  // caches drop them) and writes nothing when every differing field is still steward's
+  // (drift_within, drift.hpp).
+  bool confirm_drift = false;
   // kApply of an object the cache does not hold, whose manifest says create only
   // (steward.dev/reconcile: disabled, steward.dev/ssa: IfNotPresent): one that exists is left alone.
   bool create_only = false;

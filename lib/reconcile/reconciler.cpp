@@ -5,7 +5,9 @@
 #include "kube/discovery.hpp"
 #include "observe/audit.hpp"
 #include "reconcile/create_order.hpp"
+#include "reconcile/drift.hpp"
 #include "reconcile/event_recorder.hpp"
+#include "reconcile/managed_fields.hpp"
 #include "reconcile/namespace_contents.hpp"
 #include "reconcile/reconcile_log.hpp"
 #include "reconcile/reconcile_metrics.hpp"
@@ -276,7 +278,14 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
                       .waits_for_cache = action.waits_for_cache};
       done.telemetry.error_reason = action.error_reason;
       break;
-    case Step::kApply:
+    case Step::kApply: {
+      bool normalised = false;
+      if (action.confirm_drift) normalised = co_await only_normalised(key, *live.type, *memo);
+      if (normalised) {
+        done.outcome = {Result::kInSync,
+                        "differs from the manifest only as the server stored steward's apply"};
+        break;
+      }
       if (action.exists && metrics_) metrics_->drift_detected(resource);
       done = co_await apply(key, *live.type, *memo, action, live.object.get(), reconcile_id);
       if (action.exists && done.telemetry.object.uid.empty()) {
@@ -289,6 +298,7 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
         if (metrics_ && !done.telemetry.dry_run) metrics_->drift_corrected(resource);
       }
       break;
+    }
     case Step::kPrune:
       done = co_await prune(key, *live.type, *live.object, action, reconcile_id);
       break;
@@ -306,6 +316,21 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
   record(key, done,
          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return done;
+}
+
+boost::asio::awaitable<bool> Reconciler::only_normalised(const desired::ObjectKey& key,
+                                                         const kube::ResourceType& type,
+                                                         const ApplyMemo& memo) {
+  // A named string, not a ?: temporary: GCC 12 frees such a temporary wrongly across a co_await.
+  const std::string ns = type.namespaced ? key.ns : std::string();
+  const kube::ObjectReply fresh = co_await client_.get(type, ns, key.name);
+  if (!fresh.ok() || applied_hash(*fresh.object) != memo.body.hash) co_return false;
+  const rapidjson::Value* owned = applied_fields(*fresh.object, options_.field_manager);
+  if (owned == nullptr || !drift_within(*memo.body.object, *fresh.object, *owned)) {
+    co_return false;
+  }
+  remember(key, std::make_shared<const ApplyMemo>(memo.answered(*fresh.object)));
+  co_return true;
 }
 
 boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& key,

@@ -14,8 +14,10 @@
 // until their key settles.
 //
 // After a restart there is no memo: a live object whose desired-hash annotation equals the current
-// desired object's hash is compared the same way and, if it differs only by normalisation, is
-// applied once more and memoised.
+// desired object's hash and that differs from the body is read once (a GET, for the managedFields
+// the caches drop). If every differing field is still owned by steward's Apply, the difference is
+// the server's normalisation of steward's own apply: the memo is taken from that object and
+// nothing is written (plan.hpp, Action::confirm_drift). Otherwise it is applied.
 //
 // Reads come from the live view (the informers' caches): an in-sync key costs no API call.
 // Thread-safe; the work queue guarantees one reconcile per key at a time.
@@ -122,6 +124,12 @@ class Reconciler {
   void remember(const desired::ObjectKey& key, std::shared_ptr<const ApplyMemo> memo);
   void forget(const desired::ObjectKey& key);
 
+  // Action::confirm_drift: reads the object; when it differs from `memo`'s body only in fields
+  // steward's Apply still owns, remembers the memo answered by it and returns true: nothing to
+  // write. False (a failed read included): apply.
+  boost::asio::awaitable<bool> only_normalised(const desired::ObjectKey& key,
+                                               const kube::ResourceType& type,
+                                               const ApplyMemo& memo);
   boost::asio::awaitable<Reconciled> apply(const desired::ObjectKey& key,
                                            const kube::ResourceType& type, const ApplyMemo& memo,
                                            const Action& action, const rapidjson::Value* live,

@@ -4,8 +4,11 @@
 #include <sstream>
 
 #include "reconcile/drift.hpp"
+#include "reconcile/managed_fields.hpp"
 #include "support/json.hpp"
 
+using steward::reconcile::applied_fields;
+using steward::reconcile::drift_within;
 using steward::reconcile::find_drift;
 using steward::reconcile::project;
 using steward::test::parse_json;
@@ -89,4 +92,63 @@ TEST_CASE("a desired field the server drops is not drift once projected") {
   rapidjson::Document memo;
   auto projected = project(desired, live, memo.GetAllocator());
   CHECK_FALSE(find_drift(projected, live).drifted);
+}
+
+TEST_CASE("the real server's answer: a normalised value lies in steward's own fields, an edited "
+          "one does not") {
+  // Reference 13: steward's Apply entry owns requests.cpu, which came back as 500m.
+  auto desired = testdata("13-deployment-desired.json");
+  auto live = testdata("13-deployment-live.json");
+  const rapidjson::Value* owned = applied_fields(live, "steward");
+  REQUIRE(owned != nullptr);
+  CHECK(applied_fields(live, "kubectl-edit") == nullptr);
+  CHECK(drift_within(desired, live, *owned));
+
+  // kubectl edit sets the cpu: the server moves the field to kubectl-edit's entry
+  // (reference 15 shows the same move for spec.replicas).
+  auto& container = live["spec"]["template"]["spec"]["containers"][0];
+  container["resources"]["requests"]["cpu"].SetString("700m");
+  rapidjson::Value& steward_container =
+      live["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:template"]["f:spec"]
+          ["f:containers"]["k:{\"name\":\"c\"}"];
+  REQUIRE(steward_container["f:resources"]["f:requests"].RemoveMember("f:cpu"));
+  CHECK_FALSE(drift_within(desired, live, *applied_fields(live, "steward")));
+}
+
+TEST_CASE("drift_within: what counts as owned") {
+  const auto within = [](const char* desired, const char* live, const char* owned) {
+    return drift_within(parse_json(desired), parse_json(live), parse_json(owned));
+  };
+  // No difference: nothing to own.
+  CHECK(within(R"({"a":"1"})", R"({"a":"1","b":2})", "{}"));
+  // A differing scalar: owned, or not.
+  CHECK(within(R"({"a":"0.5"})", R"({"a":"500m"})", R"({"f:a":{}})"));
+  CHECK_FALSE(within(R"({"a":"0.5"})", R"({"a":"500m"})", R"({"f:b":{}})"));
+  // Missing, or set where the manifest says absent: never the server's normalisation.
+  CHECK_FALSE(within(R"({"a":"1"})", R"({})", R"({"f:a":{}})"));
+  CHECK_FALSE(within(R"({"a":null})", R"({"a":"x"})", R"({"f:a":{}})"));
+  // An atomic list owned whole: any difference in it, its length included.
+  CHECK(within(R"({"args":["a","b"]})", R"({"args":["a","c","d"]})", R"({"f:args":{}})"));
+  CHECK_FALSE(within(R"({"args":["a","b"]})", R"({"args":["a","c"]})", R"({"f:other":{}})"));
+  // A keyed list: the item matched by its key fields (numbers by value), then the field in it.
+  const char* ports =
+      R"({"f:ports":{"k:{\"port\":80,\"protocol\":\"TCP\"}":{".":{},"f:name":{}}}})";
+  CHECK(within(R"({"ports":[{"port":80,"name":"a"}]})",
+               R"({"ports":[{"port":80.0,"protocol":"TCP","name":"b"}]})", ports));
+  CHECK_FALSE(within(R"({"ports":[{"port":81,"name":"a"}]})",
+                     R"({"ports":[{"port":81,"protocol":"TCP","name":"b"}]})", ports));
+  // A keyed list whose length differs: items were added or removed by someone.
+  CHECK_FALSE(within(R"({"ports":[{"port":80}]})",
+                     R"({"ports":[{"port":80,"protocol":"TCP"},{"port":81}]})", ports));
+  // Set items ("v:") and index items ("i:").
+  CHECK(within(R"({"s":[{"x":1}]})", R"({"s":[{"x":2}]})", R"({"f:s":{"i:0":{"f:x":{}}}})"));
+  CHECK_FALSE(within(R"({"s":[{"x":1}]})", R"({"s":[{"x":2}]})", R"({"f:s":{"i:1":{"f:x":{}}}})"));
+  CHECK(within(R"({"s":["a"]})", R"({"s":["b"]})", R"({"f:s":{"v:\"b\"":{}}})"));
+  CHECK_FALSE(within(R"({"s":["a"]})", R"({"s":["b"]})", R"({"f:s":{"v:\"a\"":{}}})"));
+  // A node that only holds what lies under it is not owned itself: a retyped map is someone's.
+  CHECK_FALSE(within(R"({"m":{"k":"v"}})", R"({"m":"x"})", R"({"f:m":{"f:k":{}}})"));
+  CHECK(within(R"({"m":{"k":"v"}})", R"({"m":"x"})", R"({"f:m":{".":{},"f:k":{}}})"));
+  // Status and server-owned metadata say nothing, as for the drift rule.
+  CHECK(within(R"({"status":{"a":1},"metadata":{"uid":"x"}})", R"({"metadata":{"uid":"y"}})",
+               "{}"));
 }

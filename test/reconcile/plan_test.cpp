@@ -106,6 +106,36 @@ Action run(const Row& row) {
 
 }  // namespace
 
+TEST_CASE("plan: with no memo, a difference in an object applied from this manifest is confirmed "
+          "first") {
+  const auto desired = desired_config_map(R"({"a":"1"})");
+  const ApplyMemo memo = ApplyMemo::of(desired);
+  const auto row = [&](desired::DesiredObjectPtr wanted, kube::ObjectPtr live, bool answered) {
+    return Row{"", std::move(wanted),
+               LiveLookup{.type = kConfigMaps, .synced = true, .object = std::move(live)},
+               answered, {}, {}, Step::kApply, ""};
+  };
+  // A restart: no memo, the desired-hash says this manifest, the value differs.
+  const Action restarted = run(row(desired, live_from(memo, R"({"a":"1.0"})"), false));
+  CHECK(restarted.step == Step::kApply);
+  CHECK(restarted.confirm_drift);
+  // The manifest changed since: applied without asking.
+  CHECK_FALSE(run(row(desired_config_map(R"({"a":"3"})"), live_from(memo), false)).confirm_drift);
+  // A memo with the server's answer: the difference is drift, applied without asking.
+  const auto answered = live_from(memo, R"({"a":"1.0"})");
+  const std::optional<ApplyMemo> kept = memo.answered(*answered);
+  desired::SourceObjects source{.name = "s", .objects = {desired}};
+  const desired::DesiredState state({source});
+  const LiveLookup edited{.type = kConfigMaps, .synced = true,
+                          .object = live_from(memo, R"({"a":"2"})")};
+  const Action after_memo =
+      reconcile::plan({.key = kKey, .state = state, .desired = desired.get(), .live = edited,
+                       .memo = &*kept},
+                      PlanPolicy{});
+  CHECK(after_memo.step == Step::kApply);
+  CHECK_FALSE(after_memo.confirm_drift);
+}
+
 TEST_CASE("plan: the decision for each pair of desired and live") {
   const auto desired = desired_config_map(R"({"a":"1"})");
   const ApplyMemo memo = ApplyMemo::of(desired);
