@@ -72,8 +72,9 @@ class ResponseStream {
   virtual ~ResponseStream() = default;
   // Status and headers; the body is read with read_some().
   virtual const HttpResponse& head() const = 0;
-  // The next piece of the body. Empty with no error: the server ended the stream. An error when
-  // nothing arrived within `idle_timeout`, the connection broke, or close() was called.
+  // The next piece of the body. Empty with no error: the server ended the stream. An
+  // ApiError::timeout when nothing arrived within `idle_timeout`; another error when the
+  // connection broke or close() was called.
   struct Piece {
     std::string_view data;  // valid until the next read_some()
     std::optional<ApiError> error;

@@ -1,5 +1,5 @@
-// The transport's connect and request deadlines, and its keepalive probes: a peer that stops
-// answering costs a request its deadline, no more, and the error says which deadline passed.
+// The transport's connect, request and watch idle deadlines, and its keepalive probes: a peer that
+// stops answering costs a request its deadline, no more, and the error says which deadline passed.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "client_env.hpp"
+#include "kube/watch.hpp"
 
 using namespace steward;
 using namespace steward::test;
@@ -104,6 +105,26 @@ TEST_CASE("a server that reads the request and never answers fails it at the req
     CHECK(elapsed[i] >= 500ms);
     CHECK(elapsed[i] < 10s);
   }
+}
+
+TEST_CASE("a watch that hears nothing within its idle deadline ends as idle, before its own timeout",
+          "[testapi]") {
+  // Bookmarks an hour apart: the watch below hears nothing at all.
+  Env env({"--bookmark-interval", "3600"});
+  env.make_namespace("quiet");
+  const kube::WatchOptions options{.timeout = 5s, .idle_timeout = 500ms};
+  auto watch = run(env.io, env.client->watch(kConfigMaps, "quiet", options));
+  REQUIRE(watch.ok());
+  const auto started = std::chrono::steady_clock::now();
+  const auto event = run(env.io, watch.stream->next());
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK_FALSE(event);
+  // Not the server's clean end at timeoutSeconds.
+  CHECK(watch.stream->went_idle());
+  REQUIRE(watch.stream->ended_error());
+  CHECK(contains(watch.stream->ended_error()->message(), "idle deadline 500 ms"));
+  CHECK(elapsed >= 500ms);
+  CHECK(elapsed < 5s);
 }
 
 TEST_CASE("connections to the server send their first keepalive probe after 30 s idle, not 2 h",
