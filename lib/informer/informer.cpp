@@ -170,6 +170,16 @@ void Informer::on_watch_event(std::string_view type) {
 
 void Informer::on_watch_restart(std::string_view reason) {
   if (options_.metrics) options_.metrics->restart(options_.resource, reason);
+  // Unlike the server's timeouts, a silent watch may mean something on the way drops connections.
+  // Info, not warn: a kind the server's watch cache has seen no change to gets no bookmarks, and
+  // its watch goes idle every time, harmlessly.
+  if (reason == "idle") {
+    const std::string detail =
+        "no event or bookmark for " +
+        std::to_string(options_.reflector.watch_idle_timeout.count()) +
+        " ms; watching again from the last version seen";
+    kLog.info("watch went silent", {{"resource", options_.resource}, {"detail", detail}});
+  }
 }
 
 void Informer::on_health_change(bool healthy, std::string_view detail) {

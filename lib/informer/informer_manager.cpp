@@ -131,6 +131,7 @@ void InformerManager::start_informer_locked(Kind& entry) {
   informer_options.reflector.label_selector = options_.label_selector;
   informer_options.reflector.backoff = options_.watch_backoff;
   informer_options.reflector.unhealthy_after = options_.watch_unhealthy_after;
+  informer_options.reflector.watch_idle_timeout = options_.watch_idle_timeout;
   informer_options.resync = options_.resync;
   informer_options.resource = type.qualified_resource();
   informer_options.metrics = options_.metrics;

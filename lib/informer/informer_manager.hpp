@@ -32,6 +32,9 @@ struct InformerManagerOptions {
   base::BackoffOptions watch_backoff{};
   // An informer that has held no working watch for this long is unhealthy (ReflectorOptions).
   std::chrono::seconds watch_unhealthy_after = ReflectorOptions{}.unhealthy_after;
+  // A watch silent this long, not even a bookmark, is opened again (ReflectorOptions; tests
+  // shorten it).
+  std::chrono::milliseconds watch_idle_timeout = ReflectorOptions{}.watch_idle_timeout;
   // Between discovery attempts for a kind that is not served yet: 1 s .. 10 s (+ up to half of it
   // at random). 10 s is discovery's own least refresh interval (DiscoveryOptions): asking more
   // often finds nothing new, and one refresh answers every missing kind, so N of them still cost

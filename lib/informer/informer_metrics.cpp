@@ -19,7 +19,7 @@ prometheus::Family<prometheus::Counter>& events_family(prometheus::Registry& reg
 prometheus::Family<prometheus::Counter>& restarts_family(prometheus::Registry& registry) {
   return prometheus::BuildCounter()
       .Name("steward_watch_restarts_total")
-      .Help("Watch restarts by resource and reason (timeout, gone, error).")
+      .Help("Watch restarts by resource and reason (timeout, idle, gone, error).")
       .Register(registry);
 }
 
@@ -62,7 +62,7 @@ void InformerMetrics::started(const std::string& resource) {
   for (const char* type : {"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"}) {
     events_.Add({{"resource", resource}, {"type", type}});
   }
-  for (const char* reason : {"timeout", "gone", "error"}) {
+  for (const char* reason : {"timeout", "idle", "gone", "error"}) {
     restarts_.Add({{"resource", resource}, {"reason", reason}});
   }
 }

@@ -1,7 +1,8 @@
 #pragma once
 // InformerMetrics: the informer layer's series, labelled by resource ("deployments.apps"):
 //   steward_informer_events_total{resource,type}        watch events received, by type
-//   steward_watch_restarts_total{resource,reason}       re-watches: timeout, gone (410), error
+//   steward_watch_restarts_total{resource,reason}       re-watches: timeout, idle, gone (410),
+//                                                       error
 //   steward_informer_objects{resource}                  objects in the cache
 //   steward_informer_synced{resource}                   1 once the first list was delivered
 //   steward_informer_healthy{resource}                  1 while the informer holds a working

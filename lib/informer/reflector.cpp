@@ -254,7 +254,8 @@ asio::awaitable<void> Reflector::watch() {
                                    .field_selector = options_.field_selector,
                                    .resource_version = last_resource_version(),
                                    .allow_bookmarks = true,
-                                   .timeout = std::chrono::seconds(timeout)};
+                                   .timeout = std::chrono::seconds(timeout),
+                                   .idle_timeout = options_.watch_idle_timeout};
   kube::WatchReply reply = co_await source_->watch(watch_options);
   if (!reply.ok()) {
     watch_failed(*reply.error);
@@ -294,6 +295,11 @@ asio::awaitable<void> Reflector::watch() {
   if (!short_lived) note_watch_works();  // it worked while it lasted, whatever ended it
   if (failed) {
     watch_failed(*failed);
+  } else if (stream.went_idle()) {
+    // Its connection died without closing (or the server sent no bookmark in time), so neither a
+    // backoff nor the short-watch rule applies: the next watch shows whether the server is there.
+    sink_.on_watch_restart("idle");
+    state_ = State::watching;
   } else if (stream.ended_error()) {
     watch_failed(*stream.ended_error());
   } else if (events == 0 && short_lived) {

@@ -8,11 +8,13 @@
 //                -> watching; a list that fails -> backing_off, then listing again.
 //   watching     Watches from the last resourceVersion seen (objects and bookmarks), with a
 //                timeoutSeconds drawn between 5 and 10 minutes so watches do not expire together.
-//                A clean end -> watching again at once (restart reason "timeout"). 410 ->
-//                backing_off, then listing (reason "gone"). Other failures -> backing_off, then
-//                watching again from the same version (reason "error"); a stream that ends within
-//                1 s without an event counts as a failure, so a server that closes at once is not
-//                hammered.
+//                A clean end -> watching again at once (restart reason "timeout"). Nothing, not
+//                even a bookmark, for `watch_idle_timeout` -> watching again at once (reason
+//                "idle"): the connection died without closing, which says nothing against the
+//                server, so no backoff and no relist. 410 -> backing_off, then listing (reason
+//                "gone"). Other failures -> backing_off, then watching again from the same version
+//                (reason "error"); a stream that ends within 1 s without an event counts as a
+//                failure, so a server that closes at once is not hammered.
 //   backing_off  Waits 800 ms .. 30 s (factor 2, jitter, reset after 2 min of health:
 //                kubernetes#87794), then goes to `after_backoff_`. Two backoffs, as client-go has
 //                two: one paces the list-and-watch cycles (its `backoffManager`, applied by
@@ -80,7 +82,7 @@ class EventSink {
   virtual void on_synced() = 0;
   // For metrics: a watch event of `type` (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR) arrived.
   virtual void on_watch_event(std::string_view type) = 0;
-  // For metrics: the watch restarts for `reason` (timeout, gone, error).
+  // For metrics: the watch restarts for `reason` (timeout, idle, gone, error).
   virtual void on_watch_restart(std::string_view reason) = 0;
   // For logs: the reflector became unhealthy (`detail` says for how long and the last error) or
   // healthy again. Noticed at its next failure or working watch, so up to one backoff late;
@@ -96,6 +98,9 @@ struct ReflectorOptions {
   // The watch's timeoutSeconds is drawn uniformly from this range (client-go: 5..10 min).
   std::chrono::seconds min_watch_timeout{300};
   std::chrono::seconds max_watch_timeout{600};
+  // A watch that hears nothing this long, not even a bookmark, is taken for dead and opened again
+  // from its version (kube::WatchOptions::idle_timeout says why 90 s). Tests shorten it.
+  std::chrono::milliseconds watch_idle_timeout = kube::WatchOptions{}.idle_timeout;
   std::string label_selector;
   std::string field_selector;
   // Both backoffs (relists, re-watches): 800 ms .. 30 s, factor 2, jitter 1, reset after 2 min.

@@ -360,11 +360,8 @@ asio::awaitable<WatchReply> Client::watch(const ResourceType& type, std::string_
     }
     co_return WatchReply{ApiError::from_response(status, body, std::nullopt, "GET"), nullptr};
   }
-  // No byte for the watch's own timeout plus a margin means the connection is dead: the server
-  // sends a bookmark about once a minute and ends the watch at the timeout.
-  const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout) +
-                    std::chrono::seconds(30);
-  co_return WatchReply{std::nullopt, std::make_unique<WatchStream>(std::move(opened.stream), idle)};
+  co_return WatchReply{std::nullopt, std::make_unique<WatchStream>(std::move(opened.stream),
+                                                                   options.idle_timeout)};
 }
 
 }  // namespace steward::kube

@@ -113,6 +113,14 @@ struct WatchOptions {
   std::string resource_version;  // watch from after this version
   bool allow_bookmarks = true;
   std::chrono::seconds timeout{300};  // the server ends the watch after this
+  // No byte for this long ends the stream with a timeout (WatchStream::went_idle()): the
+  // connection is taken for dead. A peer that vanished without closing (a load balancer that
+  // dropped its state) is otherwise noticed only at the watch's timeout, minutes later. 90 s: the
+  // API server sends a bookmark roughly every minute to a watch that allows them (v1.20,
+  // storage/cacher/cacher.go nextBookmarkTime), so a live watch is never silent this long, and a
+  // cut is found well within 2 minutes. A watch without bookmarks hears nothing while nothing
+  // changes: give it more (its timeout and a margin).
+  std::chrono::milliseconds idle_timeout{90'000};
 };
 
 struct WatchReply {

@@ -48,7 +48,8 @@ for sample in 'steward_reconcile_total{resource="configmaps",result="permanent_e
               'steward_desired_reload_total{result="failure",source="s"} 0' \
               'steward_prune_blocked_total{reason="namespace-not-empty"} 0' \
               'steward_informer_events_total{resource="configmaps",type="ERROR"} 0' \
-              'steward_watch_restarts_total{reason="gone",resource="configmaps"} 0'; do
+              'steward_watch_restarts_total{reason="gone",resource="configmaps"} 0' \
+              'steward_watch_restarts_total{reason="idle",resource="configmaps"} 0'; do
   grep -qxF "$sample" "$dir/metrics.txt" || fail "/metrics lacks: $sample"
 done
 

@@ -61,9 +61,11 @@ struct Env {
   kube::Discovery discovery;
   informer::InformerManager manager;
 
+  // `server_args`: steward-testapi's options (ignored by a real kube-apiserver).
   explicit Env(base::BackoffOptions watch_backoff = {}, kube::ClientOptions client_options = {},
-               std::string label_selector = {})
-      : client(loop.io, rest_config(), client_options),
+               std::string label_selector = {}, std::vector<std::string> server_args = {})
+      : server(std::move(server_args)),
+        client(loop.io, rest_config(), client_options),
         discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)}),
         manager(loop.io, client, discovery,
                 {.label_selector = std::move(label_selector),

@@ -49,7 +49,9 @@ struct Fixture {
 
   explicit Fixture(FakeListerWatcher::ListFn list_fn,
                    std::chrono::milliseconds backoff = std::chrono::milliseconds(1),
-                   const base::Clock* clock = &base::SteadyClock::instance()) {
+                   const base::Clock* clock = &base::SteadyClock::instance(),
+                   std::chrono::milliseconds watch_idle_timeout =
+                       ReflectorOptions{}.watch_idle_timeout) {
     auto fake = std::make_unique<FakeListerWatcher>(io, std::move(list_fn));
     source = fake.get();
     ReflectorOptions options;
@@ -57,6 +59,7 @@ struct Fixture {
     options.backoff.max = 2 * backoff;
     options.seed = 1;
     options.clock = clock;
+    options.watch_idle_timeout = watch_idle_timeout;
     reflector = std::make_unique<Reflector>(std::move(fake), store, sink, options);
     boost::asio::co_spawn(io, reflector->run(), [this](std::exception_ptr) { finished = true; });
   }
@@ -122,6 +125,27 @@ TEST_CASE("a watch that ends resumes from the last bookmark without re-listing")
   CHECK(f.source->lists.size() == 1);
   CHECK(f.source->watches.at(1).resource_version == "20");
   CHECK(f.sink.restarts == std::vector<std::string>{"timeout"});
+}
+
+TEST_CASE("a watch silent past its idle deadline resumes at once from its version, no relist") {
+  // A backoff of an hour: a watch that backed off would not come back within the test.
+  Fixture f([](const kube::ListOptions&) { return list_of({}, "10"); }, std::chrono::hours(1),
+            &base::SteadyClock::instance(), std::chrono::milliseconds(300));
+  REQUIRE(f.watching(1));
+  CHECK(f.source->watches.at(0).idle_timeout == std::chrono::milliseconds(300));
+  f.source->streams.back()->push(
+      R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"20"}}})");
+  // Then nothing: the connection is as good as cut.
+  REQUIRE(f.watching(2));
+  CHECK(f.source->lists.size() == 1);
+  CHECK(f.source->watches.at(1).resource_version == "20");
+  // Every later watch hears nothing either: each is an idle restart, never a failure (these end
+  // within 1 s without an event, yet are not "closed by the server at once").
+  REQUIRE_FALSE(f.sink.restarts.empty());
+  for (const auto& reason : f.sink.restarts) CHECK(reason == "idle");
+  CHECK(f.reflector->health().healthy);
+  CHECK(f.reflector->health().last_error.empty());
+  CHECK(f.sink.health.empty());
 }
 
 TEST_CASE("410 Gone re-lists at the last version and emits deletes for what vanished") {

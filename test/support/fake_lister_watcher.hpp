@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -18,7 +19,8 @@
 
 namespace steward::test {
 
-// A response body the test writes to: push() a line, end() the stream, fail() it.
+// A response body the test writes to: push() a line, end() the stream, fail() it, or let it go
+// silent past the watch's idle deadline.
 class FakeResponseStream final : public kube::ResponseStream {
  public:
   explicit FakeResponseStream(boost::asio::io_context& io)
@@ -42,9 +44,14 @@ class FakeResponseStream final : public kube::ResponseStream {
 
   const kube::HttpResponse& head() const override { return head_; }
 
-  boost::asio::awaitable<Piece> read_some(std::chrono::milliseconds) override {
+  // As the transport's: nothing pushed within `idle_timeout` is a timeout.
+  boost::asio::awaitable<Piece> read_some(std::chrono::milliseconds idle_timeout) override {
+    const auto deadline = std::chrono::steady_clock::now() + idle_timeout;
     while (pieces_.empty() && !ended_ && !failed_ && !closed_) {
-      wake_.expires_at(boost::asio::steady_timer::time_point::max());
+      if (std::chrono::steady_clock::now() >= deadline) {
+        co_return Piece{{}, kube::ApiError::timeout("fake watch stream: idle deadline")};
+      }
+      wake_.expires_at(deadline);
       co_await wake_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
     if (closed_ || failed_) co_return Piece{{}, kube::ApiError::transport_failure("broken")};
@@ -103,8 +110,8 @@ class FakeListerWatcher final : public informer::ListerWatcher {
     auto stream = std::make_unique<FakeResponseStream>(io_);
     streams.push_back(stream.get());
     if (on_stream) on_stream(*stream);
-    co_return kube::WatchReply{
-        std::nullopt, std::make_unique<kube::WatchStream>(std::move(stream), std::chrono::hours(1))};
+    co_return kube::WatchReply{std::nullopt, std::make_unique<kube::WatchStream>(
+                                                 std::move(stream), options.idle_timeout)};
   }
 
  private:
