@@ -198,6 +198,7 @@ void Reconciler::remember(const desired::ObjectKey& key, std::shared_ptr<const A
 void Reconciler::forget(const desired::ObjectKey& key) {
   std::lock_guard lock(memo_mu_);
   memos_.erase(key);
+  corrected_.erase(key);
 }
 
 boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
@@ -217,6 +218,14 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
     Reconciled done{{Result::kInSync, "re-created; the cache has not shown the new object yet"}};
     done.telemetry.resource = resource;
     done.telemetry.reconcile_id = reconcile_id;
+    co_return done;
+  }
+  if (awaits_correction(key, live)) {
+    Reconciled done{{Result::kInSync, "corrected; the cache has not shown the correction yet"}};
+    done.telemetry.resource = resource;
+    done.telemetry.reconcile_id = reconcile_id;
+    record(key, done,
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     co_return done;
   }
   const Ours ours = [this](const rapidjson::Value& object) { return this->ours(object); };
@@ -421,6 +430,13 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
     co_return called(std::move(failed), "apply", std::move(object), apply_options.dry_run);
   }
   if (!apply_options.dry_run) {
+    if (exists && live != nullptr) {
+      const std::string_view before = kube::string_at(*live, {"metadata", "resourceVersion"});
+      if (before != kube::string_at(*reply.object, {"metadata", "resourceVersion"})) {
+        std::lock_guard lock(memo_mu_);
+        corrected_[key] = std::string(before);
+      }
+    }
     ApplyMemo next = memo.answered(*reply.object);
     if (!action.ignored.empty()) {
       next.projection = with_manifest_values(*next.projection, *memo.body.object, action.ignored);
@@ -571,6 +587,17 @@ boost::asio::awaitable<Reconciled> Reconciler::release(const desired::ObjectKey&
     settle_departed(key);
   }
   co_return Reconciled{{Result::kInSync, action.detail + (dry_run ? " (dry run)" : "")}};
+}
+
+bool Reconciler::awaits_correction(const desired::ObjectKey& key, const LiveLookup& live) {
+  std::lock_guard lock(memo_mu_);
+  const auto found = corrected_.find(key);
+  if (found == corrected_.end()) return false;
+  if (live.object && kube::string_at(*live.object, {"metadata", "resourceVersion"}) == found->second) {
+    return true;
+  }
+  corrected_.erase(found);
+  return false;
 }
 
 bool Reconciler::awaits_recreated(const desired::ObjectKey& key, bool desired,

@@ -188,6 +188,14 @@ class Reconciler {
   std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> recreated_;  // memo_mu_
   // Whether `key` waits for the cache to show the object recreate() made (see recreated_).
   bool awaits_recreated(const desired::ObjectKey& key, bool desired, const LiveLookup& live);
+  // Keys steward corrected, with the resourceVersion of the object it corrected, when the answer
+  // has another. While the cache still shows that version, its watch has not brought the
+  // correction yet (a real server's watch may lag the apply's answer), and acting on it would
+  // apply the same correction again; the event that brings it queues the key. An object's
+  // resourceVersion never comes back once replaced, so any other version (or none) ends the wait.
+  std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> corrected_;  // memo_mu_
+  // Whether the cache still shows the object `key`'s last correction replaced (see corrected_).
+  bool awaits_correction(const desired::ObjectKey& key, const LiveLookup& live);
 
   mutable std::mutex departed_mu_;  // guards departed_
   std::unordered_map<desired::ObjectKey, desired::OptOuts, desired::ObjectKeyHash> departed_;

@@ -1522,6 +1522,37 @@ TEST_CASE("opt-outs: prune disabled keeps a removed object and takes it out of t
   CHECK(env.data("settings", "color") == "red");
 }
 
+TEST_CASE("a correction the cache has not shown yet is not applied again on its stale view",
+          "[testapi]") {
+  LoopEnv env;
+  write_file(env.manifests / "settings.yaml", kConfigMapYaml);
+  env.start(false, false, std::chrono::seconds(1));  // resync every second: many stale looks
+  REQUIRE(env.converged());
+  // Suspended, steward sees the paint and holds back (still counted as drift).
+  env.set_suspend(true);
+  paint(env, "settings", "red");
+  const std::map<std::string, std::string> configmaps{{"resource", "configmaps"}};
+  REQUIRE(eventually(
+      [&] { return env.metric("steward_drift_detected_total", configmaps) >= 1; }));
+  // The watch event of steward's correction gets lost: its cache keeps showing the paint, as a
+  // real server's lagging watch does for a moment.
+  REQUIRE(env.loop.sync(post_faults(env.other, R"({"dropWatchEvents":[{"path":"/api/v1/namespaces/)" +
+                                                   env.ns + R"(/configmaps/settings","count":1}]})"))
+              .ok());
+  const auto applies = env.controller->stats().applies;
+  env.set_suspend(false);
+  REQUIRE(eventually([&] { return env.controller->stats().applies == applies + 1; }));
+  CHECK(env.data("settings", "color") == "blue");
+  // Every resync hands the stale view over again: the correction is not sent again.
+  const auto in_sync = env.controller->stats().in_sync;
+  REQUIRE(eventually([&] { return env.controller->stats().in_sync >= in_sync + 3; }));
+  CHECK(env.controller->stats().applies == applies + 1);
+  // The next change the cache does show is judged as usual.
+  paint(env, "settings", "green");
+  REQUIRE(eventually([&] { return env.controller->stats().applies == applies + 2; }));
+  REQUIRE(eventually([&] { return env.data("settings", "color") == "blue"; }));
+}
+
 TEST_CASE("a restart on a cluster in sync writes nothing, normalised values included, and corrects "
           "what was edited meanwhile") {
   LoopEnv env;
