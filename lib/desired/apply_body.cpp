@@ -1,6 +1,7 @@
 #include "desired/apply_body.hpp"
 
 #include "desired/desired_object.hpp"
+#include "kube/frozen_object.hpp"
 
 namespace steward::desired {
 namespace {
@@ -60,7 +61,7 @@ ApplyBody make_apply_body(const rapidjson::Value& manifest, std::string_view ns,
   out.digest = sha256(canonical_json(*body));
   out.hash = to_hex(out.digest, 16);
   set_string(annotations, kDesiredHashAnnotation, out.hash, allocator);
-  out.object = std::move(body);
+  out.object = kube::freeze(*body);
   return out;
 }
 

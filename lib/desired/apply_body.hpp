@@ -41,7 +41,9 @@ inline constexpr std::string_view kSourceAnnotation = "steward.dev/source";
 inline constexpr std::string_view kDesiredHashAnnotation = "steward.dev/desired-hash";
 
 struct ApplyBody {
-  std::shared_ptr<const kube::Object> object;  // what is sent with server-side apply
+  // What is sent with server-side apply; frozen (kube/frozen_object.hpp): held for every desired
+  // object as long as it is desired, so in as few bytes as it takes.
+  kube::ObjectPtr object;
   Sha256 digest{};                             // SHA-256 of its canonical JSON, without `hash`
   std::string hash;                            // the value of the desired-hash annotation
 };

@@ -7,6 +7,7 @@
 
 #include "desired/manifest_files.hpp"
 #include "desired/object_rules.hpp"
+#include "kube/frozen_object.hpp"
 #include "kube/resource.hpp"
 
 namespace steward::desired {
@@ -155,7 +156,10 @@ class DocumentLoader {
     desired->source = spec_.name;
     desired->location = {file_, doc_.at(pointer)};
     desired->scope_unknown = !namespaced.has_value();
-    desired->object = std::move(object);
+    // Frozen: a document's pool holds a chunk of 4 KiB for the typical object of a few hundred
+    // bytes, and every desired object is held as long as it is desired (100,000 of them were
+    // 400 MB before).
+    desired->object = kube::freeze(*object);
     make_body(*desired, spec_.applyset);
     load_.objects.push_back(std::move(desired));
   }

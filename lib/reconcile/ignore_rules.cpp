@@ -9,6 +9,7 @@
 #include "desired/apply_body.hpp"
 #include "desired/desired_object.hpp"
 #include "desired/sha256.hpp"
+#include "kube/frozen_object.hpp"
 #include "kube/resource.hpp"
 #include "reconcile/managed_fields.hpp"
 
@@ -349,15 +350,15 @@ rapidjson::Value IgnoreAdjustment::drift_reference(
   return out;
 }
 
-std::shared_ptr<const rapidjson::Document> with_manifest_values(
-    const Value& projection, const Value& body, std::span<const IgnoredField> fields) {
-  auto out = std::make_shared<rapidjson::Document>();
-  out->CopyFrom(projection, out->GetAllocator());
+kube::ObjectPtr with_manifest_values(const Value& projection, const Value& body,
+                                     std::span<const IgnoredField> fields) {
+  rapidjson::Document out;
+  out.CopyFrom(projection, out.GetAllocator());
   for (const IgnoredField& field : fields) {
     if (field.treatment == Treatment::kManifest) continue;
-    if (const Value* manifest = at_tokens(body, field.tokens)) set_at(*out, field.tokens, *manifest);
+    if (const Value* manifest = at_tokens(body, field.tokens)) set_at(out, field.tokens, *manifest);
   }
-  return out;
+  return kube::freeze(out);
 }
 
 std::string IgnoreAdjustment::describe_kept() const {

@@ -96,7 +96,7 @@ IgnoreAdjustment adjust_for_ignore_rules(const rapidjson::Value& body, const rap
 // else's, not a normalised form of the manifest's value. While the rule stands the drift rule
 // skips those fields anyway; once it is gone they are compared with the manifest again, not with
 // a value that happened to be live.
-std::shared_ptr<const rapidjson::Document> with_manifest_values(
+kube::ObjectPtr with_manifest_values(
     const rapidjson::Value& projection, const rapidjson::Value& body,
     std::span<const IgnoredField> fields);
 

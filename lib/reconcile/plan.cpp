@@ -1,5 +1,6 @@
 #include "reconcile/plan.hpp"
 
+#include "kube/frozen_object.hpp"
 #include "kube/resource.hpp"
 #include "reconcile/drift.hpp"
 #include "reconcile/opt_outs.hpp"
@@ -303,10 +304,8 @@ ApplyMemo ApplyMemo::of(desired::DesiredObjectPtr desired) {
 
 ApplyMemo ApplyMemo::answered(const rapidjson::Value& answer) const {
   ApplyMemo next = *this;
-  auto projection = std::make_shared<rapidjson::Document>();
-  rapidjson::Value projected = project(*body.object, answer, projection->GetAllocator());
-  static_cast<rapidjson::Value&>(*projection).Swap(projected);
-  next.projection = std::move(projection);
+  rapidjson::Document scratch;
+  next.projection = kube::freeze(project(*body.object, answer, scratch.GetAllocator()));
   return next;
 }
 

@@ -69,7 +69,9 @@ namespace steward::reconcile {
 struct ApplyMemo {
   desired::DesiredObjectPtr desired;  // the object the body was made from
   ApplyBody body;
-  std::shared_ptr<const rapidjson::Document> projection;  // set after a successful apply
+  // Set after a successful apply; frozen (kube/frozen_object.hpp): one is held per applied object,
+  // and a document's pool would take 64 KiB for the few hundred bytes of a typical projection.
+  kube::ObjectPtr projection;
 
   // A memo for `desired`, with no projection yet.
   static ApplyMemo of(desired::DesiredObjectPtr desired);
