@@ -58,16 +58,12 @@ class WorkQueue {
 
   // Queues `key` unless it is already queued; if it is being processed, queues it again on done().
   void add(const Key& key) {
-    // Time is read and metrics are recorded outside the lock: the critical section is the queue's
-    // throughput limit when producers and workers contend. The map node is taken inside it, from
-    // the spares done() left (see spare_), which costs less than a malloc outside.
-    const auto now = clock_.now();
-    bool added;
-    {
-      auto lock = base::lock_spinning_first(mu_);
-      added = add_locked(key, now);
-    }
-    if (added && metrics_) metrics_->added();
+    // Time is read outside the lock: the critical section is the queue's throughput limit when
+    // producers and workers contend. Only the queue-duration metric needs it. The map node is taken
+    // inside, from the spares done() left (see spare_), which costs less than a malloc outside.
+    const auto now = metrics_ ? clock_.now() : Clock::time_point{};
+    auto lock = base::lock_spinning_first(mu_);
+    add_locked(key, now);
   }
 
   // Queues `key` once `delay` has passed (at once if delay <= 0).
@@ -77,7 +73,7 @@ class WorkQueue {
     if (shutting_down_) return;
     if (metrics_) metrics_->retried();
     if (delay <= Clock::duration::zero()) {
-      if (add_locked(key, now) && metrics_) metrics_->added();
+      add_locked(key, now);
       return;
     }
     const auto ready_at = now + delay;
@@ -119,14 +115,13 @@ class WorkQueue {
 
   // Marks `key` as no longer processing; re-queues it if it was added meanwhile.
   void done(const Key& key) {
-    const auto now = clock_.now();
-    Clock::time_point started_at;
+    const auto now = metrics_ ? clock_.now() : Clock::time_point{};  // for the work-duration metric
     {
       auto lock = base::lock_spinning_first(mu_);
       auto it = items_.find(key);
       if (it == items_.end() || !it->second.processing) return;  // not from get(): nothing to do
       Item& item = it->second;
-      started_at = item.started_at;
+      if (metrics_) metrics_->finished(seconds(now - item.started_at));
       item.processing = false;
       --processing_;
       if (item.dirty) {
@@ -136,7 +131,6 @@ class WorkQueue {
       }
       if (processing_ == 0 && draining_) drained_cv_.notify_all();
     }
-    if (metrics_) metrics_->finished(seconds(now - started_at));
   }
 
   // Stops intake and wakes every worker blocked in get().
@@ -178,13 +172,14 @@ class WorkQueue {
     return waiting_.size();
   }
 
-  // Refreshes workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds.
-  // client-go refreshes them every 500 ms; steward calls this before each metrics scrape instead.
-  void update_unfinished_work_metrics() {
+  // Publishes the workqueue_* metrics recorded since the last call (queue_metrics.hpp), with
+  // workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds as of now.
+  // client-go refreshes the last two every 500 ms; steward calls this before each metrics scrape.
+  void update_metrics() {
     auto lock = base::lock_spinning_first(mu_);
     if (!metrics_) return;
     const InFlight work = in_flight();
-    metrics_->set_unfinished_work(seconds(work.total), seconds(work.longest));
+    metrics_->publish(seconds(work.total), seconds(work.longest));
   }
 
   // How long the key processed longest so far has been in flight (zero when none is): a worker
@@ -251,19 +246,19 @@ class WorkQueue {
     return out;
   }
 
-  // Returns whether the key was added (not de-duplicated away), for the adds metric.
-  bool add_locked(const Key& key, Clock::time_point now) {
-    if (shutting_down_) return false;
+  // Tracks `key` as dirty and queues it unless it is already dirty or being processed.
+  void add_locked(const Key& key, Clock::time_point now) {
+    if (shutting_down_) return;
     auto inserted = items_.insert(node_for_locked(key));
     if (!inserted.inserted) keep_spare_locked(std::move(inserted.node));
     const auto it = inserted.position;
     Item& item = it->second;
-    if (item.dirty) return false;
+    if (item.dirty) return;  // de-duplicated: not an add
     item.dirty = true;
     item.added_at = now;
-    if (item.processing) return true;  // done() queues it
+    if (metrics_) metrics_->added();
+    if (item.processing) return;  // done() queues it
     push_locked(&*it);
-    return true;
   }
 
   void push_locked(Node* node) {
@@ -281,9 +276,8 @@ class WorkQueue {
     item.processing = true;
     item.started_at = now;
     ++processing_;
-    const double queued = seconds(now - item.added_at);
+    if (metrics_) metrics_->started(seconds(now - item.added_at));
     lock.unlock();
-    if (metrics_) metrics_->started(queued);
     return node->first;
   }
 
@@ -293,7 +287,7 @@ class WorkQueue {
       // A stale entry: the key was re-scheduled earlier and has already been promoted.
       if (it != waiting_.end() && it->second == delayed_.top().ready_at) {
         waiting_.erase(it);
-        if (add_locked(delayed_.top().key, now) && metrics_) metrics_->added();
+        add_locked(delayed_.top().key, now);
       }
       delayed_.pop();
     }
@@ -307,9 +301,10 @@ class WorkQueue {
   }
 
   const Clock& clock_;
-  std::unique_ptr<QueueMetrics> metrics_;
 
   mutable std::mutex mu_;               // guards everything below
+  // Set once by the constructor (null when metrics are off); records only under mu_.
+  std::unique_ptr<QueueMetrics> metrics_;
   std::condition_variable cv_;          // a key became ready, a deadline moved, or shutdown
   std::condition_variable drained_cv_;  // processing_ reached zero while draining
   Items items_;
