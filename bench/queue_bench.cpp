@@ -6,8 +6,8 @@
 //
 // Prints:
 //   queue_ops_per_sec=N        completed ops per second of wall time
-//   queue_p99_latency_us=N     99th percentile of add -> get (time a key waits in the queue)
-//   queue_p50_latency_us=N
+//   queue_p99_latency_us=N     99th percentile of add -> get (time a key waits in the queue),
+//   queue_p50_latency_us=N     over every kSampleEvery-th key
 //   queue_cpu_ns_per_op=N      CPU time of the process (all threads, user + system) per op: on a
 //                              loaded machine the threads get a share of the cores, and throughput
 //                              follows this figure rather than wall time
@@ -31,6 +31,11 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Latency is timed on one key in 16: two clock reads per key cost about 50 ns, a sixth of an op,
+// and client-go's bench, which ops/s is compared with, reads no clock. 250,000 samples of 4,000,000
+// keys still give stable percentiles.
+constexpr int kSampleEvery = 16;
 
 double cpu_seconds() {
   rusage usage{};
@@ -64,7 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> keys(config.ops);
   for (int i = 0; i < config.ops; ++i) keys[i] = "default/configmap-" + std::to_string(i);
   std::vector<Clock::time_point> added_at(config.ops);
-  std::vector<float> latency_us(config.ops);
+  std::vector<float> latency_us((config.ops + kSampleEvery - 1) / kSampleEvery);
 
   prometheus::Registry registry;
   steward::queue::WorkQueue<std::string> queue(
@@ -88,7 +93,7 @@ int main(int argc, char** argv) {
           std::this_thread::yield();
           seen_finished = finished.load(std::memory_order_acquire);
         }
-        added_at[i] = Clock::now();
+        if (i % kSampleEvery == 0) added_at[i] = Clock::now();
         queue.add(keys[i]);
       }
     });
@@ -100,11 +105,13 @@ int main(int argc, char** argv) {
       constexpr int kPublishEvery = 64;
       int unpublished = 0;
       while (auto key = queue.get()) {
-        const auto now = Clock::now();
         // The key's index is its numeric suffix; parsing it keeps a map out of the hot path.
         int i = 0;
         std::from_chars(key->data() + key->rfind('-') + 1, key->data() + key->size(), i);
-        latency_us[i] = std::chrono::duration<float, std::micro>(now - added_at[i]).count();
+        if (i % kSampleEvery == 0) {
+          latency_us[i / kSampleEvery] =
+              std::chrono::duration<float, std::micro>(Clock::now() - added_at[i]).count();
+        }
         queue.done(*key);
         if (++unpublished == kPublishEvery) {
           finished.fetch_add(unpublished, std::memory_order_release);
