@@ -15,6 +15,8 @@
 
 #include <CLI/CLI.hpp>
 #include <prometheus/registry.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -37,6 +39,15 @@ using Clock = std::chrono::steady_clock;
 // keys still give stable percentiles.
 constexpr int kSampleEvery = 16;
 
+// Moves the calling thread to `cpu`. Unpinned, the scheduler decides whether producer and consumer
+// share a core (handoffs stay in one cache) or not, and a run's ops/s swings by 2x with that choice.
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 double cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -50,6 +61,7 @@ struct Config {
   int ops = 4'000'000;
   int window = 4096;
   bool metrics = true;
+  bool split = false;
 };
 
 }  // namespace
@@ -63,6 +75,8 @@ int main(int argc, char** argv) {
   app.add_option("--window", config.window, "most keys outstanding at once")
       ->check(CLI::PositiveNumber);
   app.add_flag("!--no-metrics", config.metrics, "measure without prometheus metrics");
+  app.add_flag("--split", config.split,
+               "producers on CPU 0, consumers on CPU 1: every handoff crosses cores");
   CLI11_PARSE(app, argc, argv);
 
   // Keys look like the daemon's (namespace/name) and are made before timing starts.
@@ -83,6 +97,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (int p = 0; p < config.producers; ++p) {
     threads.emplace_back([&] {
+      if (config.split) pin_to(0);
       int seen_finished = 0;  // re-read only when the window looks full: the line is contended
       for (;;) {
         const int i = next.fetch_add(1, std::memory_order_relaxed);
@@ -100,6 +115,7 @@ int main(int argc, char** argv) {
   }
   for (int c = 0; c < config.consumers; ++c) {
     threads.emplace_back([&] {
+      if (config.split) pin_to(1);
       // Progress is published every kPublishEvery keys: a shared counter bumped per key would move
       // a cache line between the cores on every op and measure the benchmark, not the queue.
       constexpr int kPublishEvery = 64;
