@@ -13,9 +13,10 @@
 //
 // The queue records into plain fields under its own mutex, and publish() copies what was recorded
 // since the last call into the registry; the daemon calls it before each scrape. Writing the
-// registry's cells on every add, get and done cost the queue about a fifth of its time: each cell is
-// an atomic (a histogram also takes a mutex) shared by producer and worker threads, so every op
-// moved their cache lines between cores, while the queue's own fields sit with its lock.
+// registry's cells on every add, get and done cost about 30 ns of an op's 350 on one CPU
+// (bench_queue pinned), and each cell is an atomic (a histogram also takes a mutex) written by
+// producer and worker threads alike, so across cores every op moved their cache lines too; the
+// queue's own fields sit with its lock, which the op holds anyway.
 // Not thread-safe: the owning queue holds its mutex around every call.
 
 #include <array>
