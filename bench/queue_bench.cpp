@@ -40,7 +40,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int kSampleEvery = 16;
 
 // Moves the calling thread to `cpu`. Unpinned, the scheduler decides whether producer and consumer
-// share a core (handoffs stay in one cache) or not, and a run's ops/s swings by 2x with that choice.
+// share a core (handoffs stay in one cache) or not, and a run's ops/s swings by 2x with it.
 void pin_to(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);

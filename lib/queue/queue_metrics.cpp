@@ -44,17 +44,18 @@ prometheus::Histogram& histogram(prometheus::Registry& registry, const char* met
 
 QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& name)
     : depth_gauge_(gauge(registry, "workqueue_depth", "Current depth of workqueue", name)),
-      adds_counter_(counter(registry, "workqueue_adds_total", "Total number of adds handled by workqueue",
-                    name)),
+      adds_counter_(counter(registry, "workqueue_adds_total",
+                            "Total number of adds handled by workqueue", name)),
       queue_duration_histogram_(histogram(registry, "workqueue_queue_duration_seconds",
-                                "How long in seconds an item stays in workqueue before being "
-                                "requested.",
-                                name)),
+                                          "How long in seconds an item stays in workqueue before "
+                                          "being requested.",
+                                          name)),
       work_duration_histogram_(histogram(registry, "workqueue_work_duration_seconds",
-                               "How long in seconds processing an item from workqueue takes.",
-                               name)),
+                                         "How long in seconds processing an item from workqueue "
+                                         "takes.",
+                                         name)),
       retries_counter_(counter(registry, "workqueue_retries_total",
-                       "Total number of retries handled by workqueue", name)),
+                               "Total number of retries handled by workqueue", name)),
       unfinished_(gauge(registry, "workqueue_unfinished_work_seconds",
                         "How many seconds of work has done that is in progress and hasn't been "
                         "observed by work_duration. Large values indicate stuck threads. One can "
