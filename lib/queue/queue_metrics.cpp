@@ -5,14 +5,19 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <vector>
+
 namespace steward::queue {
 namespace {
 
 // client-go: prometheus.ExponentialBuckets(10e-9, 10, 10).
-prometheus::Histogram::BucketBoundaries latency_buckets() {
-  prometheus::Histogram::BucketBoundaries buckets;
-  double bound = 10e-9;
-  for (int i = 0; i < 10; ++i, bound *= 10) buckets.push_back(bound);
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets = [] {
+    prometheus::Histogram::BucketBoundaries out;
+    double bound = 10e-9;
+    for (int i = 0; i < 10; ++i, bound *= 10) out.push_back(bound);
+    return out;
+  }();
   return buckets;
 }
 
@@ -38,18 +43,19 @@ prometheus::Histogram& histogram(prometheus::Registry& registry, const char* met
 }  // namespace
 
 QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& name)
-    : depth_(gauge(registry, "workqueue_depth", "Current depth of workqueue", name)),
-      adds_(counter(registry, "workqueue_adds_total", "Total number of adds handled by workqueue",
-                    name)),
-      queue_duration_(histogram(registry, "workqueue_queue_duration_seconds",
-                                "How long in seconds an item stays in workqueue before being "
-                                "requested.",
-                                name)),
-      work_duration_(histogram(registry, "workqueue_work_duration_seconds",
-                               "How long in seconds processing an item from workqueue takes.",
-                               name)),
-      retries_(counter(registry, "workqueue_retries_total",
-                       "Total number of retries handled by workqueue", name)),
+    : depth_gauge_(gauge(registry, "workqueue_depth", "Current depth of workqueue", name)),
+      adds_counter_(counter(registry, "workqueue_adds_total",
+                            "Total number of adds handled by workqueue", name)),
+      queue_duration_histogram_(histogram(registry, "workqueue_queue_duration_seconds",
+                                          "How long in seconds an item stays in workqueue before "
+                                          "being requested.",
+                                          name)),
+      work_duration_histogram_(histogram(registry, "workqueue_work_duration_seconds",
+                                         "How long in seconds processing an item from workqueue "
+                                         "takes.",
+                                         name)),
+      retries_counter_(counter(registry, "workqueue_retries_total",
+                               "Total number of retries handled by workqueue", name)),
       unfinished_(gauge(registry, "workqueue_unfinished_work_seconds",
                         "How many seconds of work has done that is in progress and hasn't been "
                         "observed by work_duration. Large values indicate stuck threads. One can "
@@ -61,21 +67,35 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, const std::string& na
                      "running.",
                      name)) {}
 
-void QueueMetrics::added() {
-  adds_.Increment();
-  depth_.Increment();
+void QueueMetrics::Observations::observe(double seconds) {
+  // The first bound not below the value, as prometheus::Histogram::Observe picks it.
+  const auto& bounds = latency_buckets();
+  std::size_t i = 0;
+  while (i < kBuckets && bounds[i] < seconds) ++i;
+  ++counts[i];
+  sum += seconds;
 }
 
-void QueueMetrics::started(double queued_seconds) {
-  depth_.Decrement();
-  queue_duration_.Observe(queued_seconds);
+namespace {
+
+// Adds `recorded` to `histogram` and clears it.
+template <typename Observations>
+void publish_histogram(Observations& recorded, prometheus::Histogram& histogram) {
+  std::vector<double> increments(recorded.counts.begin(), recorded.counts.end());
+  histogram.ObserveMultiple(increments, recorded.sum);
+  recorded = {};
 }
 
-void QueueMetrics::finished(double work_seconds) { work_duration_.Observe(work_seconds); }
+}  // namespace
 
-void QueueMetrics::retried() { retries_.Increment(); }
-
-void QueueMetrics::set_unfinished_work(double unfinished_seconds, double longest_seconds) {
+void QueueMetrics::publish(double unfinished_seconds, double longest_seconds) {
+  depth_gauge_.Set(static_cast<double>(depth_));
+  adds_counter_.Increment(static_cast<double>(adds_));
+  adds_ = 0;
+  retries_counter_.Increment(static_cast<double>(retries_));
+  retries_ = 0;
+  publish_histogram(queue_duration_, queue_duration_histogram_);
+  publish_histogram(work_duration_, work_duration_histogram_);
   unfinished_.Set(unfinished_seconds);
   longest_.Set(longest_seconds);
 }

@@ -14,7 +14,8 @@
 //
 // Delayed keys are promoted by whichever worker calls get() once they are due (a waiting worker
 // sleeps until the earliest due time), so no timer thread is needed. Thread-safe; every method
-// takes the one mutex `mu_` for a short, allocation-light critical section.
+// takes the one mutex `mu_` for a short critical section, which allocates only when no spare node
+// is left.
 
 #include <cstddef>
 #include <deque>
@@ -57,17 +58,12 @@ class WorkQueue {
 
   // Queues `key` unless it is already queued; if it is being processed, queues it again on done().
   void add(const Key& key) {
-    // Time is read and metrics are recorded outside the lock: the critical section is the queue's
-    // throughput limit when producers and workers contend.
-    // The map node (and the copy of the key) is allocated before locking, too.
-    const auto now = clock_.now();
-    typename Items::node_type node = new_node(key);
-    bool added;
-    {
-      auto lock = base::lock_spinning_first(mu_);
-      added = add_locked(std::move(node), now);
-    }
-    if (added && metrics_) metrics_->added();
+    // Time is read outside the lock: the critical section is the queue's throughput limit when
+    // producers and workers contend. Only the queue-duration metric needs it. The map node is taken
+    // inside, from the spares done() left (see spare_), which costs less than a malloc outside.
+    const auto now = metrics_ ? clock_.now() : Clock::time_point{};
+    auto lock = base::lock_spinning_first(mu_);
+    add_locked(key, now);
   }
 
   // Queues `key` once `delay` has passed (at once if delay <= 0).
@@ -77,7 +73,7 @@ class WorkQueue {
     if (shutting_down_) return;
     if (metrics_) metrics_->retried();
     if (delay <= Clock::duration::zero()) {
-      if (add_locked(key, now) && metrics_) metrics_->added();
+      add_locked(key, now);
       return;
     }
     const auto ready_at = now + delay;
@@ -119,25 +115,22 @@ class WorkQueue {
 
   // Marks `key` as no longer processing; re-queues it if it was added meanwhile.
   void done(const Key& key) {
-    const auto now = clock_.now();
-    typename Items::node_type released;  // freed after the lock is let go (declared before it)
-    Clock::time_point started_at;
+    const auto now = metrics_ ? clock_.now() : Clock::time_point{};  // for the work-duration metric
     {
       auto lock = base::lock_spinning_first(mu_);
       auto it = items_.find(key);
       if (it == items_.end() || !it->second.processing) return;  // not from get(): nothing to do
       Item& item = it->second;
-      started_at = item.started_at;
+      if (metrics_) metrics_->finished(seconds(now - item.started_at));
       item.processing = false;
       --processing_;
       if (item.dirty) {
         push_locked(&*it);
       } else {
-        released = items_.extract(it);
+        keep_spare_locked(items_.extract(it));
       }
       if (processing_ == 0 && draining_) drained_cv_.notify_all();
     }
-    if (metrics_) metrics_->finished(seconds(now - started_at));
   }
 
   // Stops intake and wakes every worker blocked in get().
@@ -179,13 +172,14 @@ class WorkQueue {
     return waiting_.size();
   }
 
-  // Refreshes workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds.
-  // client-go refreshes them every 500 ms; steward calls this before each metrics scrape instead.
-  void update_unfinished_work_metrics() {
+  // Publishes the workqueue_* metrics recorded since the last call (queue_metrics.hpp), with
+  // workqueue_unfinished_work_seconds and workqueue_longest_running_processor_seconds as of now.
+  // client-go refreshes the last two every 500 ms; steward calls this before each metrics scrape.
+  void update_metrics() {
     auto lock = base::lock_spinning_first(mu_);
     if (!metrics_) return;
     const InFlight work = in_flight();
-    metrics_->set_unfinished_work(seconds(work.total), seconds(work.longest));
+    metrics_->publish(seconds(work.total), seconds(work.longest));
   }
 
   // How long the key processed longest so far has been in flight (zero when none is): a worker
@@ -215,10 +209,23 @@ class WorkQueue {
     bool operator>(const Delayed& other) const { return ready_at > other.ready_at; }
   };
 
-  // A detached map node for `key`, made in a scratch map (which allocates nothing of its own).
-  static typename Items::node_type new_node(const Key& key) {
-    Items scratch;
-    return scratch.extract(scratch.try_emplace(key).first);
+  using NodeHandle = typename Items::node_type;
+
+  // A detached map node holding `key` and a fresh Item: a spare one if there is one (assigning the
+  // key reuses the spare's string buffers), else a new one made in scratch_. Caller holds mu_.
+  NodeHandle node_for_locked(const Key& key) {
+    if (spare_.empty()) return scratch_.extract(scratch_.try_emplace(key).first);
+    NodeHandle node = std::move(spare_.back());
+    spare_.pop_back();
+    node.key() = key;
+    node.mapped() = Item{};
+    return node;
+  }
+
+  // Keeps a node that left the map for a later add(), up to kMaxSpare of them; frees the rest.
+  // Caller holds mu_.
+  void keep_spare_locked(NodeHandle&& node) {
+    if (spare_.size() < kMaxSpare) spare_.push_back(std::move(node));
   }
 
   static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -239,20 +246,19 @@ class WorkQueue {
     return out;
   }
 
-  // Returns whether the key was added (not de-duplicated away), for the adds metric.
-  bool add_locked(const Key& key, Clock::time_point now) { return add_locked(new_node(key), now); }
-
-  // `node` holds the key (from new_node()); it is inserted if the key is not tracked yet, else freed.
-  bool add_locked(typename Items::node_type&& node, Clock::time_point now) {
-    if (shutting_down_) return false;
-    auto it = items_.insert(std::move(node)).position;
+  // Tracks `key` as dirty and queues it unless it is already dirty or being processed.
+  void add_locked(const Key& key, Clock::time_point now) {
+    if (shutting_down_) return;
+    auto inserted = items_.insert(node_for_locked(key));
+    if (!inserted.inserted) keep_spare_locked(std::move(inserted.node));
+    const auto it = inserted.position;
     Item& item = it->second;
-    if (item.dirty) return false;
+    if (item.dirty) return;  // de-duplicated: not an add
     item.dirty = true;
     item.added_at = now;
-    if (item.processing) return true;  // done() queues it
+    if (metrics_) metrics_->added();
+    if (item.processing) return;  // done() queues it
     push_locked(&*it);
-    return true;
   }
 
   void push_locked(Node* node) {
@@ -270,9 +276,8 @@ class WorkQueue {
     item.processing = true;
     item.started_at = now;
     ++processing_;
-    const double queued = seconds(now - item.added_at);
+    if (metrics_) metrics_->started(seconds(now - item.added_at));
     lock.unlock();
-    if (metrics_) metrics_->started(queued);
     return node->first;
   }
 
@@ -282,7 +287,7 @@ class WorkQueue {
       // A stale entry: the key was re-scheduled earlier and has already been promoted.
       if (it != waiting_.end() && it->second == delayed_.top().ready_at) {
         waiting_.erase(it);
-        if (add_locked(delayed_.top().key, now) && metrics_) metrics_->added();
+        add_locked(delayed_.top().key, now);
       }
       delayed_.pop();
     }
@@ -296,15 +301,26 @@ class WorkQueue {
   }
 
   const Clock& clock_;
-  std::unique_ptr<QueueMetrics> metrics_;
 
   mutable std::mutex mu_;               // guards everything below
+  // Set once by the constructor (null when metrics are off); records only under mu_.
+  std::unique_ptr<QueueMetrics> metrics_;
   std::condition_variable cv_;          // a key became ready, a deadline moved, or shutdown
   std::condition_variable drained_cv_;  // processing_ reached zero while draining
   Items items_;
   std::deque<Node*> queue_;  // ready keys, FIFO; every node here is dirty and not processing
   std::unordered_map<Key, Clock::time_point, Hash> waiting_;  // delayed key -> earliest ready time
   std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;  // by ready time
+  // Nodes of keys that left the map, reused by add(). Producers allocating and workers freeing is
+  // glibc malloc's slow case (each free goes back to the allocating thread's arena under its lock),
+  // and a map node plus its key's string was two of those per key.
+  std::vector<NodeHandle> spare_;
+  // Enough for a producer's burst while the workers are off the CPU (the bench's window is 4,096);
+  // about 100 KiB per queue for keys of 30 bytes.
+  static constexpr std::size_t kMaxSpare = 1024;
+  // Always empty: node_for_locked() makes nodes in it. A map's first insert allocates its bucket
+  // array, so one kept for good saves that allocation (and its free) per new node.
+  Items scratch_;
   std::size_t processing_ = 0;
   int idle_workers_ = 0;  // workers parked in get(); adds notify only when someone is waiting
   bool shutting_down_ = false;

@@ -88,7 +88,7 @@ class Runner {
   }
 
   FailingKeys failing() const;
-  void update_queue_metrics() { queue_.update_unfinished_work_metrics(); }
+  void update_queue_metrics() { queue_.update_metrics(); }
   std::chrono::steady_clock::duration longest_running() const {
     return queue_.longest_processing();
   }
