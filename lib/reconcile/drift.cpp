@@ -87,24 +87,37 @@ class Walker {
   }
 };
 
-// drift_within below `owned`, the node of (desired, live) in the set; `metadata` when they are the
-// object's metadata.
+// Where (desired, live) lie in the object: its metadata and spec say which fields are special.
+enum class Parent { kOther, kMetadata, kSpec };
+
+// drift_within below `owned`, the node of (desired, live) in the set.
 bool differences_owned(const rapidjson::Value& desired, const rapidjson::Value& live,
-                       const rapidjson::Value* owned, int depth, bool metadata) {
+                       const rapidjson::Value* owned, int depth, Parent parent) {
   if (desired.IsObject()) {
     if (!live.IsObject()) return is_member(owned);
     for (const auto& member : desired.GetObject()) {
       const std::string_view name(member.name.GetString(), member.name.GetStringLength());
       if (depth == 0 && ignored_top_level(name)) continue;
-      if (metadata && ignored_metadata(name)) continue;
+      if (parent == Parent::kMetadata && ignored_metadata(name)) continue;
       const auto found = live.FindMember(member.name);
       if (member.value.IsNull()) {
         if (found != live.MemberEnd() && !found->value.IsNull()) return false;
         continue;
       }
       if (found == live.MemberEnd()) return false;
+      // The /scale subresource writes spec.replicas without touching managedFields on the
+      // project's kube-apiserver 1.20 (docs/architecture.md, "Ignore rules": kubectl scale and an
+      // HPA leave steward owning the field), so ownership says nothing about who set it.
+      if (parent == Parent::kSpec && name == "replicas" &&
+          find_drift(member.value, found->value).drifted) {
+        return false;
+      }
+      const Parent next = depth != 0           ? Parent::kOther
+                          : name == "metadata" ? Parent::kMetadata
+                          : name == "spec"     ? Parent::kSpec
+                                               : Parent::kOther;
       if (!differences_owned(member.value, found->value, field_node(owned, name), depth + 1,
-                             depth == 0 && name == "metadata")) {
+                             next)) {
         return false;
       }
     }
@@ -116,7 +129,7 @@ bool differences_owned(const rapidjson::Value& desired, const rapidjson::Value& 
     if (desired.Size() != live.Size()) return false;
     for (rapidjson::SizeType i = 0; i < desired.Size(); ++i) {
       if (!differences_owned(desired[i], live[i], item_node(owned, live[i], i), depth + 1,
-                             false)) {
+                             Parent::kOther)) {
         return false;
       }
     }
@@ -129,7 +142,7 @@ bool differences_owned(const rapidjson::Value& desired, const rapidjson::Value& 
 
 bool drift_within(const rapidjson::Value& desired, const rapidjson::Value& live,
                   const rapidjson::Value& owned) {
-  return differences_owned(desired, live, &owned, 0, false);
+  return differences_owned(desired, live, &owned, 0, Parent::kOther);
 }
 
 Drift find_drift(const rapidjson::Value& desired, const rapidjson::Value& live) {

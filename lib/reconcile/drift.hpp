@@ -35,7 +35,9 @@ rapidjson::Value project(const rapidjson::Value& desired, const rapidjson::Value
 
 // Whether every field where `live` drifts from `desired` lies in `owned`, a managedFields entry's
 // fieldsV1 set (managed_fields.hpp): each differing value is owned itself, or lies in a list owned
-// whole. A field missing from `live`, or set where `desired` says absent, never does.
+// whole. A field missing from `live`, or set where `desired` says absent, never does; nor does
+// `spec.replicas`, which the /scale subresource writes without recording it in managedFields
+// (kube-apiserver 1.20: kubectl scale and an HPA leave the previous owner in place).
 //
 // Why it matters: any write by another manager that changes, adds or removes a field takes that
 // field out of every other manager's set (structured-merge-diff, merge/update.go: Modified, Added

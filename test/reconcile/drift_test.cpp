@@ -148,6 +148,14 @@ TEST_CASE("drift_within: what counts as owned") {
   // A node that only holds what lies under it is not owned itself: a retyped map is someone's.
   CHECK_FALSE(within(R"({"m":{"k":"v"}})", R"({"m":"x"})", R"({"f:m":{"f:k":{}}})"));
   CHECK(within(R"({"m":{"k":"v"}})", R"({"m":"x"})", R"({"f:m":{".":{},"f:k":{}}})"));
+  // spec.replicas: the /scale subresource writes it without taking it (1.20), so steward's
+  // ownership does not say steward's apply set the live value.
+  CHECK_FALSE(within(R"({"spec":{"replicas":2}})", R"({"spec":{"replicas":5}})",
+                     R"({"f:spec":{"f:replicas":{}}})"));
+  CHECK(within(R"({"spec":{"replicas":2}})", R"({"spec":{"replicas":2.0}})",
+               R"({"f:spec":{"f:replicas":{}}})"));
+  CHECK(within(R"({"data":{"replicas":"a"}})", R"({"data":{"replicas":"b"}})",
+               R"({"f:data":{"f:replicas":{}}})"));
   // Status and server-owned metadata say nothing, as for the drift rule.
   CHECK(within(R"({"status":{"a":1},"metadata":{"uid":"x"}})", R"({"metadata":{"uid":"y"}})",
                "{}"));
