@@ -327,6 +327,16 @@ boost::asio::awaitable<Reconciled> Reconciler::reconcile(desired::ObjectKey key,
   co_return done;
 }
 
+namespace {
+
+// metadata.generation, or 0 when the object keeps none (a ConfigMap).
+std::int64_t generation_of(const rapidjson::Value& object) {
+  const rapidjson::Value* generation = kube::value_at(object, {"metadata", "generation"});
+  return generation != nullptr && generation->IsInt64() ? generation->GetInt64() : 0;
+}
+
+}  // namespace
+
 boost::asio::awaitable<bool> Reconciler::only_normalised(const desired::ObjectKey& key,
                                                          const kube::ResourceType& type,
                                                          const ApplyMemo& memo) {
@@ -434,7 +444,9 @@ boost::asio::awaitable<Reconciled> Reconciler::apply(const desired::ObjectKey& k
       const std::string_view before = kube::string_at(*live, {"metadata", "resourceVersion"});
       if (before != kube::string_at(*reply.object, {"metadata", "resourceVersion"})) {
         std::lock_guard lock(memo_mu_);
-        corrected_[key] = std::string(before);
+        corrected_[key] = {std::string(before),
+                           std::string(kube::string_at(*reply.object, {"metadata", "uid"})),
+                           generation_of(*reply.object)};
       }
     }
     ApplyMemo next = memo.answered(*reply.object);
@@ -593,8 +605,17 @@ bool Reconciler::awaits_correction(const desired::ObjectKey& key, const LiveLook
   std::lock_guard lock(memo_mu_);
   const auto found = corrected_.find(key);
   if (found == corrected_.end()) return false;
-  if (live.object && kube::string_at(*live.object, {"metadata", "resourceVersion"}) == found->second) {
-    return true;
+  const Correction& correction = found->second;
+  if (live.object) {
+    const rapidjson::Value& object = *live.object;
+    if (kube::string_at(object, {"metadata", "resourceVersion"}) == correction.replaced_version) {
+      return true;
+    }
+    if (correction.generation > 0 &&
+        kube::string_at(object, {"metadata", "uid"}) == correction.uid &&
+        generation_of(object) < correction.generation) {
+      return true;
+    }
   }
   corrected_.erase(found);
   return false;

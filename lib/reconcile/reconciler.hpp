@@ -188,13 +188,21 @@ class Reconciler {
   std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> recreated_;  // memo_mu_
   // Whether `key` waits for the cache to show the object recreate() made (see recreated_).
   bool awaits_recreated(const desired::ObjectKey& key, bool desired, const LiveLookup& live);
-  // Keys steward corrected, with the resourceVersion of the object it corrected, when the answer
-  // has another. While the cache still shows that version, its watch has not brought the
-  // correction yet (a real server's watch may lag the apply's answer), and acting on it would
-  // apply the same correction again; the event that brings it queues the key. An object's
-  // resourceVersion never comes back once replaced, so any other version (or none) ends the wait.
-  std::unordered_map<desired::ObjectKey, std::string, desired::ObjectKeyHash> corrected_;  // memo_mu_
-  // Whether the cache still shows the object `key`'s last correction replaced (see corrected_).
+  // Keys steward corrected, when the answer has another resourceVersion than the object it
+  // corrected. While the cache shows an object older than the answer, its watch has not brought
+  // the correction yet (a real server's watch may lag the apply's answer, and events written
+  // before it, a controller's status update, still arrive), and acting on it would apply the same
+  // correction again; the event that brings it queues the key. Older means: the very version
+  // corrected (a version never comes back once replaced), or the same object (uid) at a lower
+  // metadata.generation than the answer's (generation only grows, and a correction of the spec
+  // raises it). Anything else ends the wait.
+  struct Correction {
+    std::string replaced_version;  // the resourceVersion of the object corrected
+    std::string uid;               // the answer's
+    std::int64_t generation = 0;   // the answer's; 0 when the kind keeps none
+  };
+  std::unordered_map<desired::ObjectKey, Correction, desired::ObjectKeyHash> corrected_;  // memo_mu_
+  // Whether the cache still shows an object older than `key`'s last correction (see corrected_).
   bool awaits_correction(const desired::ObjectKey& key, const LiveLookup& live);
 
   mutable std::mutex departed_mu_;  // guards departed_
