@@ -14,13 +14,6 @@ std::string_view name_view(const Value& name) {
   return {name.GetString(), name.GetStringLength()};
 }
 
-const Value* member(const Value& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(
-      Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
-
 // JSON equality as the server compares key values: numbers by value.
 bool same(const Value& a, const Value& b) {
   if (a.IsNumber() && b.IsNumber()) {
@@ -34,7 +27,7 @@ bool same(const Value& a, const Value& b) {
 bool matches_key(const Value& key, const Value& item) {
   if (!key.IsObject() || !item.IsObject()) return false;
   for (const auto& field : key.GetObject()) {
-    const Value* value = member(item, name_view(field.name));
+    const Value* value = kube::value_at(item, {name_view(field.name)});
     if (value == nullptr || !same(field.value, *value)) return false;
   }
   return true;
@@ -44,11 +37,10 @@ bool matches_key(const Value& key, const Value& item) {
 
 std::vector<ManagedEntry> managed_entries(const Value& live) {
   std::vector<ManagedEntry> out;
-  const Value* metadata = member(live, "metadata");
-  const Value* managed = metadata ? member(*metadata, "managedFields") : nullptr;
+  const Value* managed = kube::value_at(live, {"metadata", "managedFields"});
   if (managed == nullptr || !managed->IsArray()) return out;
   for (const Value& entry : managed->GetArray()) {
-    const Value* fields = member(entry, "fieldsV1");
+    const Value* fields = kube::value_at(entry, {"fieldsV1"});
     out.push_back({kube::string_at(entry, {"manager"}), kube::string_at(entry, {"operation"}),
                    fields != nullptr && fields->IsObject() ? fields : nullptr});
   }
@@ -64,7 +56,8 @@ const Value* applied_fields(const Value& live, std::string_view manager) {
 
 const Value* field_node(const Value* node, std::string_view name) {
   if (node == nullptr) return nullptr;
-  return member(*node, "f:" + std::string(name));
+  const std::string field = "f:" + std::string(name);
+  return kube::value_at(*node, {field});
 }
 
 const Value* item_node(const Value* node, const Value& item, rapidjson::SizeType index) {

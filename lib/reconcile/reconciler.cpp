@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "health/fields.hpp"
 #include "kube/discovery.hpp"
 #include "observe/audit.hpp"
 #include "reconcile/create_order.hpp"
@@ -331,8 +332,7 @@ namespace {
 
 // metadata.generation, or 0 when the object keeps none (a ConfigMap).
 std::int64_t generation_of(const rapidjson::Value& object) {
-  const rapidjson::Value* generation = kube::value_at(object, {"metadata", "generation"});
-  return generation != nullptr && generation->IsInt64() ? generation->GetInt64() : 0;
+  return health::int_field(object, {"metadata", "generation"}, 0);
 }
 
 }  // namespace
