@@ -37,7 +37,7 @@ bool passes(const kube::ResourceType& type, const rapidjson::Value& item, const 
 }  // namespace
 
 bool prunes_with_contents(const rapidjson::Value& live_namespace) {
-  return kube::string_at(live_namespace, {"metadata", "annotations", kPruneAnnotation}) ==
+  return applied_annotation(live_namespace, kFieldManager, kPruneAnnotation) ==
          kPruneNamespaceContents;
 }
 

@@ -15,10 +15,11 @@
 // tell what is there. A check, not a lock: something created between it and the delete goes
 // with the Namespace.
 //
-// A Namespace whose live object carries the annotation `steward.dev/prune: namespace-contents`
-// is pruned without the check. It is read from the live Namespace because its manifest is gone
-// by the time it is pruned; steward applied it there from the manifest (or someone set it with
-// kubectl).
+// A Namespace whose live object carries the annotation `steward.dev/prune: namespace-contents`,
+// written by steward's own apply, is pruned without the check. It is read from the live Namespace
+// because its manifest is gone by the time it is pruned, and only where steward's Apply entry in
+// managedFields owns it (ownership.hpp, applied_annotation), so only a manifest put it there: a
+// `kubectl annotate` is kubectl's field, and an annotation on a live object never widens a delete.
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
@@ -36,7 +37,8 @@ inline constexpr std::string_view kPruneAnnotation = "steward.dev/prune";
 // kPruneAnnotation's value that prunes a Namespace whatever it holds.
 inline constexpr std::string_view kPruneNamespaceContents = "namespace-contents";
 
-// Whether the live Namespace opts out of the check (kPruneAnnotation: kPruneNamespaceContents).
+// Whether the live Namespace opts out of the check (kPruneAnnotation: kPruneNamespaceContents,
+// owned by steward's apply).
 bool prunes_with_contents(const rapidjson::Value& live_namespace);
 
 // What the check lists of `served` (discovery's resources): the namespaced, listable ones, one

@@ -83,10 +83,21 @@ TEST_CASE("a kept Namespace is described by what it holds and what could not be 
   CHECK(NamespaceContents{}.empty());
 }
 
-TEST_CASE("a Namespace annotated steward.dev/prune: namespace-contents skips the check") {
-  CHECK(reconcile::prunes_with_contents(parse_json(
+TEST_CASE("a Namespace whose manifest said steward.dev/prune: namespace-contents skips the check") {
+  // namespace(VALUE, MANAGER): the annotation, written by MANAGER's managedFields entry.
+  const auto with = [](const std::string& value, const std::string& manager,
+                       const std::string& operation) {
+    return parse_json(
+        R"({"metadata":{"name":"t","annotations":{"steward.dev/prune":")" + value +
+        R"("},"managedFields":[{"manager":")" + manager + R"(","operation":")" + operation +
+        R"(","fieldsV1":{"f:metadata":{"f:annotations":{"f:steward.dev/prune":{}}}}}]}})");
+  };
+  CHECK(reconcile::prunes_with_contents(with("namespace-contents", "steward", "Apply")));
+  CHECK_FALSE(reconcile::prunes_with_contents(with("yes", "steward", "Apply")));
+  // Set on the live object by someone else: it does not widen the delete.
+  CHECK_FALSE(reconcile::prunes_with_contents(with("namespace-contents", "kubectl-annotate", "Update")));
+  CHECK_FALSE(reconcile::prunes_with_contents(with("namespace-contents", "steward", "Update")));
+  CHECK_FALSE(reconcile::prunes_with_contents(parse_json(
       R"({"metadata":{"name":"t","annotations":{"steward.dev/prune":"namespace-contents"}}})")));
-  CHECK_FALSE(reconcile::prunes_with_contents(
-      parse_json(R"({"metadata":{"name":"t","annotations":{"steward.dev/prune":"yes"}}})")));
   CHECK_FALSE(reconcile::prunes_with_contents(parse_json(R"({"metadata":{"name":"t"}})")));
 }
