@@ -214,13 +214,55 @@ std::vector<Candidate> ignored_fields(const Value& body, const std::vector<Manag
   return out;
 }
 
+// The fields whose digests the body records: every field a paths rule names and, when a managers
+// rule targets the object, every field of the manifest. A listed manager may take any of them
+// after steward's last write, and a manifest change of such a field must still be told from no
+// change then; the record is written only with steward's own writes, so it has to hold the field
+// before anyone takes it. Past kMaxRecordBytes only the ignored fields themselves are recorded.
+constexpr std::size_t kMaxRecordBytes = 64 * 1024;
+
+std::map<std::string, std::string> digest_record(const Value& body,
+                                                 std::span<const IgnoreRule> rules,
+                                                 const std::vector<Candidate>& candidates) {
+  std::map<std::string, std::string> out;
+  out.emplace(std::string(kRulesKey), rules_digest(rules, body));
+  const auto add = [&](const Tokens& field) {
+    if (never_ignored(field)) return;
+    const std::string pointer = to_pointer(field);
+    if (!out.contains(pointer)) out.emplace(pointer, ignored_digest(*at_tokens(body, field)));
+  };
+  for (const Candidate& candidate : candidates) add(candidate.field);
+  const bool managers = std::any_of(rules.begin(), rules.end(), [&](const IgnoreRule& r) {
+    return !r.managers.empty() && targets(r.target, body);
+  });
+  if (!managers) return out;
+  std::map<std::string, std::string> only_candidates = out;
+  std::vector<Tokens> all;
+  Tokens root;
+  leaves(body, root, all);
+  std::size_t bytes = 0;
+  for (const Tokens& field : all) {
+    add(field);
+    bytes += to_pointer(field).size() + 20;
+    if (bytes > kMaxRecordBytes) return only_candidates;
+  }
+  return out;
+}
+
 Treatment treatment_of(const Tokens& field, const Value& manifest_value, const Value& live,
                        const std::vector<ManagedEntry>& entries,
-                       const std::map<std::string, std::string>& recorded,
-                       std::string_view field_manager) {
-  const auto digest = recorded.find(to_pointer(field));
-  if (digest != recorded.end() && digest->second != ignored_digest(manifest_value)) {
-    return Treatment::kManifest;  // changed in the manifest since steward applied it
+                       const std::map<std::string, std::string>& recorded, bool manifest_changed,
+                       bool same_rules, std::string_view field_manager) {
+  if (manifest_changed) {
+    // The desired-hash says the manifest changed since steward's last write; the record says
+    // whether this field did. One the record does not hold, written under the same rules, is new
+    // to the manifest: the manifest's value, as without the rule. Under other rules (or none)
+    // nothing tells, and ownership decides below, which never resets a field.
+    const auto digest = recorded.find(to_pointer(field));
+    if (digest != recorded.end() ? digest->second != ignored_digest(manifest_value)
+                                 : same_rules) {
+      return Treatment::kManifest;
+    }
   }
   const Value* live_value = at_tokens(live, field);
   const bool is_list = manifest_value.IsArray();
@@ -274,6 +316,14 @@ std::string ignored_digest(const Value& value) {
   return desired::to_hex(desired::sha256(desired::canonical_json(value)), 6);
 }
 
+std::string rules_digest(std::span<const IgnoreRule> rules, const Value& object) {
+  std::string text;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (targets(rules[i].target, object)) text += rule_label(i, rules[i]) + '\n';
+  }
+  return desired::to_hex(desired::sha256(text), 6);
+}
+
 std::map<std::string, std::string> recorded_digests(const Value& live) {
   std::map<std::string, std::string> out;
   const std::string_view text =
@@ -300,16 +350,24 @@ IgnoreAdjustment adjust_for_ignore_rules(const Value& body, const Value* live,
   const std::map<std::string, std::string> recorded =
       live ? recorded_digests(*live) : std::map<std::string, std::string>();
 
+  const bool manifest_changed =
+      live && kube::string_at(*live, {"metadata", "annotations", desired::kDesiredHashAnnotation}) !=
+                  kube::string_at(body, {"metadata", "annotations", desired::kDesiredHashAnnotation});
+
   auto adjusted = kube::copy_object(body, 1024);
-  std::map<std::string, std::string> digests;
-  for (const Candidate& candidate : ignored_fields(body, entries, rules, field_manager)) {
+  const std::vector<Candidate> candidates = ignored_fields(body, entries, rules, field_manager);
+  const std::map<std::string, std::string> digests = digest_record(body, rules, candidates);
+  out.record_stale = live && recorded != digests;
+  const auto rules_then = recorded.find(std::string(kRulesKey));
+  const bool same_rules =
+      rules_then != recorded.end() && rules_then->second == digests.at(std::string(kRulesKey));
+  for (const Candidate& candidate : candidates) {
     const Value& manifest_value = *at_tokens(body, candidate.field);
     IgnoredField field{
         .pointer = to_pointer(candidate.field), .tokens = candidate.field, .rule = candidate.rule};
-    digests.emplace(field.pointer, ignored_digest(manifest_value));
     if (live) {
-      field.treatment =
-          treatment_of(candidate.field, manifest_value, *live, entries, recorded, field_manager);
+      field.treatment = treatment_of(candidate.field, manifest_value, *live, entries, recorded,
+                                     manifest_changed, same_rules, field_manager);
     }
     const Value* live_value = live ? at_tokens(*live, candidate.field) : nullptr;
     field.kept_from_write = field.treatment != Treatment::kManifest &&

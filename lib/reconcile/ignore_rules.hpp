@@ -9,6 +9,7 @@
 //   object absent (create)                        the manifest's value
 //   the manifest's value changed since steward    the manifest's value: a forced apply takes the
 //     last applied it                             field back (a manifest change is never ignored)
+//     (or the field is new to the manifest)
 //   another manager owns the field (steward       omitted: it stays theirs
 //     does not, or shares it), or nobody does
 //   steward alone owns it (a /scale write on      the live value: steward keeps the field, nothing is
@@ -17,16 +18,23 @@
 //   ownership unknown (the cache kept no field    the live value, for the same reason
 //     sets, see below)
 //
-// "Changed since steward last applied it": every body steward sends for a targeted object carries
-// the annotation steward.dev/ignored-digests, a JSON object from each ignored field's JSON pointer
-// to the first 12 hex digits of the SHA-256 of the manifest's value there (canonical JSON):
-//   {"/spec/replicas":"d4735e3a265e"}
-// A field whose recorded digest differs from the manifest's value now was changed in the manifest.
-// A field with no digest recorded (a rule added since, or a field a listed manager took since
-// steward's last apply) counts as unchanged; its digest is recorded with steward's next write.
-// The annotation is not part of the desired-hash (that covers the whole manifest, ignored fields
-// included, so a manifest change of only an ignored field is a new desired state and is applied)
-// and not part of the drift rule, so it never causes a write by itself.
+// "Changed since steward last applied it": the live object's desired-hash annotation differs from
+// the manifest's (it covers the whole manifest, ignored fields included), and the field's value
+// differs from the one recorded then. Every body steward sends for a targeted object carries the
+// annotation steward.dev/ignored-digests, a JSON object from JSON pointers to the first 12 hex
+// digits of the SHA-256 of the manifest's value there (canonical JSON), and "#rules" to a digest
+// of the rules that target the object:
+//   {"#rules":"5f1d0c2e9a41","/spec/replicas":"d4735e3a265e"}
+// It holds every field a paths rule names and, when a managers rule targets the object, every
+// field of the manifest: a listed manager may take any of them after steward's last write (up to
+// 64 KiB of record; past that only the fields ignored at the time, so a field taken later has no
+// digest). With the manifest changed, a field the record does not hold counts as changed when
+// the record was written under the same rules (the field is new to the manifest); under other
+// rules nothing tells, and ownership decides (never a reset).
+// The record is not part of the desired-hash and not part of the drift rule. A live record that
+// differs from the body's (the rules changed, or the object predates them) is rewritten once, with
+// no field taken from anyone (record_stale): without it, a field a listed manager takes later
+// could not be told apart from a manifest change of it.
 //
 // Field ownership is read from the live object's managedFields. The informers' caches keep the
 // field sets only of objects that carry the digests annotation (keep_ownership_facts), so an
@@ -74,6 +82,8 @@ struct IgnoreAdjustment {
   // and the digests annotation. Null when no rule targets the object (send the body as it is).
   std::shared_ptr<const kube::Object> body;
   std::vector<IgnoredField> fields;
+  // The live object's digests record differs from the body's: one write brings it up to date.
+  bool record_stale = false;
 
   // `reference` (the memo's reference: the body or its projection) without the fields the body
   // does not claim from the manifest (kOmit, kLive): what the drift rule compares the live
@@ -104,6 +114,12 @@ kube::ObjectPtr with_manifest_values(
 // name and labels).
 bool targets(const IgnoreTarget& target, const rapidjson::Value& object);
 
+// The record's entry for the rules it was written under: `"#rules"` (no JSON pointer starts
+// with '#') to rules_digest(), so a field missing from a record written under the same rules is
+// known to be new to the manifest, and under other rules is not known at all.
+inline constexpr std::string_view kRulesKey = "#rules";
+// 12 hex digits of SHA-256 of the rules of `rules` that target `object`, each with its index.
+std::string rules_digest(std::span<const IgnoreRule> rules, const rapidjson::Value& object);
 // The digest recorded for a manifest value: 12 hex digits of SHA-256 of its canonical JSON.
 std::string ignored_digest(const rapidjson::Value& value);
 // The live object's digests annotation, parsed; empty when absent or unreadable.

@@ -168,7 +168,12 @@ Action plan_desired(const PlanInput& in, const PlanPolicy& policy) {
   if (desired.opt_outs.create_only()) return leave_alone(desired, memo, *in.live.object);
   const IgnoreAdjustment ignore =
       ignore_adjustment(memo, in.live.object.get(), desired.source, policy);
-  const Drift drift = ignore_aware_drift(memo, ignore, *in.live.object);
+  Drift drift = ignore_aware_drift(memo, ignore, *in.live.object);
+  if (!drift.drifted && ignore.record_stale) {
+    drift = {.drifted = true,
+             .path = ".metadata.annotations." + std::string(kIgnoredDigestsAnnotation),
+             .reason = "out of date (the ignore rules changed)"};
+  }
   if (!drift.drifted) return {.ignored = ignore.fields};
   Action action = plan_drifted(in, policy, drift);
   if (action.step == Step::kApply) action.body = ignore.body;

@@ -8,7 +8,8 @@
 #  2. without the rule, the same scale is reverted to 2 within a second ($REVERT_LIMIT; sanitizer
 #     builds get 3 s), with one write;
 #  3. `managers: ["kubectl-edit"]`: a field changed by `kubectl edit` stays as edited; a field
-#     `kubectl patch` changed (a manager not listed) is corrected.
+#     `kubectl patch` changed (a manager not listed) is corrected; a manifest change of the edited
+#     field is applied, a manifest change of another field leaves it.
 # "A steward write" is an audit line in steward's log: one is printed for every write it sends.
 # Usage: ignore_rules_test.sh STEWARD STEWARD-TESTAPI   (KEEP=1 keeps the work folder)
 set -u
@@ -116,19 +117,40 @@ run_steward "$dir/managers.yaml" "$dir/kubeconfig"
 cm() { k get -n "$ns" configmap settings -o jsonpath="{.data.$1}" 2>/dev/null; }
 cm_is() { [ "$(cm "$1")" = "$2" ]; }
 wait_for 60 cm_is color blue || fail "steward did not create the ConfigMap"
-out=$(KUBE_EDITOR="sed -i s/color:\ blue/color:\ red/" k edit -n "$ns" configmap settings 2>&1) || fail "kubectl edit: $out"
-cm_is color red || fail "kubectl edit did not change the color: $(cm color)"
+in_sync() { metric "$metrics" 'steward_reconcile_total{resource="configmaps",result="in_sync"}'; }
+# resyncs N: N more in-sync reconciles of the ConfigMap
+resyncs() {
+  local target=$(($(in_sync) + $1))
+  wait_for 30 eval '[ "$(in_sync)" -ge '"$target"' ]' || fail "no resyncs of the ConfigMap"
+}
+edit_color() {  # edit_color FROM TO: kubectl edit, as a person would
+  out=$(KUBE_EDITOR="sed -i s/color:\\ $1/color:\\ $2/" k edit -n "$ns" configmap settings 2>&1) || fail "kubectl edit: $out"
+  cm_is color "$2" || fail "kubectl edit did not change the color: $(cm color)"
+}
+writes_before=$(writes)
+edit_color blue red
+resyncs 2
+cm_is color red || fail "the color kubectl edit set was reverted to $(cm color)"
+[ "$(writes)" = "$writes_before" ] ||
+  fail "kubectl edit's color cost steward writes: $(grep '"msg":"audit"' "$log" | tail -n +$((writes_before + 1)))"
+# A manifest change of the field kubectl edit took is applied (a manifest change is never
+# ignored), though steward has not written the object since kubectl edit took it.
+sed -i 's/color: blue/color: green/' "$dir/cm/settings.yaml"
+wait_for 30 cm_is color green || fail "the manifest's change of data.color was not applied: $(cm color)"
+edit_color green red
 out=$(k patch -n "$ns" configmap settings -p '{"data":{"size":"large"}}' 2>&1) || fail "kubectl patch: $out"
 wait_for 30 cm_is size small || fail "the field kubectl patch changed was not corrected: $(cm size)"
-resyncs_before=$(metric "$metrics" 'steward_reconcile_total{resource="configmaps",result="in_sync"}')
-wait_for 30 eval '[ "$(metric "$metrics" '"'"'steward_reconcile_total{resource="configmaps",result="in_sync"}'"'"')" -ge $((resyncs_before + 3)) ]' ||
-  fail "no resyncs of the ConfigMap"
+resyncs 3
 cm_is color red || fail "the color kubectl edit set was reverted to $(cm color)"
 managers=$(k get --raw "/api/v1/namespaces/$ns/configmaps/settings" |
            python3 -c 'import json,sys
 d=json.load(sys.stdin)
 print(" ".join(sorted(m["manager"] for m in d["metadata"]["managedFields"] if "f:color" in m.get("fieldsV1",{}).get("f:data",{}))))')
 [ "$managers" = kubectl-edit ] || fail "data.color is owned by [$managers], want kubectl-edit alone"
+# A manifest change elsewhere leaves the field kubectl edit took alone.
+sed -i 's/size: small/size: medium/' "$dir/cm/settings.yaml"
+wait_for 30 cm_is size medium || fail "the manifest's change of data.size was not applied: $(cm size)"
+cm_is color red || fail "a manifest change of data.size reverted kubectl edit's color to $(cm color)"
 stop_steward
 
 [ "$failures" -eq 0 ] && echo "ignore rules: all passed"

@@ -62,7 +62,11 @@ kube::ObjectPtr live_of(const desired::DesiredObject& desired, int replicas,
                         const std::vector<std::string>& entries, const std::string& digests = "") {
   auto live = kube::copy_object(*desired.body.object, 1024);
   auto& a = live->GetAllocator();
-  (*live)["spec"]["replicas"] = replicas;
+  if ((*live)["spec"].HasMember("replicas")) {
+    (*live)["spec"]["replicas"] = replicas;
+  } else {
+    (*live)["spec"].AddMember("replicas", replicas, a);
+  }
   (*live)["metadata"].AddMember("uid", "u-1", a);
   (*live)["metadata"].AddMember("resourceVersion", "7", a);
   (*live)["spec"].AddMember("revisionHistoryLimit", 10, a);  // a server default
@@ -118,10 +122,20 @@ const rapidjson::Value* replicas_in(const rapidjson::Value& body) {
   return found == spec->value.MemberEnd() ? nullptr : &found->value;
 }
 
+// The record a body under the rule paths_rule({"/spec/replicas"}) carries for `replicas`.
 std::string replicas_digest(int replicas) {
   rapidjson::Document d;
   d.SetInt(replicas);
-  return R"({"/spec/replicas":")" + reconcile::ignored_digest(d) + R"("})";
+  const IgnoreRule rules[] = {paths_rule({"/spec/replicas"})};
+  return R"({"#rules":")" + reconcile::rules_digest(rules, *desired_deployment(replicas)->object) +
+         R"(","/spec/replicas":")" + reconcile::ignored_digest(d) + R"("})";
+}
+
+// The record steward's create of `desired` under `rules` writes.
+std::string record_of(const desired::DesiredObjectPtr& desired, std::vector<IgnoreRule> rules) {
+  const Action create = plan_with(desired, nullptr, std::move(rules));
+  REQUIRE(create.body);
+  return digests_of(*create.body);
 }
 
 }  // namespace
@@ -240,7 +254,8 @@ TEST_CASE("ignore rules: a manifest change of an ignored field is applied") {
 
 TEST_CASE("ignore rules: a managers rule ignores only what a listed manager owns") {
   const auto desired = desired_deployment(2, "nginx:1");
-  auto live = live_of(*desired, 7, {kStewardWithoutReplicas, kEditOwnsReplicas}, "{}");
+  auto live = live_of(*desired, 7, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                      record_of(desired, {managers_rule({"kubectl-edit"})}));
   SECTION("kubectl-edit's replicas are left, nothing else is") {
     const Action action = plan_with(desired, live, {managers_rule({"kubectl-edit"})});
     CHECK(action.step == Step::kNothing);
@@ -249,6 +264,8 @@ TEST_CASE("ignore rules: a managers rule ignores only what a listed manager owns
     CHECK(action.ignored[0].rule == "ignore[0] (managers kubectl-edit)");
   }
   SECTION("another manager's field is not theirs to keep") {
+    live = live_of(*desired, 7, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                   record_of(desired, {managers_rule({"kube-controller-manager"})}));
     const Action action = plan_with(desired, live, {managers_rule({"kube-controller-manager"})});
     CHECK(action.step == Step::kApply);
     CHECK(action.detail == ".spec.replicas differs");
@@ -260,7 +277,7 @@ TEST_CASE("ignore rules: a managers rule ignores only what a listed manager owns
         {kStewardOwnsAll,
          R"({"manager":"kubectl-edit","operation":"Update","fieldsV1":{"f:spec":{"f:template":)"
          R"({"f:spec":{"f:containers":{"k:{\"name\":\"web\"}":{"f:image":{}}}}}}}})"},
-        "{}");
+        record_of(desired, {managers_rule({"kubectl-edit"})}));
     const Action action =
         plan_with(desired_deployment(2, "nginx:2"), theirs, {managers_rule({"kubectl-edit"})});
     REQUIRE(action.step == Step::kApply);
@@ -270,7 +287,8 @@ TEST_CASE("ignore rules: a managers rule ignores only what a listed manager owns
 
 TEST_CASE("ignore rules: a pointer to a map ignores every field under it") {
   const auto desired = desired_deployment(2);
-  const auto live = live_of(*desired, 5, {kStewardWithoutReplicas, kEditOwnsReplicas});
+  const auto live = live_of(*desired, 5, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                            record_of(desired, {paths_rule({"/spec"})}));
   const Action action = plan_with(desired, live, {paths_rule({"/spec"})});
   CHECK(action.step == Step::kNothing);
   std::vector<std::string> pointers;
@@ -348,4 +366,76 @@ TEST_CASE("ignore rules: once a rule is gone, the memo of an apply under it does
       {.key = kKey, .state = state, .desired = desired.get(), .live = lookup, .memo = &memo}, {});
   CHECK(without_rule.step == Step::kApply);
   CHECK(without_rule.detail == ".spec.replicas differs");
+}
+
+TEST_CASE("ignore rules: a managers rule records every field of the manifest") {
+  const auto desired = desired_deployment(2, "nginx:1");
+  const IgnoreRule rules[] = {managers_rule({"kubectl-edit"})};
+  rapidjson::Document record;
+  record.Parse(record_of(desired, {rules[0]}).c_str());
+  REQUIRE(record.IsObject());
+  CHECK(kube::string_at(record, {"#rules"}) == reconcile::rules_digest(rules, *desired->object));
+  for (const char* pointer : {"/metadata/labels/app", "/spec/replicas", "/spec/selector/matchLabels/app",
+                              "/spec/template/metadata/labels/app", "/spec/template/spec/containers"}) {
+    CHECK(record.HasMember(pointer));
+  }
+  // What names the object and steward's own marks are not.
+  CHECK(record.MemberCount() == 6);
+}
+
+TEST_CASE("ignore rules: a manifest change of a field a listed manager took since steward's last "
+          "write is applied") {
+  // steward created it under the rule (replicas 2 recorded), then kubectl edit took replicas,
+  // with no steward write in between.
+  const auto before = desired_deployment(2, "nginx:1");
+  const auto live = live_of(*before, 7, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                            record_of(before, {managers_rule({"kubectl-edit"})}));
+  SECTION("replicas changed in the manifest: applied, the field taken back") {
+    const auto after = desired_deployment(3, "nginx:1");
+    const Action action = plan_with(after, live, {managers_rule({"kubectl-edit"})});
+    REQUIRE(action.step == Step::kApply);
+    REQUIRE(action.ignored.size() == 1);
+    CHECK(action.ignored[0].treatment == Treatment::kManifest);
+    REQUIRE(replicas_in(*action.body));
+    CHECK(replicas_in(*action.body)->GetInt() == 3);
+  }
+  SECTION("a change elsewhere leaves kubectl-edit's replicas") {
+    const Action action =
+        plan_with(desired_deployment(2, "nginx:2"), live, {managers_rule({"kubectl-edit"})});
+    REQUIRE(action.step == Step::kApply);
+    CHECK(replicas_in(*action.body) == nullptr);
+  }
+}
+
+TEST_CASE("ignore rules: a record written under other rules is rewritten once, taking nothing") {
+  const auto desired = desired_deployment(2, "nginx:1");
+  // Applied before the managers rule existed (no record); kubectl-edit has replicas since.
+  const auto live = live_of(*desired, 7, {kStewardWithoutReplicas, kEditOwnsReplicas}, "{}");
+  const Action action = plan_with(desired, live, {managers_rule({"kubectl-edit"})});
+  REQUIRE(action.step == Step::kApply);
+  CHECK(action.detail ==
+        ".metadata.annotations.steward.dev/ignored-digests out of date (the ignore rules changed)");
+  REQUIRE(action.body);
+  CHECK(replicas_in(*action.body) == nullptr);
+  CHECK(digests_of(*action.body) == record_of(desired, {managers_rule({"kubectl-edit"})}));
+  // Once written, in sync.
+  const auto written = live_of(*desired, 7, {kStewardWithoutReplicas, kEditOwnsReplicas},
+                               digests_of(*action.body));
+  CHECK(plan_with(desired, written, {managers_rule({"kubectl-edit"})}).step == Step::kNothing);
+}
+
+TEST_CASE("ignore rules: a field new to the manifest under the same rules is the manifest's") {
+  // The manifest did not set replicas when steward applied it; kubectl-edit set it since.
+  const auto without = parse(deployment(2, "nginx:1"));
+  (*without)["spec"].RemoveMember("replicas");
+  desired::DesiredObject d{.object = without, .key = kKey, .source = "apps"};
+  desired::make_body(d, "");
+  const auto before = std::make_shared<desired::DesiredObject>(std::move(d));
+  const std::vector<IgnoreRule> rules = {managers_rule({"kubectl-edit"})};
+  const auto live =
+      live_of(*before, 7, {kStewardWithoutReplicas, kEditOwnsReplicas}, record_of(before, rules));
+  const Action action = plan_with(desired_deployment(2, "nginx:1"), live, rules);
+  REQUIRE(action.step == Step::kApply);
+  REQUIRE(replicas_in(*action.body));
+  CHECK(replicas_in(*action.body)->GetInt() == 2);
 }
