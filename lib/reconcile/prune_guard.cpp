@@ -1,6 +1,7 @@
 #include "reconcile/prune_guard.hpp"
 
 #include "observe/log.hpp"
+#include "reconcile/opt_outs.hpp"
 #include "reconcile/ownership.hpp"
 
 namespace steward::reconcile {
@@ -49,7 +50,12 @@ bool PruneGuard::within_fraction(const SourceOptions& source) const {
   std::size_t orphaned = 0;
   kinds_.visit_members(member_keys(source), [&](const rapidjson::Value& object) {
     ++managed;
-    if (snapshot->find(key_of(object)) == nullptr) ++orphaned;
+    // One the last manifest opted out of pruning is kept, not deleted (opt_outs.hpp): it is
+    // released where a prune would be, so it must not hold the source's prune back either.
+    if (snapshot->find(key_of(object)) == nullptr &&
+        !applied_opt_outs(object, kFieldManager).keeps()) {
+      ++orphaned;
+    }
   });
   if (static_cast<double>(orphaned) <= source.prune_fraction * static_cast<double>(managed)) {
     return true;

@@ -6,7 +6,8 @@
 // succeeded, and that load would not delete more than `prune_fraction` of the source's managed
 // objects (a guard against an emptied or truncated directory). The guard counts what is in the
 // cluster, not what the previous load held: steward's objects of that source in the caches (read
-// through their member index) against those of them absent from the desired state, judged once per
+// through their member index) against those of them absent from the desired state and not kept by
+// an opt-out steward applied (prune: disabled, reconcile: disabled), judged once per
 // load and only once every cache has synced. So reloading the same truncated directory, another
 // source loading, or a restart with the truncated directory cannot lift it; a load that brings the
 // source back within its fraction does, and so does raising `prune_fraction` (1 allows any prune:

@@ -1523,6 +1523,37 @@ TEST_CASE("opt-outs: prune disabled keeps a removed object and takes it out of t
   CHECK(env.data("settings", "color") == "red");
 }
 
+TEST_CASE("opt-outs: objects kept by prune disabled do not count toward pruneFraction",
+          "[testapi]") {
+  LoopEnv env;
+  for (const std::string name : {"a", "b", "c"}) {
+    write_file(env.manifests / (name + ".yaml"),
+               annotated_config_map(name, "steward.dev/prune: disabled"));
+  }
+  write_file(env.manifests / "d.yaml", annotated_config_map("d", "example.com/plain: \"yes\""));
+  write_file(env.manifests / "e.yaml", annotated_config_map("e", "example.com/plain: \"yes\""));
+  env.start(true, false, std::chrono::seconds(600), 0.5);
+  REQUIRE(env.converged());
+
+  // Four of five leave the source, three of them kept: one delete of five is within 0.5.
+  for (const std::string name : {"a", "b", "c", "d"}) fs::remove(env.manifests / (name + ".yaml"));
+  REQUIRE(env.controller->reload(env.ns).accepted);
+  REQUIRE(eventually([&] {
+    for (const std::string name : {"a", "b", "c"}) {
+      const auto live = env.get(kConfigMaps, env.ns, name);
+      if (!live || !label(*live, "app.kubernetes.io/managed-by").empty()) return false;
+    }
+    return env.data("d", "color") == "<absent>";
+  }));
+  REQUIRE(env.converged());
+  CHECK(env.controller->status().prune_refused.empty());
+  CHECK(env.controller->stats().prunes == 1);
+  for (const std::string name : {"a", "b", "c"}) {
+    CHECK(deletes_of(env, "/api/v1/namespaces/" + env.ns + "/configmaps/" + name) == 0);
+  }
+  CHECK(env.data("e", "color") == "blue");
+}
+
 TEST_CASE("a correction the cache has not shown yet is not applied again on its stale view",
           "[testapi]") {
   LoopEnv env;
