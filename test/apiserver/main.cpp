@@ -35,12 +35,16 @@ int main(int argc, char** argv) {
                  "kube-apiserver's --etcd-compaction-interval; 0: never)");
   app.add_option("--watch-timeout", options.default_watch_timeout_seconds, "seconds a watch without timeoutSeconds lasts");
   app.add_option("--seed", options.seed, "seed for uids, generated names and fault draws");
+  bool no_apf = false;
+  app.add_flag("--no-priority-and-fairness", no_apf,
+               "answer without the API Priority and Fairness headers (as --enable-priority-and-fairness=false)");
   app.add_option("--seed-configmaps", options.seed_configmaps, "create N ConfigMaps in namespace bench at start");
   app.add_option("--seed-bytes", options.seed_bytes, "bytes of data in each seeded ConfigMap");
   app.add_option("--openapi-v2", options.openapi_v2_file,
                  "the built-in definitions of /openapi/v2 (default: openapi/builtin-v2.json in the source tree)");
   app.add_flag("--log-writes", options.log_writes, "print \"write METHOD STATUS TARGET USER-AGENT\" for each write request");
   CLI11_PARSE(app, argc, argv);
+  options.priority_and_fairness = !no_apf;
 
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {

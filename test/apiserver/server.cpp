@@ -216,6 +216,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     res->set(http::field::cache_control, "no-cache, private");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);  // none on a 304
     for (const auto& [k, v] : r.headers) res->set(k, v);
+    if (srv_.options.priority_and_fairness && r.status != 401) {
+      // The UIDs of the v1.20 bootstrap objects' stand-ins: FlowSchema exempt, PriorityLevel exempt
+      // (the admin is in system:masters).
+      res->set("X-Kubernetes-PF-FlowSchema-UID", "00000000-0000-4000-8000-00000000f105");
+      res->set("X-Kubernetes-PF-PriorityLevel-UID", "00000000-0000-4000-8000-0000000091e1");
+    }
     res->keep_alive(keep_alive_);
     res->body() = std::move(r.body);
     res->prepare_payload();

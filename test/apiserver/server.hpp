@@ -40,6 +40,11 @@ struct ServerOptions {
   std::string openapi_v2_file;
   // One line on stdout per write request (--log-writes): "write METHOD STATUS TARGET USER-AGENT".
   bool log_writes = false;
+  // Answer as a server with API Priority and Fairness on (v1.20's default) does: every answer past
+  // authentication carries X-Kubernetes-PF-FlowSchema-UID and X-Kubernetes-PF-PriorityLevel-UID;
+  // watches, which v1.20's APF filter lets through untouched as long-running, do not. Off with
+  // --no-priority-and-fairness (a server started with --enable-priority-and-fairness=false).
+  bool priority_and_fairness = true;
 };
 
 class Server {
