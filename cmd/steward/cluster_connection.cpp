@@ -40,8 +40,10 @@ ClusterFlags with_config(ClusterFlags flags, const config::ClusterConfig& cluste
 
 kube::ClientOptions client_options(const config::ClusterConfig& cluster) {
   kube::ClientOptions options;
-  options.qps = cluster.qps;
-  options.burst = cluster.burst;
+  options.throttle.qps = cluster.qps;
+  options.throttle.burst = cluster.burst;
+  options.throttle.qps_is_bound = cluster.qps_is_bound;
+  options.throttle.burst_is_bound = cluster.burst_is_bound;
   options.breaker = cluster.circuit_breaker;
   return options;
 }

@@ -18,12 +18,18 @@ class TokenBucket {
   TokenBucket(double qps, int burst, const Clock& clock = SteadyClock::instance());
 
   Clock::duration reserve();
+  // From now on, `qps` and `burst` (the tokens saved up so far are kept, up to the new burst; the
+  // ones promised are still owed).
+  void set_rate(double qps, int burst);
 
  private:
-  const double qps_;
-  const double burst_;
+  // Tokens earned since last_, up to burst_; last_ moves to now. Under mu_.
+  void refill_locked(Clock::time_point now);
+
+  double qps_;
+  double burst_;
   const Clock& clock_;
-  std::mutex mu_;      // guards tokens_, last_
+  std::mutex mu_;      // guards qps_, burst_, tokens_, last_
   double tokens_;      // negative while tokens are promised to waiting callers
   Clock::time_point last_;
 };

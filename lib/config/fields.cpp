@@ -46,11 +46,15 @@ std::span<const Field<StewardConfig>> config_fields() {
       {.path = "cluster.qps",
        .value = Number<C>{at(&C::cluster, &ClusterConfig::qps), positive},
        .apply = kRestart,
-       .doc = "client-side throttle: sustained API requests per second (a number > 0)."},
+       .doc = "client-side throttle: sustained API requests per second (a number > 0). When the "
+              "server runs API Priority and Fairness (v1.20's default) the throttle adapts to what "
+              "it accepts, starting here: up while requests succeed, down on 429 and on rising "
+              "latency; set, it is also the most the throttle ever allows."},
       {.path = "cluster.burst",
        .value = Integer<C>{at(&C::cluster, &ClusterConfig::burst), 1},
        .apply = kRestart,
-       .doc = "requests allowed at once above `qps` (an integer ≥ 1)."},
+       .doc = "requests allowed at once above `qps` (an integer ≥ 1). Under API Priority and "
+              "Fairness, left out it grows with the throttle (a fifth of it); set, it stays."},
       {.path = "cluster.circuitBreaker.failureThreshold",
        .value = Integer<C>{at(&C::cluster, &ClusterConfig::circuit_breaker,
                               &kube::CircuitBreakerOptions::failure_threshold),

@@ -32,6 +32,12 @@ void in_cluster_alone(StewardConfig& config, Findings& found) {
                 "cluster.kubeconfig or cluster.context");
 }
 
+// What the user set bounds the adaptive throttle; the defaults are only where it starts.
+void throttle_bounds(StewardConfig& config, Findings& found) {
+  config.cluster.qps_is_bound = found.has_value("cluster.qps");
+  config.cluster.burst_is_bound = found.has_value("cluster.burst");
+}
+
 void circuit_breaker_periods(StewardConfig& config, Findings& found) {
   kube::CircuitBreakerOptions& cb = config.cluster.circuit_breaker;
   // maxOpenFor left out is the larger of 30 s and openFor: `openFor: 1s` alone doubles up to
@@ -83,6 +89,7 @@ std::span<const Rule> config_rules() {
   static const Rule rules[] = {
       {"cluster.circuitBreaker", circuit_breaker_periods},
       {"cluster", in_cluster_alone},
+      {"cluster", throttle_bounds},
       {"reconcile.rateLimiter", rate_limiter_delays},
       {"health", endpoints_apart},
       {"leaderElection", leader_election_timing},

@@ -56,6 +56,10 @@ struct ClusterConfig {
   // controller that applies whole directories).
   double qps = 50;
   int burst = 100;
+  // Whether the file set qps / burst (rules.cpp): under API Priority and Fairness the throttle
+  // adapts to the server, never above what the user set (kube/client_throttle.hpp).
+  bool qps_is_bound = false;
+  bool burst_is_bound = false;
   // The API client's own options (kube/circuit_breaker.hpp says why its defaults), so the section
   // is handed to the client as it was read.
   kube::CircuitBreakerOptions circuit_breaker;

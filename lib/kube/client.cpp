@@ -1,5 +1,7 @@
 #include "kube/client.hpp"
 
+#include <charconv>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -51,10 +53,11 @@ Client::Client(asio::io_context& io, RestConfig config, ClientOptions options)
       credentials_(config_.auth, *options_.clock, options_.credentials),
       transport_(io, config_, options_.transport, *options_.clock),
       breaker_(options_.breaker, *options_.clock, options_.on_breaker_change),
-      throttle_(options_.qps, options_.burst, *options_.clock) {
+      throttle_(options_.throttle, *options_.clock) {
   if (options_.registry != nullptr) {
     metrics_ = std::make_unique<ClientMetrics>(*options_.registry, transport_.host());
     metrics_->breaker_state(breaker_.state());
+    metrics_->throttle(throttle_.limit(), throttle_.adaptive());
   }
   if (config_.auth.exec) exec_thread_ = std::make_unique<ExecThread>();
 }
@@ -140,6 +143,25 @@ void Client::record(const HttpRequest& request, const std::optional<ApiError>& t
   }
 }
 
+void Client::observe_throttle(const HttpRequest& request, const TransportResult& result,
+                              std::chrono::steady_clock::time_point started) {
+  ClientThrottle::Answer answer{
+      .status = result.error ? 0 : result.response.status,
+      .priority_and_fairness = !result.error && result.response.priority_and_fairness,
+      .verb = request.verb,
+      .latency = std::chrono::steady_clock::now() - started};
+  // Kubernetes sends whole seconds; an HTTP date or garbage counts as none (the throttle's 1 s).
+  const std::string& retry_after = result.response.retry_after;
+  int retry_seconds = 0;
+  const auto parsed =
+      std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), retry_seconds);
+  if (parsed.ec == std::errc() && retry_seconds > 0) {
+    answer.retry_after = std::chrono::seconds(std::min(retry_seconds, 60));
+  }
+  throttle_.observe(answer);
+  if (metrics_) metrics_->throttle(throttle_.limit(), throttle_.adaptive());
+}
+
 asio::awaitable<Reply> Client::request(HttpRequest request) {
   RetryPolicy retry(options_.retry, *options_.clock);
   bool refreshed_credentials = false;
@@ -156,6 +178,7 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
     // Cut off on the wire: neither the server's health (the breaker) nor a retry.
     if (result.error && cancel.cancelled()) co_return Reply{fenced_error(request), {}};
     record(request, result.error, result.response.status, started);
+    observe_throttle(request, result, started);
     if (!result.error &&
         send_again_after_401(request, result.response.status, refreshed_credentials)) {
       refreshed_credentials = true;

@@ -4,7 +4,8 @@
 // Every request passes, in order:
 //   circuit breaker   fails fast (no network) while the server is known to be failing
 //   throttle          client-side token bucket, 50 qps burst 100 by default (client-go's defaults
-//                     are 5/10; controllers raise them: controller-runtime users commonly run 20-50)
+//                     are 5/10; controllers raise them: controller-runtime users commonly run 20-50);
+//                     adaptive when the server runs API Priority and Fairness (client_throttle.hpp)
 //   credentials       Authorization header; a 401 refreshes them and retries once
 //   transport         one attempt (Transport)
 //   retry policy      429 / 5xx / no response, with backoff honouring Retry-After (RetryPolicy)
@@ -26,9 +27,9 @@
 #include <vector>
 
 #include "base/clock.hpp"
-#include "base/token_bucket.hpp"
 #include "kube/api_error.hpp"
 #include "kube/circuit_breaker.hpp"
+#include "kube/client_throttle.hpp"
 #include "kube/credentials.hpp"
 #include "kube/http_message.hpp"
 #include "kube/object.hpp"
@@ -48,8 +49,9 @@ class ClientMetrics;
 class WatchStream;
 
 struct ClientOptions {
-  double qps = 50;   // sustained requests per second to the server
-  int burst = 100;   // requests allowed at once before qps applies
+  // Requests per second to the server: fixed, or adaptive under API Priority and Fairness
+  // (client_throttle.hpp).
+  ThrottleOptions throttle;
   RetryOptions retry;
   CircuitBreakerOptions breaker;
   // Told of each move of the breaker (steward run logs them), on the thread of the request that
@@ -198,6 +200,9 @@ class Client {
   boost::asio::awaitable<std::optional<ApiError>> admit();
   // The Authorization header; an exec plugin runs on a thread of its own, never on an I/O thread.
   boost::asio::awaitable<Credentials::Header> authorization();
+  // Tells the throttle what the attempt got back (client_throttle.hpp).
+  void observe_throttle(const HttpRequest& request, const TransportResult& result,
+                        std::chrono::steady_clock::time_point started);
   void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
               int status, std::chrono::steady_clock::time_point started);
   ObjectReply object_reply(Reply reply);
@@ -218,7 +223,7 @@ class Client {
   Credentials credentials_;
   Transport transport_;
   CircuitBreaker breaker_;
-  base::TokenBucket throttle_;
+  ClientThrottle throttle_;
   std::unique_ptr<ClientMetrics> metrics_;
   std::atomic<bool> credentials_rejected_{false};
   struct ExecThread;  // a one-thread pool for exec credential plugins, when configured

@@ -22,7 +22,24 @@ ClientMetrics::ClientMetrics(prometheus::Registry& registry, std::string host)
                    .Help("State of the API client's circuit breaker per server: 0 closed, "
                          "1 half-open, 2 open.")
                    .Register(registry)
-                   .Add({{"host", host_}})) {}
+                   .Add({{"host", host_}})),
+      rate_limit_(prometheus::BuildGauge()
+                      .Name("steward_api_rate_limit")
+                      .Help("The API client's throttle per server, in requests per second: fixed, "
+                            "or adaptive under API Priority and Fairness.")
+                      .Register(registry)
+                      .Add({{"host", host_}})),
+      adaptive_(prometheus::BuildGauge()
+                    .Name("steward_api_rate_limit_adaptive")
+                    .Help("1 when the API client's throttle follows the server (it runs API "
+                          "Priority and Fairness), 0 when it is fixed.")
+                    .Register(registry)
+                    .Add({{"host", host_}})) {}
+
+void ClientMetrics::throttle(double limit, bool adaptive) {
+  rate_limit_.Set(limit);
+  adaptive_.Set(adaptive ? 1 : 0);
+}
 
 void ClientMetrics::request(int code, const std::string& method, const std::string& verb,
                             double seconds) {

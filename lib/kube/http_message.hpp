@@ -24,6 +24,9 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string retry_after;  // the Retry-After header, empty if absent
+  // X-Kubernetes-PF-FlowSchema-UID or -PriorityLevel-UID was there: the server runs API Priority
+  // and Fairness (client_throttle.hpp).
+  bool priority_and_fairness = false;
   std::string body;
 };
 

@@ -244,6 +244,8 @@ struct Transport::Impl {
     out.status = static_cast<int>(head.result_int());
     out.content_type = std::string(head[http::field::content_type]);
     out.retry_after = std::string(head[http::field::retry_after]);
+    out.priority_and_fairness = head.find("X-Kubernetes-PF-PriorityLevel-UID") != head.end() ||
+                                head.find("X-Kubernetes-PF-FlowSchema-UID") != head.end();
   }
 
   asio::io_context& io;

@@ -523,6 +523,23 @@ TEST_CASE("leaseDuration must be what the Lease can hold: whole seconds") {
             .ok());
 }
 
+TEST_CASE("a qps or burst the file sets bounds the adaptive throttle, the defaults do not") {
+  const auto cluster = [](const std::string& fields) {
+    const ConfigLoad load = parse(kHead + "cluster: {" + fields + "}\n");
+    REQUIRE(load.ok());
+    return load.config->cluster;
+  };
+  CHECK_FALSE(cluster("").qps_is_bound);
+  CHECK_FALSE(cluster("").burst_is_bound);
+  CHECK(cluster("qps: 50").qps_is_bound);  // the default's value, written: a bound all the same
+  CHECK_FALSE(cluster("qps: 50").burst_is_bound);
+  CHECK(cluster("burst: 7").burst_is_bound);
+  CHECK_FALSE(cluster("qps: ~").qps_is_bound);  // written empty: the default, unbound
+  const ConfigLoad none = parse(kHead);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none.config->cluster.qps_is_bound);
+}
+
 TEST_CASE("the circuit breaker's maximum defaults to the larger of 30 s and openFor") {
   const auto breaker = [](const std::string& fields) {
     const ConfigLoad load = parse(kHead + "cluster:\n  circuitBreaker: {" + fields + "}\n");

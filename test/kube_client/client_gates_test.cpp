@@ -12,8 +12,8 @@ using namespace std::chrono_literals;
 
 TEST_CASE("requests wait for the token bucket: at 20 qps and burst 1 the 11th comes after 0.5 s") {
   kube::ClientOptions options;
-  options.qps = 20;
-  options.burst = 1;
+  options.throttle.qps = 20;
+  options.throttle.burst = 1;
   Env env({}, options);
   const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 11; ++i) {
@@ -53,4 +53,33 @@ TEST_CASE("the breaker gauge shows half-open once the open period ends, with no 
   REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).ok());
   CHECK(env.client->breaker_state() == kube::CircuitBreaker::State::closed);
   CHECK(metric_value(env.registry, "steward_api_circuit_breaker_state", host) == 0);
+}
+
+TEST_CASE("the throttle turns adaptive on a server with API Priority and Fairness, and halves on "
+          "its 429", "[testapi]") {
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  Env env({}, options);
+  const std::map<std::string, std::string> host{{"host", env.client->config().server.authority()}};
+  const auto gauge = [&](const std::string& name) { return metric_value(env.registry, name, host); };
+  CHECK(gauge("steward_api_rate_limit_adaptive") == 0);
+  CHECK(gauge("steward_api_rate_limit") == 50);
+  REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).ok());
+  CHECK(gauge("steward_api_rate_limit_adaptive") == 1);
+  REQUIRE(run(env.io, post_faults(*env.client,
+      R"({"failRequests":[{"method":"GET","path":"/api/v1/namespaces/default","code":429,"count":1}]})")).ok());
+  CHECK(run(env.io, env.client->get(kNamespaces, "", "default")).error->code() == 429);
+  CHECK(gauge("steward_api_rate_limit") == 25);
+}
+
+TEST_CASE("the throttle stays fixed on a server without API Priority and Fairness", "[testapi]") {
+  kube::ClientOptions options;
+  options.retry.max_attempts = 1;
+  Env env({"--no-priority-and-fairness"}, options);
+  const std::map<std::string, std::string> host{{"host", env.client->config().server.authority()}};
+  REQUIRE(run(env.io, post_faults(*env.client,
+      R"({"failRequests":[{"method":"GET","path":"/api/v1/namespaces/default","code":429,"count":1}]})")).ok());
+  CHECK(run(env.io, env.client->get(kNamespaces, "", "default")).error->code() == 429);
+  CHECK(metric_value(env.registry, "steward_api_rate_limit_adaptive", host) == 0);
+  CHECK(metric_value(env.registry, "steward_api_rate_limit", host) == 50);
 }

@@ -7,8 +7,12 @@ using namespace std::chrono_literals;
 
 TEST_CASE("the client throttles at 50 qps with bursts of 100 unless configured otherwise") {
   const steward::kube::ClientOptions options;
-  CHECK(options.qps == 50);
-  CHECK(options.burst == 100);
+  CHECK(options.throttle.qps == 50);
+  CHECK(options.throttle.burst == 100);
+  // Adaptive under API Priority and Fairness, up to 5,000 when the user set no qps.
+  CHECK(options.throttle.adaptive);
+  CHECK_FALSE(options.throttle.qps_is_bound);
+  CHECK(options.throttle.max_qps == 5000);
 }
 
 TEST_CASE("every call has deadlines: connect 10 s, request 60 s, idle 90 s, on a pool of 16") {

@@ -94,7 +94,7 @@ TEST_CASE("a pooled connection idle for idle_timeout is closed, not reused", "[t
   kube::ClientOptions options;
   options.clock = &clock;
   // The frozen clock refills no tokens: room for the polling below.
-  options.burst = 100'000;
+  options.throttle.burst = 100'000;
   options.transport.idle_timeout = 90s;
   Env env({}, options);
   REQUIRE(run(env.io, env.client->get(kNamespaces, "", "default")).ok());

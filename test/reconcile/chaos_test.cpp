@@ -85,8 +85,9 @@ kube::RestConfig rest_config(const TestApiServer& server) {
 // A client that keeps trying through the faults (the test's own writes and checks).
 kube::ClientOptions stubborn() {
   kube::ClientOptions options;
-  options.qps = 1000;
-  options.burst = 1000;
+  options.throttle.qps = 1000;
+  options.throttle.adaptive = false;  // its 429s are the test's faults, not the server's load
+  options.throttle.burst = 1000;
   options.retry.max_attempts = 100;
   options.retry.backoff.max = std::chrono::milliseconds(200);
   options.breaker.failure_threshold = 1000000;
@@ -199,8 +200,8 @@ TEST_CASE("chaos: faults, restarts and a drifting client, then everything conver
   prometheus::Registry informer_registry;
   informer::InformerMetrics informer_metrics(informer_registry);
   kube::ClientOptions client_options;  // steward's: the defaults, with a short breaker period
-  client_options.qps = 500;
-  client_options.burst = 500;
+  client_options.throttle.qps = 500;
+  client_options.throttle.burst = 500;
   client_options.breaker.open_for = std::chrono::milliseconds(500);
   kube::Client client(loop.io, rest_config(server), client_options);
   kube::Discovery discovery(client, {.min_refresh_interval = std::chrono::milliseconds(100)});
