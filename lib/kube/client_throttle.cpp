@@ -8,13 +8,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kWindow = 1s;
+// Judged four times a second, so that the doubling of slow start reaches a server's thousand
+// requests a second from 50 in about a second; a decrease waits out kDecreaseCooldown, the time
+// the requests sent before it need to show its effect.
+constexpr auto kWindow = 250ms;
+constexpr auto kDecreaseCooldown = 1s;
 constexpr double kFloorQps = 5;
-constexpr double kAdditiveStep = 25;      // requests/s added per window after slow start
+constexpr double kAdditiveStep = 25.0 / 4;  // requests/s added per window after slow start
 constexpr double kLatencyDecrease = 0.7;  // the limit's share kept when latency rises
 constexpr double kRejectDecrease = 0.5;   // ... on a 429
 constexpr int kMinLatencySamples = 10;
-constexpr double kBaselineRelax = 1.02;   // the baseline's rise allowed per window
+constexpr double kBaselineRelax = 1.005;  // the baseline's rise allowed per window (2% a second)
 constexpr double kCongestedFactor = 2.0;  // mean latency above this times the baseline ...
 constexpr double kCongestedMarginSeconds = 0.050;  // ... and this far above it
 
@@ -55,7 +59,7 @@ void ClientThrottle::observe(const Answer& answer) {
     const auto pause = answer.retry_after > base::Clock::duration::zero() ? answer.retry_after
                                                                           : base::Clock::duration(1s);
     paused_until_ = std::max(paused_until_, now + pause);
-    if (!decreased_) decrease_locked(kRejectDecrease);
+    if (!cooling_locked(now)) decrease_locked(kRejectDecrease, now);
     return;
   }
   if (answer.status >= 200 && answer.status < 300 && single_object(answer.verb)) {
@@ -76,7 +80,7 @@ bool ClientThrottle::adaptive() const {
 
 void ClientThrottle::roll_window_locked(base::Clock::time_point now) {
   if (now - window_start_ < kWindow) return;
-  if (adaptive_ && !decreased_) {
+  if (adaptive_ && !cooling_locked(now)) {
     bool congested = false;
     if (latency_samples_ >= kMinLatencySamples) {
       const double mean = latency_sum_seconds_ / latency_samples_;
@@ -89,7 +93,7 @@ void ClientThrottle::roll_window_locked(base::Clock::time_point now) {
                               : mean;
     }
     if (congested) {
-      decrease_locked(kLatencyDecrease);
+      decrease_locked(kLatencyDecrease, now);
     } else if (throttled_) {
       set_limit_locked(slow_start_ ? limit_ * 2 : limit_ + kAdditiveStep);
     }
@@ -97,14 +101,18 @@ void ClientThrottle::roll_window_locked(base::Clock::time_point now) {
   // A window with no request at all (idle) starts at the next one.
   window_start_ = now - window_start_ < 2 * kWindow ? window_start_ + kWindow : now;
   throttled_ = false;
-  decreased_ = false;
   latency_samples_ = 0;
   latency_sum_seconds_ = 0;
 }
 
-void ClientThrottle::decrease_locked(double factor) {
+bool ClientThrottle::cooling_locked(base::Clock::time_point now) const {
+  return decreased_ && now - last_decrease_ < kDecreaseCooldown;
+}
+
+void ClientThrottle::decrease_locked(double factor, base::Clock::time_point now) {
   slow_start_ = false;
   decreased_ = true;
+  last_decrease_ = now;
   set_limit_locked(limit_ * factor);
 }
 

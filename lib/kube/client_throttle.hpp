@@ -10,19 +10,22 @@
 // is the answer's `X-Kubernetes-PF-FlowSchema-UID` or `X-Kubernetes-PF-PriorityLevel-UID` header
 // (every answer of a v1.20 server with APF on, the default); once seen, the throttle is adaptive.
 //
-// The adaptive limit, judged once a second (a window):
-//   429                 the limit halves at once (at most once a window) and nothing is sent until
-//                       Retry-After (1 s when the header is absent) has passed
+// The adaptive limit, judged four times a second (a window of 250 ms):
+//   429                 the limit halves at once and nothing is sent until Retry-After (1 s when
+//                       the header is absent) has passed
 //   rising latency      the window's mean latency of single-object requests (not lists or
 //                       watches, whose time grows with what they carry) above twice the baseline,
 //                       and 50 ms above it: the limit drops by 30%. The server is queueing steward's
 //                       requests before it would reject them. The baseline is the lowest window
-//                       mean seen, let up by 2% a window so that a server that got slower for good
+//                       mean seen, let up by 2% a second so that a server that got slower for good
 //                       stops counting as congested
 //   otherwise           if the throttle made requests wait in the window (demand above the limit),
 //                       the limit grows: doubling each window until the first decrease ("slow
-//                       start", so that a first apply of thousands of objects reaches the server's
-//                       rate in seconds, not minutes), then 25 requests/s a window (additive)
+//                       start", so that a first apply of thousands of objects reaches a server's
+//                       thousand requests a second from 50 in about a second), then by 25
+//                       requests/s each second (additive)
+// After a decrease, one second (the time the requests already sent need to show its effect) with
+// neither another decrease nor an increase.
 // between a floor of 5 requests/s and a ceiling: `cluster.qps` when the user set it, otherwise
 // `max_qps`. The burst is `cluster.burst` when the user set it, otherwise the larger of the
 // configured burst and a fifth of the limit. A window with fewer than 10 latency samples does not
@@ -69,7 +72,9 @@ class ClientThrottle {
 
  private:
   void roll_window_locked(base::Clock::time_point now);
-  void decrease_locked(double factor);
+  void decrease_locked(double factor, base::Clock::time_point now);
+  // Within kDecreaseCooldown of the last decrease: neither another decrease nor an increase.
+  bool cooling_locked(base::Clock::time_point now) const;
   void set_limit_locked(double limit);
 
   const ThrottleOptions options_;
@@ -83,7 +88,8 @@ class ClientThrottle {
   // The window being judged.
   base::Clock::time_point window_start_;
   bool throttled_ = false;        // a reserve() in it had to wait
-  bool decreased_ = false;        // it already decreased the limit
+  bool decreased_ = false;        // the limit was ever decreased
+  base::Clock::time_point last_decrease_{};
   int latency_samples_ = 0;
   double latency_sum_seconds_ = 0;
   double baseline_seconds_ = 0;   // 0: none yet
