@@ -21,6 +21,14 @@ Clock::duration TokenBucket::reserve() {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(-tokens_ / qps_));
 }
 
+bool TokenBucket::try_take() {
+  std::lock_guard guard(mu_);
+  refill_locked(clock_.now());
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
 void TokenBucket::set_rate(double qps, int burst) {
   std::lock_guard guard(mu_);
   refill_locked(clock_.now());  // what was earned at the old rate stays earned

@@ -18,6 +18,8 @@ class TokenBucket {
   TokenBucket(double qps, int burst, const Clock& clock = SteadyClock::instance());
 
   Clock::duration reserve();
+  // Takes a token only if one is there now: for callers that drop rather than wait.
+  bool try_take();
   // From now on, `qps` and `burst` (the tokens saved up so far are kept, up to the new burst; the
   // ones promised are still owed).
   void set_rate(double qps, int burst);

@@ -1,5 +1,7 @@
 #include "reconcile/event_recorder.hpp"
 
+#include "base/token_bucket.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
@@ -172,15 +174,18 @@ struct EventRecorder::State {
         instance(std::string(truncated(
             options.reporting_instance.empty() ? host_name() : options.reporting_instance,
             kReportingInstanceLimit))),
-        correlator(options.correlation) {
+        correlator(options.correlation),
+        budget(options.qps, options.burst, *options.clock) {
     if (options.registry == nullptr) return;
     auto& dropped = prometheus::BuildCounter()
                         .Name("steward_events_dropped_total")
                         .Help("Kubernetes Events not written, by cause: spam (the per-object "
-                              "limit) or backlog (too many writes in flight).")
+                              "limit), backlog (too many writes in flight) or rate (over the "
+                              "Events' own qps and burst).")
                         .Register(*options.registry);
     dropped_spam = &dropped.Add({{"cause", "spam"}});
     dropped_backlog = &dropped.Add({{"cause", "backlog"}});
+    dropped_rate = &dropped.Add({{"cause", "rate"}});
     auto& writes = prometheus::BuildCounter()
                        .Name("steward_event_writes_total")
                        .Help("Writes of Kubernetes Events: verb create or patch (a repeat), "
@@ -213,11 +218,13 @@ struct EventRecorder::State {
   const std::string instance;
   prometheus::Counter* dropped_spam = nullptr;
   prometheus::Counter* dropped_backlog = nullptr;
+  prometheus::Counter* dropped_rate = nullptr;
   prometheus::Counter* write_counters[2][2] = {};  // [create][ok]
 
   std::mutex mu;  // guards everything below
   std::condition_variable idle;  // notified when in_flight becomes empty
   EventCorrelator correlator;
+  base::TokenBucket budget;  // writes started (options.qps, options.burst)
   // Events with a write in flight, by name; the value is the newest repeat waiting for it.
   struct Pending {
     int count;
@@ -301,6 +308,11 @@ void EventRecorder::record(const EventRecord& event) {
     }
     if (s.in_flight.size() >= s.options.max_in_flight) {
       s.drop(s.dropped_backlog);
+      if (c.action == Correlation::Action::kCreate) s.correlator.forget(event, c.name);
+      return;
+    }
+    if (!s.budget.try_take()) {
+      s.drop(s.dropped_rate);
       if (c.action == Correlation::Action::kCreate) s.correlator.forget(event, c.name);
       return;
     }

@@ -15,8 +15,9 @@
 // Flow control (client-go's EventCorrelator, see event_correlator.hpp): a spam filter per object
 // and aggregation of repeats within a window into one Event's count. Then, per Event, at most one
 // write is in flight: repeats that arrive meanwhile are folded into one PATCH with the latest count
-// once it returns. At most `max_in_flight` Events are being written at once; beyond that, new ones
-// are dropped. Dropped occurrences are counted in steward_events_dropped_total{cause}.
+// once it returns. At most `max_in_flight` Events are being written at once, and writes start at
+// most at `qps` a second after a `burst`; beyond either, new ones are dropped. Dropped occurrences
+// are counted in steward_events_dropped_total{cause}.
 //
 // record() only takes a lock, decides, and spawns the write on the io_context: it never waits for
 // the network and never throws. A failed write is logged and counted, never retried: the next
@@ -25,7 +26,8 @@
 //
 // Metrics (when a registry is given):
 //   steward_events_dropped_total{cause}          counter  spam (per-object limit), backlog
-//                                                         (too many writes in flight)
+//                                                         (too many writes in flight), rate
+//                                                         (over qps and burst)
 //   steward_event_writes_total{verb,result}      counter  verb create|patch, result success|failure
 //
 // Thread-safe. Writes hold only shared state and the sink, so the recorder may be destroyed while
@@ -39,6 +41,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.hpp"
 #include "kube/api_error.hpp"
 #include "reconcile/event_correlator.hpp"
 
@@ -93,6 +96,13 @@ struct EventRecorderOptions {
   // Events being written at once; more are dropped (a flood of distinct Events while the server is
   // slow must not pile up coroutines and memory).
   std::size_t max_in_flight = 64;
+  // Event writes started per second (repeats folded into a write in flight take none); beyond the
+  // burst, more are dropped. Events share the API client with the applies, and one per object
+  // would halve a first apply of thousands of objects; kubelet bounds its Events the same way
+  // (--event-qps, --event-burst).
+  double qps = 25;
+  int burst = 100;
+  const base::Clock* clock = &base::SteadyClock::instance();
   // For eventTime and lastObservedTime; empty: std::chrono::system_clock::now.
   std::function<std::chrono::system_clock::time_point()> wall_clock;
   prometheus::Registry* registry = nullptr;

@@ -110,11 +110,14 @@ struct Env {
   std::shared_ptr<FakeSink> sink = std::make_shared<FakeSink>(io);
   reconcile::EventRecorder recorder;
 
-  explicit Env(std::size_t max_in_flight = 64)
+  explicit Env(std::size_t max_in_flight = 64, double qps = 25, int burst = 100)
       : recorder(io, sink,
                  {.reporting_instance = "test-host",
                   .correlation = {.clock = &clock},
                   .max_in_flight = max_in_flight,
+                  .qps = qps,
+                  .burst = burst,
+                  .clock = &clock,
                   .wall_clock = [this] { return kWallStart + (clock.now() - base::FakeClock().now()); },
                   .registry = &registry}) {}
 
@@ -339,4 +342,20 @@ TEST_CASE("recording never waits for the server, and beyond max_in_flight new Ev
   env.run();
   REQUIRE(env.sink->calls.size() == 4);
   CHECK(env.sink->calls[3].verb == "create");
+}
+
+TEST_CASE("Event writes start at most at qps after a burst; beyond, new Events are dropped") {
+  Env env(64, /*qps=*/2, /*burst=*/3);
+  for (const char* name : {"a", "b", "c", "d", "e"}) env.recorder.record(corrected(name));
+  env.run();
+  CHECK(env.sink->calls.size() == 3);
+  CHECK(env.metric("steward_events_dropped_total", {{"cause", "rate"}}) == 2);
+  // Half a second later one more token: the next occurrence of a dropped one creates its Event.
+  env.clock.advance(500ms);
+  env.recorder.record(corrected("d"));
+  env.recorder.record(corrected("e"));
+  env.run();
+  REQUIRE(env.sink->calls.size() == 4);
+  CHECK(env.sink->calls[3].verb == "create");
+  CHECK(env.metric("steward_events_dropped_total", {{"cause", "rate"}}) == 3);
 }
