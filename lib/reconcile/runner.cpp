@@ -21,6 +21,7 @@ Runner::Runner(boost::asio::io_context& io, RunnerOptions options, Hooks hooks)
       queue_(queue::WorkQueueOptions{.name = "steward", .registry = options_.registry},
              queue::default_controller_rate_limiter<desired::ObjectKey, desired::ObjectKeyHash>(
                  base::SteadyClock::instance(), options_.backoff, options_.bucket)),
+      waits_(options_.backoff),
       target_workers_(std::max(1, options_.workers)) {}
 
 Runner::~Runner() { stop(); }
@@ -108,6 +109,7 @@ void Runner::requeue(const desired::ObjectKey& key, const Reconciled& done) {
   const auto log = [&] {
     return reconcile_logger(key, done.telemetry.resource, done.telemetry.reconcile_id);
   };
+  if (outcome.result != Result::kWaiting) waits_.forget(key);
   switch (outcome.result) {
     case Result::kInSync:
       queue_.forget(key);
@@ -124,7 +126,7 @@ void Runner::requeue(const desired::ObjectKey& key, const Reconciled& done) {
       if (outcome.waits_for_cache) {
         hooks_.park(key);
       } else {
-        queue_.add_rate_limited(key);
+        queue_.add_after(key, waits_.when(key));
       }
       break;
     case Result::kTransientError:

@@ -3,8 +3,13 @@
 // reconcile's outcome into a requeue (controller-runtime's reconcileHandler, kube-rs's Action):
 //
 //   in sync, created, corrected, pruned    forget the key's failures
-//   waiting                                back with rate-limited backoff, or, when it waits for
-//                                          its kind's cache, parked until that cache syncs
+//   waiting                                back after the key's own exponential backoff, not
+//                                          the queue's overall bucket: a wait (for an earlier
+//                                          apply tier, a source it depends on) sends nothing to
+//                                          the server, and a first apply of thousands of objects
+//                                          held a moment for their Namespace must not then trickle
+//                                          through at the bucket's 10 a second; or, when it waits
+//                                          for its kind's cache, parked until that cache syncs
 //   transient error                        back with rate-limited backoff, or when the error said
 //                                          (retry_in: the client's circuit breaker is open)
 //   permanent error                        back only after the slowest backoff, so it cannot
@@ -102,6 +107,8 @@ class Runner {
   const RunnerOptions options_;
   const Hooks hooks_;
   Queue queue_;
+  // The waits' backoff: the queue's per-key part alone (options_.backoff), forgotten with it.
+  queue::ItemExponentialRateLimiter<desired::ObjectKey, desired::ObjectKeyHash> waits_;
   std::atomic<int> surplus_{0};  // workers that should leave after their current key
 
   mutable std::mutex mu_;  // guards everything below

@@ -60,6 +60,8 @@ struct LoopEnv {
   kube::Discovery discovery;
   prometheus::Registry registry;
   queue::ItemExponentialOptions backoff{};  // the queue's per-key backoff for the next start()
+  queue::BucketOptions bucket{};            // the queue's overall retry bucket, the same
+  int workers = 4;                          // reconcile workers, the same
   reconcile::Adopt adopt = reconcile::Adopt::kIfNoConflict;  // the source's, for the next start()
   bool suspend = false;  // the source's, for the next start() and suspend()
   bool prune = false;    // what the last start() said, for suspend()
@@ -102,6 +104,8 @@ struct LoopEnv {
     options.dry_run = dry_run;
     options.resync = resync;
     options.backoff = backoff;
+    options.bucket = bucket;
+    options.workers = workers;
     options.unknown_kind_backoff = unknown_kind_backoff;
     options.registry = &registry;
     if (instance) {
@@ -545,6 +549,28 @@ TEST_CASE("a prune over the source's fraction is refused, across reloads and res
   CHECK(env.data("a", "a") == "1");
   CHECK(env.data("b", "a") == "<absent>");
   CHECK(env.data("c", "a") == "<absent>");
+}
+
+TEST_CASE("objects held back for their Namespace are not held again by the overall retry bucket",
+          "[testapi]") {
+  // 300 ConfigMaps in a Namespace of the same desired state: 16 workers take many of them before
+  // the Namespace exists, and each waits. Waits retry on their own backoff; through the overall
+  // bucket (here one retry every 10 s) the last would come after many minutes.
+  LoopEnv env;
+  env.workers = 16;
+  env.bucket = {.qps = 0.1, .burst = 1};
+  const std::string ns = env.ns + "-held";
+  std::string yaml = "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n";
+  for (int i = 0; i < 300; ++i) {
+    yaml += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-" + std::to_string(i) +
+            ", namespace: " + ns + "}\ndata: {a: \"1\"}\n";
+  }
+  write_file(env.manifests / "objects.yaml", yaml);
+  env.start();
+  CHECK(env.converged());
+  CHECK(env.controller->stats().applies == 301);
+  // The Namespace is the test's to remove (a real server has no namespace controller to empty it).
+  (void)env.loop.sync(env.other.remove(kNamespaces, "", ns, {}));
 }
 
 TEST_CASE("a drift correction is one Event on the object, and repeats count up that Event") {
