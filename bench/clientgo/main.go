@@ -15,6 +15,11 @@
 //	    page; "0" is what informers ask for, served whole from the watch cache.
 //	seed --kubeconfig F --namespace NS --objects N --bytes B [--workers W]
 //	    Creates NS and the ConfigMaps cm-000000.. of it that are not there yet, W at a time.
+//	apply --kubeconfig F --namespace PREFIX --namespaces K --objects N --bytes B [--workers W]
+//	    The rate the server accepts server-side applies at (bench/apply's server_apply_limit_per_sec):
+//	    creates the Namespaces PREFIX-00.. (K of them), then W workers each on a connection of
+//	    its own (HTTP/1.1, as steward's pool) apply N new ConfigMaps round robin over them, with
+//	    no client-side throttle. Prints apply_objects, apply_seconds, apply_per_sec, apply_failed.
 //	queue --ops N [--window W] [--rate-limited]
 //	    client-go's workqueue, 1 producer and 1 consumer, as bench_queue measures steward's: one op
 //	    is Add + Get + Done of a distinct key, at most W keys outstanding.
@@ -43,16 +48,18 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/flowcontrol"
 	"k8s.io/client-go/util/workqueue"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: steward-bench-clientgo informer|list|seed|queue [flags]")
+		fail("usage: steward-bench-clientgo informer|list|seed|apply|queue [flags]")
 	}
 	mode, args := os.Args[1], os.Args[2:]
 	flags := flag.NewFlagSet(mode, flag.ExitOnError)
@@ -67,6 +74,7 @@ func main() {
 	ops := flags.Int("ops", 4000000, "queue: keys pushed through")
 	window := flags.Int("window", 4096, "queue: most keys outstanding")
 	rateLimited := flags.Bool("rate-limited", false, "queue: the rate-limiting queue (Add, Forget, Done)")
+	namespaces := flags.Int("namespaces", 20, "apply: Namespaces the ConfigMaps are spread over")
 	flags.Parse(args)
 
 	switch mode {
@@ -87,6 +95,11 @@ func main() {
 		// Seeding is set-up, not measured: no client-side throttle.
 		config.QPS, config.Burst = 1e6, 1e6
 		seed(config, *namespace, *objects, *size, *workers)
+	case "apply":
+		config := loadConfig(*kubeconfig)
+		config.RateLimiter = flowcontrol.NewFakeAlwaysRateLimiter()
+		config.NextProtos = []string{"http/1.1"}
+		applyFigures(config, *namespace, *namespaces, *objects, *size, *workers)
 	case "queue":
 		queueFigures(*ops, *window, *rateLimited)
 	default:
@@ -225,6 +238,56 @@ func listFigures(config *rest.Config, namespace, resourceVersion string) {
 	fmt.Printf("list_seconds=%.3f\n", time.Since(start).Seconds())
 	fmt.Printf("list_pages=%d\n", pages)
 	fmt.Printf("list_bytes=%d\n", total)
+}
+
+func applyFigures(config *rest.Config, prefix string, namespaces, objects, size, workers int) {
+	ctx := context.Background()
+	setup := kubernetes.NewForConfigOrDie(config)
+	for n := 0; n < namespaces; n++ {
+		_, err := setup.CoreV1().Namespaces().Create(ctx,
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%02d", prefix, n)}},
+			metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			fail("create namespace: " + err.Error())
+		}
+	}
+	value := strings.Repeat("x", size)
+	indexes := make(chan int, workers)
+	var failed int64
+	var group sync.WaitGroup
+	force := true
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		// A client (and so a connection) of its own per worker: HTTP/1.1 carries one request at a time.
+		client := kubernetes.NewForConfigOrDie(rest.CopyConfig(config))
+		group.Add(1)
+		go func() {
+			defer group.Done()
+			for i := range indexes {
+				ns := fmt.Sprintf("%s-%02d", prefix, i%namespaces)
+				name := fmt.Sprintf("cm-%06d", i)
+				body := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q,"namespace":%q},"data":{"v":%q}}`,
+					name, ns, value)
+				_, err := client.CoreV1().ConfigMaps(ns).Patch(ctx, name, types.ApplyPatchType, []byte(body),
+					metav1.PatchOptions{FieldManager: "bench-apply", Force: &force})
+				if err != nil {
+					if atomic.AddInt64(&failed, 1) <= 5 {
+						fmt.Fprintln(os.Stderr, "apply", ns+"/"+name+":", err)
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < objects; i++ {
+		indexes <- i
+	}
+	close(indexes)
+	group.Wait()
+	seconds := time.Since(start).Seconds()
+	fmt.Printf("apply_objects=%d\n", objects)
+	fmt.Printf("apply_seconds=%.3f\n", seconds)
+	fmt.Printf("apply_per_sec=%.1f\n", float64(objects)/seconds)
+	fmt.Printf("apply_failed=%d\n", failed)
 }
 
 func seed(config *rest.Config, namespace string, objects, size, workers int) {
