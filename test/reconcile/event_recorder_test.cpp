@@ -344,7 +344,7 @@ TEST_CASE("recording never waits for the server, and beyond max_in_flight new Ev
   CHECK(env.sink->calls[3].verb == "create");
 }
 
-TEST_CASE("Event writes start at most at qps after a burst; beyond, new Events are dropped") {
+TEST_CASE("Event writes start at most at qps after a burst, and beyond it new Events are dropped") {
   Env env(64, /*qps=*/2, /*burst=*/3);
   for (const char* name : {"a", "b", "c", "d", "e"}) env.recorder.record(corrected(name));
   env.run();
