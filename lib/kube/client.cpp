@@ -1,7 +1,5 @@
 #include "kube/client.hpp"
 
-#include <charconv>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -143,20 +141,17 @@ void Client::record(const HttpRequest& request, const std::optional<ApiError>& t
   }
 }
 
-void Client::observe_throttle(const HttpRequest& request, const TransportResult& result,
+void Client::observe_throttle(const HttpRequest& request, const HttpResponse* response,
+                              const std::optional<ApiError>& error,
                               std::chrono::steady_clock::time_point started) {
   ClientThrottle::Answer answer{
-      .status = result.error ? 0 : result.response.status,
-      .priority_and_fairness = !result.error && result.response.priority_and_fairness,
+      .status = response ? response->status : 0,
+      .priority_and_fairness = response && response->priority_and_fairness,
       .verb = request.verb,
       .latency = std::chrono::steady_clock::now() - started};
-  // Kubernetes sends whole seconds; an HTTP date or garbage counts as none (the throttle's 1 s).
-  const std::string& retry_after = result.response.retry_after;
-  int retry_seconds = 0;
-  const auto parsed =
-      std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), retry_seconds);
-  if (parsed.ec == std::errc() && retry_seconds > 0) {
-    answer.retry_after = std::chrono::seconds(std::min(retry_seconds, 60));
+  // The error read Retry-After (or the Status' retryAfterSeconds); none: the throttle's 1 s.
+  if (const auto retry_after = error ? error->retry_after() : std::nullopt) {
+    answer.retry_after = std::min<std::chrono::seconds>(*retry_after, std::chrono::seconds(60));
   }
   throttle_.observe(answer);
   if (metrics_) metrics_->throttle(throttle_.limit(), throttle_.adaptive());
@@ -178,21 +173,20 @@ asio::awaitable<Reply> Client::request(HttpRequest request) {
     // Cut off on the wire: neither the server's health (the breaker) nor a retry.
     if (result.error && cancel.cancelled()) co_return Reply{fenced_error(request), {}};
     record(request, result.error, result.response.status, started);
-    observe_throttle(request, result, started);
-    if (!result.error &&
-        send_again_after_401(request, result.response.status, refreshed_credentials)) {
-      refreshed_credentials = true;
-      continue;
-    }
-
+    const bool answered = !result.error;
     std::optional<ApiError> error = std::move(result.error);
-    if (!error && result.response.status >= 400) {
+    if (answered && result.response.status >= 400) {
       error = ApiError::from_response(result.response.status, result.response.body,
                                       result.response.retry_after.empty()
                                           ? std::nullopt
                                           : std::optional<std::string_view>(
                                                 result.response.retry_after),
                                       request.method);
+    }
+    observe_throttle(request, answered ? &result.response : nullptr, error, started);
+    if (answered && send_again_after_401(request, result.response.status, refreshed_credentials)) {
+      refreshed_credentials = true;
+      continue;
     }
     if (!error) co_return Reply{std::nullopt, std::move(result.response)};
 

@@ -200,8 +200,10 @@ class Client {
   boost::asio::awaitable<std::optional<ApiError>> admit();
   // The Authorization header; an exec plugin runs on a thread of its own, never on an I/O thread.
   boost::asio::awaitable<Credentials::Header> authorization();
-  // Tells the throttle what the attempt got back (client_throttle.hpp).
-  void observe_throttle(const HttpRequest& request, const TransportResult& result,
+  // Tells the throttle what the attempt got back (client_throttle.hpp): `response` null when no
+  // answer came, `error` the attempt's error if any.
+  void observe_throttle(const HttpRequest& request, const HttpResponse* response,
+                        const std::optional<ApiError>& error,
                         std::chrono::steady_clock::time_point started);
   void record(const HttpRequest& request, const std::optional<ApiError>& transport_error,
               int status, std::chrono::steady_clock::time_point started);

@@ -37,6 +37,7 @@ ClientThrottle::ClientThrottle(ThrottleOptions options, const base::Clock& clock
       clock_(clock),
       bucket_(options.qps, options.burst, clock),
       limit_(options.qps),
+      last_decrease_(clock.now() - kDecreaseCooldown),  // no cooldown before the first decrease
       window_start_(clock.now()) {}
 
 base::Clock::duration ClientThrottle::reserve() {
@@ -106,12 +107,11 @@ void ClientThrottle::roll_window_locked(base::Clock::time_point now) {
 }
 
 bool ClientThrottle::cooling_locked(base::Clock::time_point now) const {
-  return decreased_ && now - last_decrease_ < kDecreaseCooldown;
+  return now - last_decrease_ < kDecreaseCooldown;
 }
 
 void ClientThrottle::decrease_locked(double factor, base::Clock::time_point now) {
   slow_start_ = false;
-  decreased_ = true;
   last_decrease_ = now;
   set_limit_locked(limit_ * factor);
 }

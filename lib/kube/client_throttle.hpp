@@ -84,12 +84,11 @@ class ClientThrottle {
   bool adaptive_ = false;
   bool slow_start_ = true;
   double limit_;
+  base::Clock::time_point last_decrease_;
   base::Clock::time_point paused_until_{};
   // The window being judged.
   base::Clock::time_point window_start_;
   bool throttled_ = false;        // a reserve() in it had to wait
-  bool decreased_ = false;        // the limit was ever decreased
-  base::Clock::time_point last_decrease_{};
   int latency_samples_ = 0;
   double latency_sum_seconds_ = 0;
   double baseline_seconds_ = 0;   // 0: none yet

@@ -12,6 +12,7 @@
 #include "kube/frozen_object.hpp"
 #include "kube/resource.hpp"
 #include "reconcile/managed_fields.hpp"
+#include "reconcile/ownership.hpp"
 
 namespace steward::reconcile {
 namespace {
@@ -226,31 +227,33 @@ std::map<std::string, std::string> digest_record(const Value& body,
                                                  const std::vector<Candidate>& candidates) {
   std::map<std::string, std::string> out;
   out.emplace(std::string(kRulesKey), rules_digest(rules, body));
+  std::size_t bytes = 0;  // of the pointers added, each with its digest and quotes: ~20 more
   const auto add = [&](const Tokens& field) {
     if (never_ignored(field)) return;
-    const std::string pointer = to_pointer(field);
-    if (!out.contains(pointer)) out.emplace(pointer, ignored_digest(*at_tokens(body, field)));
+    std::string pointer = to_pointer(field);
+    if (out.contains(pointer)) return;
+    bytes += pointer.size() + 20;
+    out.emplace(std::move(pointer), ignored_digest(*at_tokens(body, field)));
   };
   for (const Candidate& candidate : candidates) add(candidate.field);
   const bool managers = std::any_of(rules.begin(), rules.end(), [&](const IgnoreRule& r) {
     return !r.managers.empty() && targets(r.target, body);
   });
   if (!managers) return out;
-  std::map<std::string, std::string> only_candidates = out;
+  const std::map<std::string, std::string> only_candidates = out;
   std::vector<Tokens> all;
   Tokens root;
   leaves(body, root, all);
-  std::size_t bytes = 0;
   for (const Tokens& field : all) {
     add(field);
-    bytes += to_pointer(field).size() + 20;
     if (bytes > kMaxRecordBytes) return only_candidates;
   }
   return out;
 }
 
-Treatment treatment_of(const Tokens& field, const Value& manifest_value, const Value& live,
-                       const std::vector<ManagedEntry>& entries,
+Treatment treatment_of(const Tokens& field, const std::string& pointer,
+                       const std::string& digest_now, const Value& manifest_value,
+                       const Value& live, const std::vector<ManagedEntry>& entries,
                        const std::map<std::string, std::string>& recorded, bool manifest_changed,
                        bool same_rules, std::string_view field_manager) {
   if (manifest_changed) {
@@ -258,9 +261,8 @@ Treatment treatment_of(const Tokens& field, const Value& manifest_value, const V
     // whether this field did. One the record does not hold, written under the same rules, is new
     // to the manifest: the manifest's value, as without the rule. Under other rules (or none)
     // nothing tells, and ownership decides below, which never resets a field.
-    const auto digest = recorded.find(to_pointer(field));
-    if (digest != recorded.end() ? digest->second != ignored_digest(manifest_value)
-                                 : same_rules) {
+    const auto digest = recorded.find(pointer);
+    if (digest != recorded.end() ? digest->second != digest_now : same_rules) {
       return Treatment::kManifest;
     }
   }
@@ -350,9 +352,7 @@ IgnoreAdjustment adjust_for_ignore_rules(const Value& body, const Value* live,
   const std::map<std::string, std::string> recorded =
       live ? recorded_digests(*live) : std::map<std::string, std::string>();
 
-  const bool manifest_changed =
-      live && kube::string_at(*live, {"metadata", "annotations", desired::kDesiredHashAnnotation}) !=
-                  kube::string_at(body, {"metadata", "annotations", desired::kDesiredHashAnnotation});
+  const bool manifest_changed = live && applied_hash(*live) != applied_hash(body);
 
   auto adjusted = kube::copy_object(body, 1024);
   const std::vector<Candidate> candidates = ignored_fields(body, entries, rules, field_manager);
@@ -366,8 +366,9 @@ IgnoreAdjustment adjust_for_ignore_rules(const Value& body, const Value* live,
     IgnoredField field{
         .pointer = to_pointer(candidate.field), .tokens = candidate.field, .rule = candidate.rule};
     if (live) {
-      field.treatment = treatment_of(candidate.field, manifest_value, *live, entries, recorded,
-                                     manifest_changed, same_rules, field_manager);
+      field.treatment =
+          treatment_of(candidate.field, field.pointer, digests.at(field.pointer), manifest_value,
+                       *live, entries, recorded, manifest_changed, same_rules, field_manager);
     }
     const Value* live_value = live ? at_tokens(*live, candidate.field) : nullptr;
     field.kept_from_write = field.treatment != Treatment::kManifest &&
