@@ -124,7 +124,9 @@ std::span<const Field<StewardConfig>> config_fields() {
                              &RateLimiterConfig::qps),
                           positive},
        .apply = kRestart,
-       .doc = "retries per second across all objects (token bucket, a number > 0)."},
+       .doc = "retries of failed reconciles per second across all objects (token bucket, a "
+              "number > 0). A reconcile that waits (for its Namespace, for a source it depends "
+              "on) sends nothing and retries on its own backoff alone."},
       {.path = "reconcile.rateLimiter.burst",
        .value = Integer<C>{at(&C::reconcile, &ReconcileConfig::rate_limiter,
                               &RateLimiterConfig::burst),
